@@ -1,0 +1,136 @@
+"""`b24app` console script: one subcommand for every process and chore."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from b24app.config import ConfigError, Settings
+
+
+def _settings_for_serving() -> Settings:
+    settings = Settings.from_env()
+    try:
+        settings.require_production_ready()
+    except ConfigError as exc:
+        sys.exit(f"b24app: {exc}")
+    return settings
+
+
+def cmd_web(args: argparse.Namespace) -> None:
+    _settings_for_serving()
+    argv = ["gunicorn", "--bind", args.bind, "--workers", str(args.workers), "--threads", str(args.threads),
+            "--access-logfile", "-", "--timeout", "60", "b24app.web.wsgi:app"]
+    os.execvp(argv[0], argv)
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    from rq import Worker
+
+    from b24app.context import AppContext
+    from b24app.jobs.runtime import queues
+
+    settings = _settings_for_serving()
+    ctx = AppContext(settings)
+    worker = Worker(queues(ctx.redis, settings.queue_prefix), connection=ctx.redis)
+    worker.work(with_scheduler=True, burst=args.burst, logging_level="INFO")
+
+
+def cmd_scheduler(args: argparse.Namespace) -> None:
+    from rq.cron import CronScheduler
+
+    from b24app.context import AppContext
+    from b24app.jobs.runtime import queue_name
+    from b24app.jobs.schedule import SCHEDULE
+
+    settings = _settings_for_serving()
+    ctx = AppContext(settings)
+    scheduler = CronScheduler(connection=ctx.redis, logging_level="INFO")
+    for job in SCHEDULE:
+        scheduler.register(job.func, queue_name(settings.queue_prefix, job.queue), interval=job.interval,
+                           job_timeout=job.timeout, name=job.name)
+    scheduler.start()
+
+
+def cmd_db(args: argparse.Namespace) -> None:
+    from b24app.store.migrate import downgrade, upgrade
+
+    settings = Settings.from_env()
+    if args.action == "upgrade":
+        upgrade(settings.database_url, args.revision or "head")
+    else:
+        downgrade(settings.database_url, args.revision or "-1")
+    print(f"database {args.action}d: {settings.database_url.split('@')[-1]}")
+
+
+def cmd_sandbox_portal(args: argparse.Namespace) -> None:
+    from b24app.sandbox.portal.server import main
+
+    main(args.rest)
+
+
+def cmd_sandbox_1c(args: argparse.Namespace) -> None:
+    from b24app.sandbox.onec.server import main
+
+    main(args.rest)
+
+
+def cmd_onec(args: argparse.Namespace) -> None:
+    from b24app.onec.cli import main
+
+    sys.exit(main(args.rest))
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from b24app.demo import run_demo
+
+    sys.exit(run_demo(port=args.port, exit_after=args.exit_after))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="b24app", description="Bitrix24 <-> 1C integration")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("web", help="serve the app with gunicorn")
+    p.add_argument("--bind", default=os.environ.get("B24APP_BIND", "127.0.0.1:8000"))
+    p.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    p.add_argument("--threads", type=int, default=4)
+    p.set_defaults(func=cmd_web)
+
+    p = sub.add_parser("worker", help="run an RQ worker on the app's queues")
+    p.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("scheduler", help="run the periodic jobs (RQ CronScheduler)")
+    p.set_defaults(func=cmd_scheduler)
+
+    p = sub.add_parser("db", help="database migrations")
+    p.add_argument("action", choices=["upgrade", "downgrade"])
+    p.add_argument("revision", nargs="?")
+    p.set_defaults(func=cmd_db)
+
+    for name, func, what in (("sandbox-portal", cmd_sandbox_portal, "the sandbox Bitrix24 portal"),
+                             ("sandbox-1c", cmd_sandbox_1c, "the sandbox 1C bases"),
+                             ("onec", cmd_onec, "1C connector tools: `b24app onec check ...`")):
+        p = sub.add_parser(name, help=what, add_help=False)
+        p.add_argument("rest", nargs=argparse.REMAINDER)
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("demo", help="sandbox portal + app + worker + scheduler, installed end to end")
+    p.add_argument("--port", type=int, default=8000, help="the app's port (the sandbox picks a free one)")
+    p.add_argument("--exit-after", type=float, default=None,
+                   help="stop after this many seconds (a smoke run); default: until Ctrl-C")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

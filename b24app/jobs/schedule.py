@@ -1,0 +1,30 @@
+"""The periodic work of the app, as one table read by the scheduler process (RQ's CronScheduler)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from b24app.jobs.tokens import refresh_expiring_tokens
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    func: Callable
+    queue: str
+    interval: int  # seconds
+    timeout: int
+
+    @property
+    def name(self) -> str:
+        """Stable across restarts: a hash of the definition, so a restarted scheduler never doubles a job."""
+        spec = f"{self.func.__module__}.{self.func.__qualname__}|{self.queue}|{self.interval}|{self.timeout}"
+        return f"{self.func.__name__}-{hashlib.sha1(spec.encode()).hexdigest()[:10]}"
+
+
+SCHEDULE: tuple[ScheduledJob, ...] = (
+    # Access tokens live an hour (settings/oauth/index.md); checking every 5 minutes with a 10-minute lead
+    # refreshes each token once, well before expiry.
+    ScheduledJob(refresh_expiring_tokens, queue="tokens", interval=300, timeout=120),
+)

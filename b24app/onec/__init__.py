@@ -1,0 +1,1 @@
+"""1C connector: OData client, configuration profiles, schema check, change detection."""

@@ -1,0 +1,47 @@
+"""The app's own page (left-menu handler) and the card tabs' frame pages."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, render_template, request
+
+from b24app.installation import InstallRefused
+from b24app.web.frame import framed_portal
+from b24app.web.params import lang_of, portal_param
+
+log = logging.getLogger(__name__)
+bp = Blueprint("pages", __name__)
+
+
+def _refused(exc: InstallRefused, lang: str):
+    log.warning("frame request from %s refused: %s", request.remote_addr, exc.reason)
+    return render_template("refused.html", lang=lang), exc.status
+
+
+@bp.route("/app", methods=["GET", "POST"])
+def app_page():
+    ctx = current_app.extensions["b24app"]
+    lang = lang_of(portal_param(request, "LANG"))
+    try:
+        record = framed_portal(ctx, request)
+    except InstallRefused as exc:
+        return _refused(exc, lang)
+    return render_template("app.html", lang=lang, portal=record,
+                           bx24_js_url=ctx.settings.bx24_js_url_for(record.domain))
+
+
+@bp.route("/tabs/<kind>", methods=["GET", "POST"])
+def card_tab(kind: str):
+    ctx = current_app.extensions["b24app"]
+    lang = lang_of(portal_param(request, "LANG"))
+    placement = {"deal": "CRM_DEAL_DETAIL_TAB", "company": "CRM_COMPANY_DETAIL_TAB"}.get(kind)
+    try:
+        if placement is None or portal_param(request, "PLACEMENT") not in ("", placement):
+            raise InstallRefused(f"tab {kind!r} opened for placement {portal_param(request, 'PLACEMENT')!r}",
+                                 status=400)
+        record = framed_portal(ctx, request)
+    except InstallRefused as exc:
+        return _refused(exc, lang)
+    return render_template("tab_pending.html", lang=lang, portal=record, kind=kind,
+                           bx24_js_url=ctx.settings.bx24_js_url_for(record.domain))

@@ -1,0 +1,149 @@
+"""Fixtures for the app's own tests: a migrated database (SQLite or PostgreSQL), real Redis, the sandbox
+portal as a subprocess, and the app served over loopback."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+
+import psycopg
+import pytest
+from redis import Redis
+
+from b24app.config import Settings
+from b24app.context import AppContext
+from b24app.store.migrate import upgrade
+from b24app.web import create_app
+from tests.support.appserver import AppServer
+from tests.support.processes import post_json, start_server
+
+REDIS_URL = os.environ.get("B24APP_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+DATABASE = os.environ.get("B24APP_TEST_DATABASE", "sqlite")
+
+
+def _fresh_postgres(url: str) -> str:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    return url
+
+
+@pytest.fixture
+def database_url(tmp_path) -> str:
+    url = _fresh_postgres(DATABASE) if DATABASE.startswith("postgresql") else f"sqlite:///{tmp_path}/app.sqlite3"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def redis_client():
+    client = Redis.from_url(REDIS_URL)
+    client.ping()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def queue_prefix(redis_client) -> str:
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    yield prefix
+    for key in redis_client.scan_iter(f"{prefix}*"):
+        redis_client.delete(key)
+    for key in redis_client.scan_iter(f"rq:*{prefix}*"):
+        redis_client.delete(key)
+
+
+@pytest.fixture(scope="module")
+def portal_sandbox():
+    server = start_server(["b24app.sandbox.portal", "--port", "0", "--deals", "60"], "SANDBOX_PORTAL_URL")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox_url(portal_sandbox) -> str:
+    post_json(portal_sandbox.url + "/_sandbox/reset")
+    return portal_sandbox.url
+
+
+@pytest.fixture
+def app_server():
+    server = AppServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(database_url, queue_prefix, sandbox_url, app_server) -> Settings:
+    return Settings(
+        database_url=database_url,
+        redis_url=REDIS_URL,
+        public_url=app_server.url,
+        client_id=f"local.{uuid.uuid4().hex[:12]}.{uuid.uuid4().hex[:8]}",
+        client_secret=secrets.token_urlsafe(24),
+        oauth_server=sandbox_url,
+        secret_key=secrets.token_urlsafe(32),
+        allow_insecure_loopback=True,
+        queue_prefix=queue_prefix,
+        bx24_js_url=sandbox_url + "/bx24.js",
+    )
+
+
+@pytest.fixture
+def settings_env(settings, monkeypatch) -> dict[str, str]:
+    """The same settings as environment variables, for subprocesses and RQ jobs (which read the environment)."""
+    env = {
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "B24APP_PUBLIC_URL": settings.public_url,
+        "B24APP_CLIENT_ID": settings.client_id,
+        "B24APP_CLIENT_SECRET": settings.client_secret,
+        "B24APP_OAUTH_SERVER": settings.oauth_server,
+        "B24APP_SECRET_KEY": settings.secret_key,
+        "B24APP_DEV_INSECURE_LOOPBACK": "1",
+        "B24APP_QUEUE_PREFIX": settings.queue_prefix,
+        "B24APP_BX24_JS_URL": settings.bx24_js_url,
+    }
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    from b24app.jobs.runtime import job_context
+
+    job_context.cache_clear()
+    yield env
+    job_context.cache_clear()
+
+
+@pytest.fixture
+def ctx(settings) -> AppContext:
+    context = AppContext(settings)
+    yield context
+    context.db.dispose()
+
+
+@pytest.fixture
+def registered_app(settings, sandbox_url) -> dict:
+    """The app registered in the sandbox portal as a local app (what an administrator does by hand)."""
+    post_json(sandbox_url + "/_sandbox/apps", {
+        "client_id": settings.client_id,
+        "client_secret": settings.client_secret,
+        "install_url": settings.public_url + "/install",
+        "handler_url": settings.public_url + "/app",
+        "scopes": ["crm", "placement", "user", "catalog"],
+        "title": "b24-1c",
+    })
+    return {"client_id": settings.client_id}
+
+
+@pytest.fixture
+def running_app(ctx, app_server, registered_app):
+    """The app served on loopback and registered in the sandbox, not yet installed."""
+    app_server.serve(create_app(context=ctx))
+    return app_server
+
+
+@pytest.fixture
+def installed(ctx, running_app, settings, sandbox_url) -> dict:
+    """Installed through the portal's protocol; returns the control API's account of it."""
+    answer = post_json(f"{sandbox_url}/_sandbox/apps/{settings.client_id}/install", {"finish": True, "lang": "ru"})
+    return answer
