@@ -11,6 +11,7 @@ from functools import cached_property
 from redis import Redis
 
 from b24app.bitrix.oauth import OAuthClient
+from b24app.bitrix.spent import SpentRefreshTokens
 from b24app.bitrix.tokens import PortalTokens
 from b24app.config import Settings
 from b24app.manifest import Manifest, load_manifest
@@ -49,6 +50,10 @@ class AppContext:
         )
 
     @cached_property
+    def spent_refresh_tokens(self) -> SpentRefreshTokens:
+        return SpentRefreshTokens(self.redis, self.settings.queue_prefix)
+
+    @cached_property
     def manifest(self) -> Manifest:
         return load_manifest()
 
@@ -58,6 +63,7 @@ class AppContext:
             self.portals,
             self.oauth,
             self.redis,
+            spent=self.spent_refresh_tokens,
             refresh_ahead_seconds=self.settings.refresh_ahead_seconds,
             lock_prefix=self.settings.queue_prefix,
         )

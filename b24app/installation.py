@@ -72,19 +72,14 @@ def install(ctx: AppContext, req: InstallRequest) -> PortalRecord:
     """Verify and store an install POST, then bind placements and events. Safe to repeat."""
     endpoint = _endpoint(ctx, req.domain, req.https)
     known = ctx.portals.get(req.member_id)
-    if known is not None and known.domain == req.domain and known.client_endpoint == endpoint:
+    if _known_at(known, req.domain, endpoint):
         _verify_by_rest(ctx, endpoint, req.access_token)
-        grant = TokenGrant(req.access_token, req.refresh_token,
-                           datetime.now(UTC) + timedelta(seconds=max(req.expires_in, 0)),
-                           client_endpoint=endpoint)
+        grant = _presented_grant(ctx, req.access_token, req.refresh_token, req.expires_in, endpoint, None)
     else:
-        grant = _verify_by_oauth(ctx, req.member_id, req.refresh_token)
-        if not same_portal(grant.client_endpoint or endpoint, req.domain):
-            raise InstallRefused(f"OAuth server places member {req.member_id} at {grant.client_endpoint}, "
-                                 f"not at {req.domain}")
-        grant = TokenGrant(grant.access_token, grant.refresh_token, grant.expires_at, client_endpoint=endpoint,
-                           server_endpoint=grant.server_endpoint, scope=grant.scope)
-    record = ctx.portals.save_install(req.member_id, req.domain, grant, lang=req.lang, user_id=req.user_id)
+        grant = _verified_grant(ctx, req.member_id, req.domain, req.refresh_token, endpoint)
+    _require_tokens(known, grant)
+    record = ctx.portals.save_install(req.member_id, req.domain, endpoint, grant, lang=req.lang,
+                                      user_id=req.user_id)
     bind_from_manifest(ctx, record.member_id)
     log.info("portal %s (%s) installed; placements and events bound", record.member_id, record.domain)
     return record
@@ -96,24 +91,23 @@ def accept_install_event(ctx: AppContext, ev: InstallEvent) -> PortalRecord:
     known = ctx.portals.get(ev.member_id)
     grant: TokenGrant | None = None
     if ev.access_token and ev.refresh_token:
-        if known is not None and known.domain == ev.domain and known.client_endpoint == endpoint:
+        if _known_at(known, ev.domain, endpoint):
             _verify_by_rest(ctx, endpoint, ev.access_token)
-            grant = TokenGrant(ev.access_token, ev.refresh_token,
-                               datetime.now(UTC) + timedelta(seconds=max(ev.expires_in or 3600, 0)),
-                               client_endpoint=endpoint, server_endpoint=ev.server_endpoint)
+            grant = _presented_grant(ctx, ev.access_token, ev.refresh_token, ev.expires_in or 3600, endpoint,
+                                     ev.server_endpoint)
         else:
-            grant = _verify_by_oauth(ctx, ev.member_id, ev.refresh_token)
-            grant = TokenGrant(grant.access_token, grant.refresh_token, grant.expires_at,
-                               client_endpoint=endpoint, server_endpoint=grant.server_endpoint, scope=grant.scope)
+            grant = _verified_grant(ctx, ev.member_id, ev.domain, ev.refresh_token, endpoint)
     elif known is None or known.domain != ev.domain or known.status is not PortalStatus.ACTIVE:
         raise InstallRefused("ONAPPINSTALL without tokens for a portal whose install we have not verified")
     elif known.application_token and not same_secret(known.application_token, ev.application_token):
         raise InstallRefused("ONAPPINSTALL without tokens tries to replace a stored application_token")
+    _require_tokens(known, grant)
     record = ctx.portals.save_application_token(
         ev.member_id, ev.application_token, domain=ev.domain, client_endpoint=endpoint,
         server_endpoint=ev.server_endpoint, grant=grant, lang=ev.lang,
     )
-    if grant is not None:
+    if known is None or known.status is not PortalStatus.ACTIVE:
+        # No install POST preceded this event (an app without UI, or a reinstall): bind now.
         bind_from_manifest(ctx, record.member_id)
     log.info("portal %s: ONAPPINSTALL accepted", ev.member_id)
     return record
@@ -196,6 +190,33 @@ def _endpoint_from_event(ctx: AppContext, ev: InstallEvent) -> str:
     return endpoint
 
 
+def _known_at(known: PortalRecord | None, domain: str, endpoint: str) -> bool:
+    return known is not None and known.domain == domain and known.client_endpoint == endpoint
+
+
+def _presented_grant(ctx: AppContext, access_token: str, refresh_token: str, expires_in: int, endpoint: str,
+                     server_endpoint: str | None) -> TokenGrant | None:
+    """The pair a verified request carried, or None when we already exchanged its refresh token (the pair we
+    got for it is newer and is kept)."""
+    if ctx.spent_refresh_tokens.was_spent(refresh_token):
+        return None
+    return TokenGrant(access_token, refresh_token, datetime.now(UTC) + timedelta(seconds=max(expires_in, 0)),
+                      client_endpoint=endpoint, server_endpoint=server_endpoint)
+
+
+def _verified_grant(ctx: AppContext, member_id: str, domain: str, refresh_token: str, endpoint: str) -> TokenGrant:
+    grant = _verify_by_oauth(ctx, member_id, refresh_token)
+    if grant.client_endpoint and not same_portal(grant.client_endpoint, domain):
+        raise InstallRefused(f"OAuth server places member {member_id} at {grant.client_endpoint}, not at {domain}")
+    return TokenGrant(grant.access_token, grant.refresh_token, grant.expires_at, client_endpoint=endpoint,
+                      server_endpoint=grant.server_endpoint, scope=grant.scope)
+
+
+def _require_tokens(known: PortalRecord | None, grant: TokenGrant | None) -> None:
+    if grant is None and not (known and known.refresh_token):
+        raise InstallRefused("the presented refresh token was already used and no other token is stored", 409)
+
+
 def _verify_by_oauth(ctx: AppContext, member_id: str, refresh_token: str) -> TokenGrant:
     try:
         grant = ctx.oauth.refresh(refresh_token)
@@ -203,6 +224,7 @@ def _verify_by_oauth(ctx: AppContext, member_id: str, refresh_token: str) -> Tok
         if exc.permanent:
             raise InstallRefused(f"the OAuth server rejected the presented token ({exc.code})") from None
         raise InstallRefused(f"the OAuth server is unreachable ({exc.code}); try again", status=503) from None
+    ctx.spent_refresh_tokens.mark(refresh_token)
     if grant.member_id != member_id:
         raise InstallRefused(f"token belongs to member {grant.member_id!r}, request claims {member_id!r}")
     return grant

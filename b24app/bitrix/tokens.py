@@ -14,6 +14,7 @@ from redis import Redis
 from redis.exceptions import LockError
 
 from b24app.bitrix.oauth import OAuthClient, OAuthRefreshError
+from b24app.bitrix.spent import SpentRefreshTokens
 from b24app.store.models import PortalStatus
 from b24app.store.portals import PortalRecord, PortalStore
 
@@ -47,6 +48,7 @@ class PortalTokens:
         oauth: OAuthClient,
         redis: Redis,
         *,
+        spent: SpentRefreshTokens | None = None,
         refresh_ahead_seconds: float = 600,
         lock_prefix: str = "b24app",
     ) -> None:
@@ -54,6 +56,7 @@ class PortalTokens:
         self._store = store
         self._oauth = oauth
         self._redis = redis
+        self._spent = spent
         self._ahead = refresh_ahead_seconds
         self._lock_key = refresh_lock_key(lock_prefix, member_id)
         self._record: PortalRecord = self._usable(store.require(member_id))
@@ -105,6 +108,8 @@ class PortalTokens:
                     raise TokenUnavailable(self.member_id, reason, permanent=True) from None
                 log.warning("portal %s: token refresh failed, will retry (%s)", self.member_id, exc.code)
                 raise TokenUnavailable(self.member_id, f"token refresh failed: {exc.code}", permanent=False) from None
+            if self._spent is not None:
+                self._spent.mark(current.refresh_token)
             self._record = self._store.save_tokens(self.member_id, grant)
             log.info("portal %s: access token refreshed, valid until %s", self.member_id,
                      self._record.expires_at.isoformat() if self._record.expires_at else "?")

@@ -108,12 +108,14 @@ class PortalStore:
         self,
         member_id: str,
         domain: str,
-        grant: TokenGrant,
+        client_endpoint: str,
+        grant: TokenGrant | None,
         *,
         lang: str | None = None,
         user_id: str | None = None,
     ) -> PortalRecord:
-        """Record an installation (first or repeated): tokens replaced, status active, history kept."""
+        """Record an installation (first or repeated): tokens replaced (kept when `grant` is None), status
+        active, history kept."""
         with self._db.transaction() as s:
             row = s.scalar(select(Portal).where(Portal.member_id == member_id).with_for_update())
             if row is None:
@@ -122,9 +124,10 @@ class PortalStore:
             elif row.status is PortalStatus.UNINSTALLED:
                 row.installed_at = utcnow()
             row.domain = domain
-            row.client_endpoint = grant.client_endpoint or row.client_endpoint
-            row.server_endpoint = grant.server_endpoint or row.server_endpoint
-            self._apply_grant(row, grant)
+            row.client_endpoint = client_endpoint
+            if grant is not None:
+                row.server_endpoint = grant.server_endpoint or row.server_endpoint
+                self._apply_grant(row, grant)
             row.lang = lang or row.lang
             row.installed_by_user_id = user_id or row.installed_by_user_id
             row.status = PortalStatus.ACTIVE

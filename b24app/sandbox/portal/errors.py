@@ -1,0 +1,89 @@
+"""REST errors the portal answers with, and their HTTP statuses.
+
+Statuses and texts of the system errors come from the docs' shared table
+(bitrix24/b24restdocs: _includes/system-errors.md); method-level errors name their own page.
+"""
+
+from __future__ import annotations
+
+
+class RestError(Exception):
+    """An error answer: ``{"error": code, "error_description": description}`` with an HTTP status."""
+
+    def __init__(self, code: str, description: str, status: int = 400, **extra: str) -> None:
+        super().__init__(f"{code}: {description}")
+        self.code = code
+        self.description = description
+        self.status = status
+        self.extra = extra
+
+    def body(self) -> dict[str, str]:
+        """The JSON body the portal sends for this error."""
+        return {"error": self.code, "error_description": self.description, **self.extra}
+
+
+# _includes/system-errors.md
+def query_limit_exceeded() -> RestError:
+    return RestError("QUERY_LIMIT_EXCEEDED", "Too many requests", 503)
+
+
+def operation_time_limit() -> RestError:
+    return RestError("OPERATION_TIME_LIMIT", "Method is blocked due to operation time limit", 429)
+
+
+def no_auth_found() -> RestError:
+    return RestError("NO_AUTH_FOUND", "Wrong authorization data", 401)
+
+
+def expired_token() -> RestError:
+    return RestError("expired_token", "The access token provided has expired.", 401)
+
+
+def invalid_token() -> RestError:
+    # The system-errors table lists expired_token but not invalid_token; the real portal answers an unknown
+    # token with 401 invalid_token (OAuth 2.0 bearer error, RFC 6750 §3.1). The description is ours.
+    return RestError("invalid_token", "Unable to get application by token", 401)
+
+
+def invalid_credentials() -> RestError:
+    return RestError("INVALID_CREDENTIALS", "Invalid request credentials", 401)
+
+
+def method_not_found() -> RestError:
+    return RestError("ERROR_METHOD_NOT_FOUND", "Method not found!", 404)
+
+
+def insufficient_scope() -> RestError:
+    return RestError(
+        "insufficient_scope",
+        "The request requires higher privileges than provided by the access token",
+        401,
+    )
+
+
+def wrong_auth_type() -> RestError:
+    # api-reference/widgets/placement-get.md: "WRONG_AUTH_TYPE ... Application context required", 403.
+    return RestError(
+        "WRONG_AUTH_TYPE",
+        "Current authorization type is denied for this method. Application context required",
+        403,
+    )
+
+
+def access_denied(text: str = "Access denied!") -> RestError:
+    return RestError("ACCESS_DENIED", text, 403)
+
+
+def not_found() -> RestError:
+    # api-reference/crm/deals/crm-deal-get.md: empty error code, description "Not found", HTTP 400.
+    return RestError("", "Not found", 400)
+
+
+def bad_id() -> RestError:
+    # api-reference/crm/deals/crm-deal-get.md: "ID is not defined or invalid".
+    return RestError("", "ID is not defined or invalid", 400)
+
+
+def argument_error(argument: str, text: str | None = None) -> RestError:
+    # api-reference/widgets/placement-bind.md: ERROR_ARGUMENT carries the argument name.
+    return RestError("ERROR_ARGUMENT", text or f"Argument '{argument}' is null or empty", 400, argument=argument)
