@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from tests.sandbox_portal.conftest import InstalledApp, Portal, Receiver, install_page_html, register_app
+from tests.support.browser import chromium
 
 
 def _bind_tab(portal: Portal, app: InstalledApp, placement: str, handler: str, title: str) -> None:
@@ -109,41 +110,36 @@ BX24.init(function () {{
 
 @pytest.mark.browser
 def test_browser_install_and_tab(portal: Portal, receiver: Receiver) -> None:
-    playwright = pytest.importorskip("playwright.sync_api")
     receiver.install_html = install_page_html(portal.url, finish=True)
     receiver.pages["/tab"] = TAB_HTML.format(portal=portal.url)
     client_id, _ = register_app(portal, receiver)
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            page = browser.new_page()
-            page.goto(f"{portal.url}/marketplace/app/{client_id}/install")
-            page.wait_for_selector("body[data-install-finished='1']", timeout=10_000)
-            assert portal.state()["apps"][client_id]["installed"] is True
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{portal.url}/marketplace/app/{client_id}/install")
+        page.wait_for_selector("body[data-install-finished='1']", timeout=10_000)
+        assert portal.state()["apps"][client_id]["installed"] is True
 
-            token = receiver.events("ONAPPINSTALL")[-1].form["auth[access_token]"]
-            requests.post(
-                f"{portal.url}/rest/placement.bind",
-                timeout=10,
-                data={
-                    "auth": token,
-                    "PLACEMENT": "CRM_DEAL_DETAIL_TAB",
-                    "HANDLER": f"{receiver.url}/tab",
-                    "TITLE": "1С",
-                },
-            )
-            page.goto(f"{portal.url}/crm/deal/details/8/")
-            page.click("#b24-tab-CRM_DEAL_DETAIL_TAB-1")
-            frame = page.frame(name="b24-frame-1")
-            assert frame is not None
-            frame.wait_for_function("document.getElementById('info').textContent !== 'waiting'", timeout=10_000)
-            info = json.loads(frame.inner_text("#info"))
-            assert info == {
-                "placement": {"placement": "CRM_DEAL_DETAIL_TAB", "options": {"ID": "8"}},
-                "lang": "ru",
-                "auth": True,
-            }
-            page.wait_for_selector("iframe[name='b24-frame-1'][data-resized='1']", timeout=10_000)
-            assert page.eval_on_selector("iframe[name='b24-frame-1']", "f => f.style.height") == "777px"
-        finally:
-            browser.close()
+        token = receiver.events("ONAPPINSTALL")[-1].form["auth[access_token]"]
+        requests.post(
+            f"{portal.url}/rest/placement.bind",
+            timeout=10,
+            data={
+                "auth": token,
+                "PLACEMENT": "CRM_DEAL_DETAIL_TAB",
+                "HANDLER": f"{receiver.url}/tab",
+                "TITLE": "1С",
+            },
+        )
+        page.goto(f"{portal.url}/crm/deal/details/8/")
+        page.click("#b24-tab-CRM_DEAL_DETAIL_TAB-1")
+        frame = page.frame(name="b24-frame-1")
+        assert frame is not None
+        frame.wait_for_function("document.getElementById('info').textContent !== 'waiting'", timeout=10_000)
+        info = json.loads(frame.inner_text("#info"))
+        assert info == {
+            "placement": {"placement": "CRM_DEAL_DETAIL_TAB", "options": {"ID": "8"}},
+            "lang": "ru",
+            "auth": True,
+        }
+        page.wait_for_selector("iframe[name='b24-frame-1'][data-resized='1']", timeout=10_000)
+        assert page.eval_on_selector("iframe[name='b24-frame-1']", "f => f.style.height") == "777px"
