@@ -21,9 +21,10 @@ def _settings_for_serving() -> Settings:
 
 def cmd_web(args: argparse.Namespace) -> None:
     _settings_for_serving()
-    argv = ["gunicorn", "--bind", args.bind, "--workers", str(args.workers), "--threads", str(args.threads),
+    # The interpreter's own gunicorn, so a virtualenv works without being on PATH.
+    argv = [sys.executable, "-m", "gunicorn", "--bind", args.bind, "--workers", str(args.workers), "--threads", str(args.threads),
             "--access-logfile", "-", "--timeout", "60", "b24app.web.wsgi:app"]
-    os.execvp(argv[0], argv)
+    os.execv(argv[0], argv)
 
 
 def cmd_worker(args: argparse.Namespace) -> None:

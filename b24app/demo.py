@@ -99,13 +99,17 @@ def run_demo(port: int = 8000, exit_after: float | None = None) -> int:
         print("\n=== b24-1c demo ===")
         print(f"sandbox portal : {portal_url}")
         print(f"app            : {app_url}")
-        print(f"install        : {answer}")
-        print(f"bound          : {state.get('placements')} / {state.get('events')}")
+        ours = [p["placement"] for p in state.get("placements", []) if p["client_id"] == client_id]
+        events = [e["event"] for e in state.get("events", []) if e["client_id"] == client_id]
+        print(f"install        : page answered {answer.get('status')}, installFinish called: "
+              f"{answer.get('install_finish_called')}, ONAPPINSTALL: "
+              f"{[d['status'] for d in answer.get('onappinstall', [])]}")
+        print(f"bound          : placements {ours}; events {events}")
         print(f"deal card      : {portal_url}/crm/deal/details/1/")
         print(f"company card   : {portal_url}/crm/company/details/1/")
         print(f"logs           : {DEMO_DIR}/")
         print("Ctrl-C stops everything.\n", flush=True)
-        ok = bool(state.get("placements"))
+        ok = bool(answer.get("installed")) and len(ours) == 2
         deadline = None if exit_after is None else time.monotonic() + exit_after
         while deadline is None or time.monotonic() < deadline:
             if any(p.poll() is not None for p in children):
