@@ -22,8 +22,8 @@ def _settings_for_serving() -> Settings:
 def cmd_web(args: argparse.Namespace) -> None:
     _settings_for_serving()
     # The interpreter's own gunicorn, so a virtualenv works without being on PATH.
-    argv = [sys.executable, "-m", "gunicorn", "--bind", args.bind, "--workers", str(args.workers), "--threads", str(args.threads),
-            "--access-logfile", "-", "--timeout", "60", "b24app.web.wsgi:app"]
+    argv = [sys.executable, "-m", "gunicorn", "--bind", args.bind, "--workers", str(args.workers),
+            "--threads", str(args.threads), "--access-logfile", "-", "--timeout", "60", "b24app.web.wsgi:app"]
     os.execv(argv[0], argv)
 
 
