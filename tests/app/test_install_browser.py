@@ -17,11 +17,10 @@ def test_install_wizard_in_chromium_finishes_and_shows_tabs(ctx, running_app, se
     with chromium() as browser:
         page = browser.new_page()
         page.goto(f"{sandbox_url}/marketplace/app/{settings.client_id}/install?lang=ru")
-        frame = page.frame(name="b24-frame-install")
-        wait_until(lambda: (f := page.frame(name="b24-frame-install")) and f.query_selector("#install-ok"),
-                   timeout=20, what="our install page in the wizard frame")
-        frame = page.frame(name="b24-frame-install")
-        assert "Приложение установлено" in frame.inner_text("h1")
+        # Playwright's locators wait through the frame's navigation (wizard form POST -> our page).
+        heading = page.frame_locator("iframe[name='b24-frame-install']").locator("#install-ok")
+        heading.wait_for(timeout=20_000)
+        assert "Приложение установлено" in heading.inner_text()
         state = wait_until(lambda: (s := get_json(sandbox_url + "/_sandbox/state"))["apps"][settings.client_id]
                            ["installed"] and s, timeout=20, what="BX24.installFinish to reach the portal")
         screenshot(page, "install-wizard")
@@ -33,6 +32,5 @@ def test_install_wizard_in_chromium_finishes_and_shows_tabs(ctx, running_app, se
 
         page.goto(f"{sandbox_url}/crm/deal/details/1/")
         page.click("#b24-tab-CRM_DEAL_DETAIL_TAB-1")
-        wait_until(lambda: (f := page.frame(name="b24-frame-1")) and f.query_selector("#tab-pending"),
-                   timeout=20, what="our deal tab in the card")
+        page.frame_locator("iframe[name='b24-frame-1']").locator("#tab-pending").wait_for(timeout=20_000)
         screenshot(page, "deal-card-tab")
