@@ -150,3 +150,32 @@ def test_card_tab_frame_checks_member_and_domain(ctx, installed, running_app, sa
     assert elsewhere.status_code == 403
     forged = requests.post(running_app.url + "/tabs/deal", data={**base, "member_id": "b" * 32}, timeout=10)
     assert forged.status_code == 403
+
+
+def test_onappinstall_first_then_install_post_with_the_same_pair(ctx, running_app, settings, sandbox_url):
+    """An installation event handler URL (marketplace apps) may receive ONAPPINSTALL before any install POST, with
+    the same token pair the install POST then repeats. The first verification spends the refresh token; the second
+    must keep the newer pair, or the portal would be left with a dead refresh token."""
+    state = _state(sandbox_url)
+    pair = post_json(f"{sandbox_url}/_sandbox/apps/{settings.client_id}/tokens", {"user_id": 1})
+    event = {
+        "event": "ONAPPINSTALL", "data[LANGUAGE_ID]": "ru", "data[INSTALLED]": "Y",
+        "auth[access_token]": pair["access_token"], "auth[refresh_token]": pair["refresh_token"],
+        "auth[expires_in]": "3600", "auth[domain]": state["domain"], "auth[member_id]": state["member_id"],
+        "auth[client_endpoint]": f"http://{state['domain']}/rest/", "auth[server_endpoint]": pair["server_endpoint"],
+        "auth[application_token]": "app-token-1", "auth[status]": "L",
+    }
+    assert requests.post(running_app.url + "/events", data=event, timeout=10).status_code == 200
+    first = ctx.portals.get(state["member_id"])
+    assert first.application_token == "app-token-1" and first.refresh_token != pair["refresh_token"]
+    assert len(_ours(_state(sandbox_url)["placements"], settings.client_id)) == 2
+
+    r = requests.post(running_app.url + "/install", data={
+        "AUTH_ID": pair["access_token"], "AUTH_EXPIRES": "3600", "REFRESH_ID": pair["refresh_token"],
+        "member_id": state["member_id"], "DOMAIN": state["domain"], "PROTOCOL": "0", "LANG": "ru"}, timeout=10)
+    assert r.status_code == 200 and "BX24.installFinish" in r.text
+    second = ctx.portals.get(state["member_id"])
+    assert second.refresh_token == first.refresh_token, "the spent refresh token must not replace the live one"
+    # The kept pair really works: a refresh through it succeeds.
+    ctx.tokens(state["member_id"]).refresh_now()
+    assert get_json(sandbox_url + "/_sandbox/state")["refreshes"]["invalid_grant"] == 0
