@@ -15,8 +15,11 @@ from b24app.bitrix.spent import SpentRefreshTokens
 from b24app.bitrix.tokens import PortalTokens
 from b24app.config import Settings
 from b24app.manifest import Manifest, load_manifest
+from b24app.store.bases import OneCBaseStore
 from b24app.store.crypto import SecretBox
 from b24app.store.db import Database
+from b24app.store.journal import Journal
+from b24app.store.links import LinkStore
 from b24app.store.portals import PortalStore
 
 
@@ -35,6 +38,18 @@ class AppContext:
     @cached_property
     def portals(self) -> PortalStore:
         return PortalStore(self.db, self.box)
+
+    @cached_property
+    def bases(self) -> OneCBaseStore:
+        return OneCBaseStore(self.db, self.box)
+
+    @cached_property
+    def links(self) -> LinkStore:
+        return LinkStore(self.db)
+
+    @cached_property
+    def journal(self) -> Journal:
+        return Journal(self.db)
 
     @cached_property
     def redis(self) -> Redis:

@@ -5,7 +5,20 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Enum, Integer, MetaData, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -57,10 +70,130 @@ class Portal(Base):
     )
     status_reason: Mapped[str | None] = mapped_column(String(512))
     # Leaky-bucket parameters of this portal's REST limit; None means the ordinary-plan defaults (limits.md).
-    rate_limit_per_second: Mapped[float | None] = mapped_column()
+    rate_limit_per_second: Mapped[float | None] = mapped_column(Float)
     rate_limit_burst: Mapped[int | None] = mapped_column(Integer)
     installed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
     )
     uninstalled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OneCBaseRow(Base):
+    """A 1C base a portal exchanges with: one per legal entity. The password is stored encrypted."""
+
+    __tablename__ = "onec_bases"
+    __table_args__ = (UniqueConstraint("portal_id", "name", name="uq_onec_bases_portal_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id", ondelete="CASCADE"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(128), nullable=False)
+    url: Mapped[str] = mapped_column(String(512), nullable=False)
+    login: Mapped[str] = mapped_column(String(255), nullable=False)
+    password_enc: Mapped[str | None] = mapped_column(Text)
+    profile: Mapped[str] = mapped_column(String(64), nullable=False)
+    legal_entity: Mapped[str | None] = mapped_column(String(255))
+    legal_entity_inn: Mapped[str | None] = mapped_column(String(12))
+    enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
+    )
+
+
+class PortalSettingsRow(Base):
+    """A portal's settings document (field and stage mapping, schedules, switches) as validated JSON."""
+
+    __tablename__ = "portal_settings"
+
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
+    )
+
+
+class EntityLinkRow(Base):
+    """A Bitrix24 entity tied to a 1C object (deal ↔ customer order, company ↔ counterparty, …)."""
+
+    __tablename__ = "entity_links"
+    __table_args__ = (
+        UniqueConstraint("portal_id", "b24_type", "b24_id", "base_id", "onec_set",
+                         name="uq_entity_links_b24_side"),
+        Index("ix_entity_links_onec_ref", "base_id", "onec_set", "onec_ref"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id", ondelete="CASCADE"), nullable=False)
+    base_id: Mapped[int] = mapped_column(ForeignKey("onec_bases.id", ondelete="CASCADE"), nullable=False)
+    b24_type: Mapped[str] = mapped_column(String(32), nullable=False)  # deal, company, invoice, product
+    b24_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    onec_set: Mapped[str] = mapped_column(String(255), nullable=False)  # e.g. Document_ЗаказКлиента
+    onec_ref: Mapped[str] = mapped_column(String(36), nullable=False)  # Ref_Key GUID
+    onec_number: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
+    )
+
+
+class JournalRow(Base):
+    """One exchange: what moved, which way, how it ended and how long it took (monitoring reads this)."""
+
+    __tablename__ = "exchange_journal"
+    __table_args__ = (Index("ix_exchange_journal_portal_started", "portal_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id", ondelete="CASCADE"), nullable=False)
+    base_id: Mapped[int | None] = mapped_column(ForeignKey("onec_bases.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)  # payments, debt, deal_order, token, ...
+    direction: Mapped[str] = mapped_column(String(16), nullable=False)  # 1c_to_b24, b24_to_1c, internal
+    entity: Mapped[str | None] = mapped_column(String(128))  # e.g. deal:42
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # ok, error, retry, skipped
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    items: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxRow(Base):
+    """An accepted event waiting to be processed: written in the request that acknowledged it, so a lost
+    queue or a killed worker never loses it; `dedup_key` makes a replayed event a no-op."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("portal_id", "dedup_key", name="uq_outbox_portal_dedup"),
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)  # e.g. ONCRMDEALUPDATE
+    entity_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    dedup_key: Mapped[str] = mapped_column(String(255), nullable=False)
+    payload: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")  # pending/done/dead
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
+    )
+
+
+class WatermarkRow(Base):
+    """How far a pull from 1C has got, per portal, base and stream; moved only after Bitrix24 confirmed."""
+
+    __tablename__ = "watermarks"
+    __table_args__ = (UniqueConstraint("portal_id", "base_id", "stream", name="uq_watermarks_stream"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id", ondelete="CASCADE"), nullable=False)
+    base_id: Mapped[int] = mapped_column(ForeignKey("onec_bases.id", ondelete="CASCADE"), nullable=False)
+    stream: Mapped[str] = mapped_column(String(64), nullable=False)  # payments, shipments, debt, ...
+    value: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
+    )
