@@ -1,20 +1,72 @@
-"""Checks common to every page the portal opens in a frame (card tabs, the app page).
+"""Who is asking: the checks every page the portal opens in a frame goes through (card tabs, settings, app page).
 
-The full verification of AUTH_ID against the portal belongs to the card-tab work; here we refuse what can be
-refused without a network call: unknown or inactive portals and a DOMAIN that is not the stored one.
+A frame request (api-reference/widgets/crm/detail-tab.md) carries member_id, DOMAIN, AUTH_ID and friends. We
+accept it only for an installed, active portal whose stored domain matches, and we verify AUTH_ID by asking that
+portal — at the endpoint we stored, never one taken from the request — who the user is (user.current) and, when a
+page needs it, whether they are an administrator (user.admin). Answers are cached briefly in Redis by a hash of
+the token, so a tab opened twice costs one round trip.
+
+Later requests from the same page (form posts, progress polls) carry a signed frame token instead of AUTH_ID:
+third-party cookies are unreliable inside the portal's iframe, and the signature doubles as CSRF protection.
 """
 
 from __future__ import annotations
 
-from flask import Request
+import hashlib
+import json
+import logging
+from dataclasses import asdict, dataclass
 
+from flask import Request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from b24app.bitrix.client import BitrixClient
+from b24app.bitrix.errors import BitrixError, PortalAuthError, TokenExpired
 from b24app.context import AppContext
 from b24app.installation import InstallRefused
 from b24app.store.portals import PortalRecord
-from b24app.web.params import portal_param
+from b24app.web.params import lang_of, portal_param
+
+log = logging.getLogger(__name__)
+
+AUTH_CACHE_SECONDS = 60
+FRAME_TOKEN_MAX_AGE = 2 * 3600
 
 
-def framed_portal(ctx: AppContext, req: Request) -> PortalRecord:
+@dataclass(frozen=True)
+class FrameUser:
+    """A verified frame request: which portal, which user, in which language, opened where."""
+
+    member_id: str
+    user_id: str
+    is_admin: bool
+    lang: str
+    placement: str
+    options: dict
+
+    @property
+    def entity_id(self) -> str | None:
+        value = self.options.get("ID")
+        return str(value) if value not in (None, "") else None
+
+
+class _FrameToken:
+    """The token given by a verified frame request: only its bearer can use it and only for a while."""
+
+    def __init__(self, access_token: str, endpoint: str) -> None:
+        self.member_id = ""
+        self.client_endpoint = endpoint
+        self._token = access_token
+
+    def access_token(self) -> str:
+        return self._token
+
+    def refresh_after_rejection(self, rejected: str) -> str:
+        raise TokenExpired("expired_token", "the frame's AUTH_ID has expired; reopen the page", None, 401)
+
+
+def stored_portal(ctx: AppContext, req: Request) -> PortalRecord:
+    """The installed, active portal the request names, its DOMAIN matching what we stored."""
     member_id = portal_param(req, "member_id")
     domain = portal_param(req, "DOMAIN").lower()
     if not member_id or not domain:
@@ -22,6 +74,74 @@ def framed_portal(ctx: AppContext, req: Request) -> PortalRecord:
     record = ctx.portals.get(member_id)
     if record is None:
         raise InstallRefused(f"frame request for unknown member_id {member_id!r}")
+    if not record.is_active:
+        raise InstallRefused(f"frame request for portal {member_id} that is {record.status.value}")
     if record.domain != domain:
         raise InstallRefused(f"frame request for {member_id} claims DOMAIN {domain!r}, stored {record.domain!r}")
     return record
+
+
+def verify_frame(ctx: AppContext, req: Request, *, need_admin: bool = False, timeout: float = 5.0) -> FrameUser:
+    """Check a frame POST end to end; raise InstallRefused (403/401/400) with the reason when it fails."""
+    record = stored_portal(ctx, req)
+    auth_id = portal_param(req, "AUTH_ID")
+    if not auth_id:
+        raise InstallRefused("frame request lacks AUTH_ID", status=401)
+    identity = _verified_identity(ctx, record, auth_id, need_admin=need_admin, timeout=timeout)
+    try:
+        options = json.loads(portal_param(req, "PLACEMENT_OPTIONS") or "{}")
+    except ValueError:
+        raise InstallRefused("PLACEMENT_OPTIONS is not JSON", status=400) from None
+    if not isinstance(options, dict):
+        raise InstallRefused("PLACEMENT_OPTIONS is not an object", status=400)
+    return FrameUser(member_id=record.member_id, user_id=identity["user_id"], is_admin=identity["is_admin"],
+                     lang=lang_of(portal_param(req, "LANG")), placement=portal_param(req, "PLACEMENT", "DEFAULT"),
+                     options=options)
+
+
+def _verified_identity(ctx: AppContext, record: PortalRecord, auth_id: str, *, need_admin: bool,
+                       timeout: float) -> dict:
+    digest = hashlib.sha256(f"{record.member_id}:{auth_id}".encode()).hexdigest()
+    key = f"{ctx.settings.queue_prefix}:frame-auth:{digest}"
+    cached = ctx.redis.get(key)
+    if cached is not None:
+        identity = json.loads(cached)
+        if identity.get("admin_checked") or not need_admin:
+            return identity
+    client = BitrixClient(_FrameToken(auth_id, record.client_endpoint), timeout=timeout, max_retries=1)
+    try:
+        user = client.call("user.current").result or {}
+        is_admin = bool(client.call("user.admin").result) if need_admin else False
+    except (PortalAuthError, TokenExpired) as exc:
+        raise InstallRefused(f"the portal rejected the frame's AUTH_ID ({exc.code})", status=401) from None
+    except BitrixError as exc:
+        raise InstallRefused(f"cannot verify the frame with the portal ({exc.code})", status=503) from None
+    if not user.get("ID"):
+        raise InstallRefused("the portal did not say who the user is", status=401)
+    identity = {"user_id": str(user["ID"]), "is_admin": is_admin, "admin_checked": need_admin}
+    ctx.redis.set(key, json.dumps(identity), ex=AUTH_CACHE_SECONDS)
+    return identity
+
+
+def _serializer(ctx: AppContext) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(ctx.settings.secret_key, salt="b24app-frame")
+
+
+def sign_frame(ctx: AppContext, user: FrameUser) -> str:
+    """A token the page sends back with its forms and polls; it stands for the verified frame request."""
+    return _serializer(ctx).dumps(asdict(user))
+
+
+def load_frame(ctx: AppContext, token: str, *, max_age: int = FRAME_TOKEN_MAX_AGE) -> FrameUser:
+    """The FrameUser a signed token stands for; InstallRefused when forged, altered or expired."""
+    try:
+        data = _serializer(ctx).loads(token or "", max_age=max_age)
+    except SignatureExpired:
+        raise InstallRefused("the page has been open too long; reopen it from Bitrix24", status=401) from None
+    except BadSignature:
+        raise InstallRefused("frame token is missing or forged", status=403) from None
+    user = FrameUser(**data)
+    record = ctx.portals.get(user.member_id)
+    if record is None or not record.is_active:
+        raise InstallRefused(f"portal {user.member_id} is no longer installed", status=403)
+    return user

@@ -7,7 +7,7 @@ import logging
 from flask import Blueprint, current_app, render_template, request
 
 from b24app.installation import InstallRefused
-from b24app.web.frame import framed_portal
+from b24app.web.frame import stored_portal, verify_frame
 from b24app.web.params import lang_of, portal_param
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,8 @@ def app_page():
     ctx = current_app.extensions["b24app"]
     lang = lang_of(portal_param(request, "LANG"))
     try:
-        record = framed_portal(ctx, request)
+        verify_frame(ctx, request)
+        record = stored_portal(ctx, request)
     except InstallRefused as exc:
         return _refused(exc, lang)
     return render_template("app.html", lang=lang, portal=record,
@@ -40,7 +41,8 @@ def card_tab(kind: str):
         if placement is None or portal_param(request, "PLACEMENT") not in ("", placement):
             raise InstallRefused(f"tab {kind!r} opened for placement {portal_param(request, 'PLACEMENT')!r}",
                                  status=400)
-        record = framed_portal(ctx, request)
+        verify_frame(ctx, request)
+        record = stored_portal(ctx, request)
     except InstallRefused as exc:
         return _refused(exc, lang)
     return render_template("tab_pending.html", lang=lang, portal=record, kind=kind,

@@ -140,16 +140,27 @@ def test_uninstall_deletes_tokens_and_keeps_history(ctx, installed, settings, sa
     assert revived.access_token and revived.uninstalled_at is None
 
 
-def test_card_tab_frame_checks_member_and_domain(ctx, installed, running_app, sandbox_url):
+def test_card_tab_frame_checks_member_domain_and_auth(ctx, installed, running_app, settings, sandbox_url):
     state = _state(sandbox_url)
+    user_token = post_json(f"{sandbox_url}/_sandbox/apps/{settings.client_id}/tokens", {"user_id": 2})
     base = {"member_id": state["member_id"], "DOMAIN": state["domain"], "PLACEMENT": "CRM_DEAL_DETAIL_TAB",
-            "PLACEMENT_OPTIONS": '{"ID":"1"}', "LANG": "ru", "AUTH_ID": "x", "PROTOCOL": "0"}
+            "PLACEMENT_OPTIONS": '{"ID":"1"}', "LANG": "ru", "AUTH_ID": user_token["access_token"], "PROTOCOL": "0"}
     ok = requests.post(running_app.url + "/tabs/deal", data=base, timeout=10)
     assert ok.status_code == 200 and 'id="tab-pending"' in ok.text
     elsewhere = requests.post(running_app.url + "/tabs/deal", data={**base, "DOMAIN": "evil.example"}, timeout=10)
     assert elsewhere.status_code == 403
     forged = requests.post(running_app.url + "/tabs/deal", data={**base, "member_id": "b" * 32}, timeout=10)
     assert forged.status_code == 403
+    made_up = requests.post(running_app.url + "/tabs/deal", data={**base, "AUTH_ID": "made-up"}, timeout=10)
+    assert made_up.status_code == 401
+    unseen = post_json(f"{sandbox_url}/_sandbox/apps/{settings.client_id}/tokens", {"user_id": 2})
+    post_json(sandbox_url + "/_sandbox/tokens/expire")
+    expired = requests.post(running_app.url + "/tabs/deal", data={**base, "AUTH_ID": unseen["access_token"]},
+                            timeout=10)
+    assert expired.status_code == 401
+    wrong_tab = requests.post(running_app.url + "/tabs/deal", data={**base, "PLACEMENT": "CRM_COMPANY_DETAIL_TAB"},
+                              timeout=10)
+    assert wrong_tab.status_code == 400
 
 
 def test_onappinstall_first_then_install_post_with_the_same_pair(ctx, running_app, settings, sandbox_url):
