@@ -171,6 +171,25 @@ class BitrixClient:
         """Every record of a list method, the fast way for big sets (``settings/performance/huge-data.md``)."""
         return listing.iterate_by_id(self.call, method, params, id_field=id_field, page_key=page_key)
 
+    def iterate_by_id_batched(
+        self,
+        method: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        id_field: str = "ID",
+        page_key: str | None = None,
+        pages_per_call: int = listing.BATCH_PAGES,
+    ) -> Iterator[dict[str, Any]]:
+        """``iterate_by_id`` with up to 50 pages chained in each ``batch`` request (2,500 records a request)."""
+        return listing.iterate_by_id_batched(
+            lambda commands: self.batch(commands, halt=True),
+            method,
+            params,
+            id_field=id_field,
+            page_key=page_key,
+            pages_per_call=pages_per_call,
+        )
+
     # -------------------------------------------------------------------------------------------- transport
 
     def _post(self, method: str, pairs: list[tuple[str, str]], *, budget_methods: tuple[str, ...]) -> dict[str, Any]:

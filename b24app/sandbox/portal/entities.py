@@ -79,6 +79,15 @@ def _as_time(value: Any) -> float:
 _coerce = _sort_key  # filter values compare in the same typed space the sort uses
 
 
+_COMPARISONS = (">", ">=", "<", "<=")
+# _ARRAY_BOUND: a comparison (``>ID`` ...) whose value is an array matches nothing. Such a value comes from a batch
+# reference into a page that has no row at that index (``$result[p0][49][ID]`` on a page of fewer than 50 rows
+# substitutes the page itself: see rest._resolve). The REST docs do not say what a list method does with it;
+# the official PHP SDK (bitrix24/b24phpsdk, src/Core/Batch.php, getTraversableList) chains its list pages this
+# way and stops at the first page that comes back empty, so the sandbox answers an empty page. Clients must not
+# rely on it: the real portal's answer is undocumented, and they stop at the first page of fewer than 50 rows.
+
+
 def _split_filter_key(key: str) -> tuple[str, str]:
     for prefix in _PREFIXES:
         if key.startswith(prefix):
@@ -107,6 +116,8 @@ def _matches(op: str, spec: FieldSpec | None, actual: Any, wanted: Any) -> bool:
         options = {_coerce(spec, v) for v in _values(wanted)}
         hit = any(_coerce(spec, item) in options for item in actual_items)
         return hit if op == "@" else not hit
+    if op in _COMPARISONS and isinstance(wanted, list | dict):
+        return False  # see _ARRAY_BOUND
     if isinstance(wanted, list | dict):
         # An array value with "=" or no prefix means IN, as the PHP ORM reads it.
         options = {_coerce(spec, v) for v in _values(wanted)}
@@ -178,9 +189,11 @@ class EntityTable:
         low, high = 0, len(self.ids)
         rest = []
         for op, name, wanted in conditions:
-            if name != "ID" or op not in (">", ">=", "<", "<=") or isinstance(wanted, list | dict):
+            if name != "ID" or op not in _COMPARISONS:
                 rest.append((op, name, wanted))
                 continue
+            if isinstance(wanted, list | dict):
+                return 0, 0, rest  # see _ARRAY_BOUND
             try:
                 bound = int(float(wanted))
             except (TypeError, ValueError):

@@ -34,7 +34,11 @@ BATCH_LIMIT = 50  # batch.md: "The number of requests in a batch is limited to 5
 # Scopes that satisfy a method's scope (user.current works with any of the user scopes).
 _SCOPE_ALIASES = {"user": {"user", "user_brief", "user_basic"}}
 
-_REFERENCE = re.compile(r"\$result\[([^\]]+)\]((?:\[[^\]]*\])*)")
+# A reference as the portal's REST module finds it: ``$`` and one of the names it keeps results under, then every
+# non-space character after it; the path is the ``[...]`` parts of that run. The names are those of the arrays the
+# batch fills (result, next, total, time, error: see _resolve); the pattern ignores case, the lookup does not.
+_REFERENCE = re.compile(r"\$(result|next|total|time|error)(\S*)", re.IGNORECASE)
+_PATH_PART = re.compile(r"\[([^\]]+)\]")
 
 rest_bp = Blueprint("sandbox_rest", __name__)
 
@@ -119,31 +123,50 @@ def run_method(
     return outcome, time_block(started, finished, processing, operating, reset_at)
 
 
-def _resolve(value: Any, results: dict[str, Any]) -> Any:
-    """Replace ``$result[key][field]...`` references with earlier batch results (batch.md, "Using Results")."""
+def _resolve(value: Any, sections: dict[str, dict[str, Any]]) -> Any:
+    """Replace ``$result[key][field]...`` references with what earlier commands of the batch gave.
+
+    batch.md ("Using Results") documents ``$result[request_id][response_field]`` with nested keys such as
+    ``[0][ID]`` but not what a path that does not exist gives. The portal's REST module (module ``rest``,
+    ``CRestUtil::processBatchElement`` in classes/general/rest_util.php, read in the public mirror
+    avshatalov48/bitrix-core-business) walks the path while each key is set and stops at the first one that is
+    not, keeping the deepest value reached. A parameter that is the reference and nothing else becomes that
+    value whatever its type; a reference inside longer text is replaced only by a string or a number and is left
+    as written otherwise. So ``$result[p0][49][ID]`` on a page of 30 rows gives the whole page (a list), and on a
+    command that failed gives the whole ``result`` section. Variables are the sections the batch fills:
+    ``$result``, ``$next``, ``$total``, ``$time`` and ``$error``.
+    """
     if isinstance(value, dict):
-        return {k: _resolve(v, results) for k, v in value.items()}
+        return {k: _resolve(v, sections) for k, v in value.items()}
     if isinstance(value, list):
-        return [_resolve(v, results) for v in value]
-    if not isinstance(value, str) or "$result[" not in value:
+        return [_resolve(v, sections) for v in value]
+    if not isinstance(value, str) or "$" not in value:
         return value
+    text: Any = value
+    for match in _REFERENCE.finditer(value):
+        path = _PATH_PART.findall(match.group(2))
+        if not path:
+            continue
+        # PHP array keys are case-sensitive: ``$RESULT[...]`` matches the pattern but finds no section.
+        node = _walk(sections.get(match.group(1)), path)
+        if match.group(0) == value:
+            return node
+        if isinstance(node, bool) or not isinstance(node, str | int | float):
+            continue
+        text = text.replace(match.group(0), str(node))
+    return text
 
-    def lookup(match: re.Match[str]) -> Any:
-        node: Any = results.get(match.group(1))
-        for part in re.findall(r"\[([^\]]*)\]", match.group(2)):
-            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            elif isinstance(node, dict):
-                node = node.get(part)
-            else:
-                return None
-        return node
 
-    whole = _REFERENCE.fullmatch(value)
-    if whole:
-        resolved = lookup(whole)
-        return "" if resolved is None else resolved
-    return _REFERENCE.sub(lambda m: "" if lookup(m) is None else str(lookup(m)), value)
+def _walk(node: Any, path: list[str]) -> Any:
+    """Follow ``path`` while each key is set (PHP ``isset``: present and not null); the deepest value reached."""
+    for part in path:
+        if isinstance(node, dict) and node.get(part) is not None:
+            node = node[part]
+        elif isinstance(node, list | str) and part.isdigit() and int(part) < len(node) and node[int(part)] is not None:
+            node = node[int(part)]
+        else:
+            break
+    return node
 
 
 def run_batch(state: PortalState, events: EventDispatcher, caller: Caller, params: dict[str, Any]) -> Outcome:
@@ -160,10 +183,11 @@ def run_batch(state: PortalState, events: EventDispatcher, caller: Caller, param
     totals: dict[str, Any] = {}
     nexts: dict[str, Any] = {}
     times: dict[str, Any] = {}
+    sections = {"result": results, "next": nexts, "total": totals, "time": times, "error": failures}
     for key, command in commands.items():
         method_part, _, query = str(command).partition("?")
         method_name = method_part.strip().lower().removesuffix(".json")
-        sub_params = _resolve(parse_query_string(query), results)
+        sub_params = _resolve(parse_query_string(query), sections)
         try:
             if method_name == "batch":
                 # batch.md: since rest 24.0.0 a batch inside a batch is prohibited.
