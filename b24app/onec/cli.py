@@ -1,0 +1,65 @@
+"""`b24app onec check --url URL --login L --password P --profile ut11`: the schema check from a shell.
+
+Exit codes: 0 everything the profile needs is published; 1 problems (missing objects or fields,
+changed types, refused login); 2 the base is unreachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from b24app.onec.base import OneCBase
+from b24app.onec.profiles import ProfileError, load_profile
+from b24app.onec.schema import check
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_UNREACHABLE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="b24app onec", description="1C connector tools")
+    commands = parser.add_subparsers(dest="command", required=True)
+    cmd = commands.add_parser("check", help="check that a base publishes what its profile needs")
+    cmd.add_argument("--url", required=True, help="publication root of the base, e.g. http://host/ut/")
+    cmd.add_argument("--login", required=True)
+    cmd.add_argument(
+        "--password",
+        default=None,
+        help="password (or set B24APP_ONEC_PASSWORD to keep it out of the shell history)",
+    )
+    cmd.add_argument("--profile", default="ut11", help="shipped profile name or a profile TOML file")
+    cmd.add_argument("--override", action="append", default=[], help="profile override file (repeatable)")
+    cmd.add_argument("--json", action="store_true", help="print the report as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs a subcommand and returns the exit code (also accepts a leading 'onec')."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] == "onec":
+        args_list = args_list[1:]
+    args = _parser().parse_args(args_list)
+    password = args.password if args.password is not None else os.environ.get("B24APP_ONEC_PASSWORD", "")
+    try:
+        profile = load_profile(args.profile, overrides=args.override)
+    except ProfileError as exc:
+        print(f"profile error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    base = OneCBase(url=args.url, login=args.login, password=password, profile=args.profile)
+    report = check(base, profile=profile)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(report.render_text())
+    if not report.reachable:
+        return EXIT_UNREACHABLE
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

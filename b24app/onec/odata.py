@@ -1,0 +1,443 @@
+"""HTTP client of the 1C standard OData interface (OData v3, JSON).
+
+Protocol facts (1C:Enterprise 8.3.27 docs, chapter 17.4, repo hacker-cb/1c-odata,
+docs/1c/markdown/17.4_-_Cтандартный_интерфейс_OData_8_3_27.md):
+  * `$format=json` selects JSON (17.4.2); collections answer `{"odata.metadata", "value": [...]}`;
+  * `$filter`, `$select`, `$orderby`, `$top`, `$skip` (17.4.5-17.4.6); `$inlinecount=allpages` adds
+    `odata.count` and makes 1C IGNORE `$skip`/`$top` (17.4.6.2), so counts are read with `/$count`;
+  * virtual tables are functions `<Register>/Balance(Period=…, Condition='…', Dimensions='…')`,
+    `/Turnovers(StartPeriod=…, EndPeriod=…)` (17.4.9, 17.4.13.2);
+  * POST to the entity set creates, PATCH to `Set(guid'…')` updates (17.4.13.1.2-3);
+    `Set(guid'…')/Post?PostingModeOperational=false` posts, `/Unpost` unposts (17.4.13.1.7);
+  * errors carry `odata.error` with `code` and `message.value` (17.4.10).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import math
+import random
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import requests
+from defusedxml import ElementTree as SafeET
+
+from b24app.onec import query as q
+from b24app.onec.base import OneCBase
+from b24app.onec.errors import (
+    OneCAuthError,
+    OneCError,
+    OneCNotFound,
+    OneCQueryError,
+    OneCUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PAGE_SIZE = 1000
+
+
+class Utf8BasicAuth(requests.auth.AuthBase):
+    """HTTP Basic with the credentials encoded as UTF-8.
+
+    requests encodes str credentials as latin-1, which fails on a Cyrillic login such as
+    «Администратор»; 1C decodes the Basic header as UTF-8 (as RFC 7617 charset="UTF-8" describes).
+    """
+
+    def __init__(self, login: str, password: str) -> None:
+        token = base64.b64encode(f"{login}:{password}".encode()).decode("ascii")
+        self._header = f"Basic {token}"
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = self._header
+        return request
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter: attempt n waits uniform(0, min(cap, base * 2**n))."""
+
+    attempts: int = 4
+    base_delay: float = 0.3
+    max_delay: float = 8.0
+
+    def delay(self, attempt: int) -> float:
+        return random.uniform(0, min(self.max_delay, self.base_delay * (2**attempt)))
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[dict]
+    count: int | None = None
+
+
+class ODataClient:
+    """Talks to one base. Every call has a timeout; idempotent calls are retried on 5xx and network errors.
+
+    `timeout` is (connect, read) seconds. `requests_made` counts HTTP requests sent (for the benchmark
+    and tests). A POST that creates an object is never retried once it may have reached the server:
+    the caller (`documents.DocumentWriter`) looks for the object first.
+    """
+
+    def __init__(
+        self,
+        base: OneCBase,
+        *,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        retry: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base = base
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.session = session or requests.Session()
+        self.session.auth = Utf8BasicAuth(base.login, base.password)
+        self.requests_made = 0
+
+    # ------------------------------------------------------------------ transport
+
+    def url(self, resource: str, params: Mapping[str, object] | None = None) -> str:
+        url = self.base.service_root + q.encode_path(resource)
+        query = q.encode_query(params or {})
+        return f"{url}?{query}" if query else url
+
+    def request(
+        self,
+        method: str,
+        resource: str,
+        *,
+        params: Mapping[str, object] | None = None,
+        body: Mapping | None = None,
+        idempotent: bool = True,
+        accept_json: bool = True,
+    ) -> requests.Response:
+        """Sends one call with retries; returns the 2xx response or raises a typed OneCError."""
+        url = self.url(resource, params)
+        headers = {"Accept": "application/json"} if accept_json else {}
+        data = None
+        if body is not None:
+            headers["Content-Type"] = "application/json; charset=utf-8"
+            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        last: OneCError | None = None
+        for attempt in range(self.retry.attempts):
+            if attempt:
+                time.sleep(self.retry.delay(attempt))
+            try:
+                self.requests_made += 1
+                response = self.session.request(method, url, data=data, headers=headers, timeout=self.timeout)
+            except requests.exceptions.RequestException as exc:
+                last = OneCUnavailable("", f"{method} {resource}: {_network_reason(exc)}", None, self.base.label)
+                if idempotent or _never_sent(exc):
+                    log.warning("1C %s: %s (attempt %d)", self.base.label, last.message, attempt + 1)
+                    continue
+                raise last from exc
+            if response.status_code < 400:
+                return response
+            error = self._error(response, method, resource)
+            if response.status_code >= 500 and idempotent:
+                last = error
+                log.warning("1C %s: %s (attempt %d)", self.base.label, error, attempt + 1)
+                continue
+            raise error
+        assert last is not None
+        raise last
+
+    def _error(self, response: requests.Response, method: str, resource: str) -> OneCError:
+        code, message = _parse_error(response)
+        status = response.status_code
+        text = message or f"{method} {resource}: HTTP {status} {response.reason}"
+        if status in (401, 403):
+            return OneCAuthError(code, text, status, self.base.label)
+        if status == 404:
+            return OneCNotFound(code, text, status, self.base.label)
+        if status < 500:
+            return OneCQueryError(code, text, status, self.base.label)
+        if status in (502, 503, 504) or not code:
+            return OneCUnavailable(code, text, status, self.base.label)
+        return OneCError(code, text, status, self.base.label)
+
+    def get_json(self, resource: str, params: Mapping[str, object] | None = None) -> dict:
+        response = self.request("GET", resource, params={"$format": "json", **(params or {})})
+        return _json(response, self.base.label)
+
+    # ------------------------------------------------------------------ reads
+
+    def metadata(self) -> bytes:
+        """The `$metadata` document (EDMX XML) as raw bytes (17.4.7)."""
+        return self.request("GET", "$metadata", accept_json=False).content
+
+    def service_document(self) -> list[str]:
+        """Names of the published entity sets (17.4.7)."""
+        return [item["name"] for item in self.get_json("").get("value", [])]
+
+    def get(self, entity_set: str, key: str, *, select: Sequence[str] | None = None) -> dict:
+        """One element by Ref_Key; OneCNotFound when it does not exist."""
+        params = {"$select": ",".join(select)} if select else {}
+        return self.get_json(f"{entity_set}({q.guid(key)})", params)
+
+    def query(
+        self,
+        entity_set: str,
+        *,
+        filter: str | None = None,
+        select: Sequence[str] | None = None,
+        orderby: str | None = None,
+        top: int | None = None,
+        skip: int | None = None,
+        inlinecount: bool = False,
+        allowed_only: bool = False,
+    ) -> Page:
+        """One GET of a collection. With `inlinecount` 1C ignores top/skip (17.4.6.2): use count()."""
+        params: dict[str, object] = {
+            "$filter": filter,
+            "$select": ",".join(select) if select else None,
+            "$orderby": orderby,
+            "$top": top,
+            "$skip": skip or None,
+            "$inlinecount": "allpages" if inlinecount else None,
+            "allowedOnly": "true" if allowed_only else None,
+        }
+        answer = self.get_json(entity_set, params)
+        count = answer.get("odata.count")
+        return Page(rows=answer.get("value", []), count=int(count) if count is not None else None)
+
+    def count(self, entity_set: str, *, filter: str | None = None) -> int:
+        """`<Set>/$count` (17.4.6.1): the answer body is a bare number."""
+        response = self.request("GET", f"{entity_set}/$count", params={"$filter": filter}, accept_json=False)
+        try:
+            return int(response.text.strip())
+        except ValueError:
+            raise OneCError(
+                "", f"$count answered {response.text[:100]!r}", response.status_code, self.base.label
+            ) from None
+
+    def iter_pages(
+        self,
+        entity_set: str,
+        *,
+        filter: str | None = None,
+        select: Sequence[str] | None = None,
+        orderby: str | None = "Ref_Key",
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> Iterator[list[dict]]:
+        """Pages by `$top`/`$skip` under a stable order. Streams: one page in memory at a time.
+
+        Works for any set, including register records without Ref_Key (pass their own order, or None
+        for the server's default order); the server walks past skipped rows on each call, so key ranges
+        (iter_pages_by_key) suit big catalogs.
+        """
+        skip = 0
+        while True:
+            page = self.query(entity_set, filter=filter, select=select, orderby=orderby, top=page_size, skip=skip)
+            if page.rows:
+                yield page.rows
+            if len(page.rows) < page_size:
+                return
+            skip += len(page.rows)
+
+    def iter_pages_by_key(
+        self,
+        entity_set: str,
+        *,
+        filter: str | None = None,
+        select: Sequence[str] | None = None,
+        key: str = "Ref_Key",
+        page_size: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+    ) -> Iterator[list[dict]]:
+        """Pages by key range: `<key> gt guid'<last>'` ordered by the key, `$top` = page size.
+
+        The server does the ordering and the comparison, so the walk is consistent whatever byte order
+        1C uses for GUIDs; rows inserted behind the cursor during the walk are not revisited.
+        """
+        if select and key not in select:
+            select = [key, *select]
+        last = after
+        while True:
+            cursor = q.compare(key, "gt", last) if last else None
+            page = self.query(
+                entity_set,
+                filter=q.all_of(filter, cursor),
+                select=select,
+                orderby=key,
+                top=page_size,
+            )
+            if page.rows:
+                yield page.rows
+                last = page.rows[-1][key]
+            if len(page.rows) < page_size:
+                return
+
+    def iter_rows(self, entity_set: str, *, by_key: bool = True, **kwargs) -> Iterator[dict]:
+        """Every row of a set, streamed (key ranges by default, `$skip` with by_key=False)."""
+        pages = self.iter_pages_by_key(entity_set, **kwargs) if by_key else self.iter_pages(entity_set, **kwargs)
+        for page in pages:
+            yield from page
+
+    def virtual_table(
+        self,
+        register: str,
+        function: str,
+        arguments: Mapping[str, object],
+        *,
+        filter: str | None = None,
+        select: Sequence[str] | None = None,
+        top: int | None = None,
+        skip: int | None = None,
+    ) -> list[dict]:
+        """Rows of `<register>/<function>(Arg=…, …)` (17.4.9).
+
+        Dates become `datetime'…'`; the string arguments (Condition, Dimensions, …) are wrapped as the
+        docs show them, see query.function_argument.
+        """
+        parts = []
+        for name, value in arguments.items():
+            if value is None:
+                continue
+            if isinstance(value, (datetime, date)):
+                parts.append(f"{name}={q.datetime_literal(value)}")
+            elif isinstance(value, str):
+                parts.append(f"{name}={q.function_argument(value)}")
+            else:
+                parts.append(f"{name}={q.literal(value)}")
+        resource = f"{register}/{function}({','.join(parts)})"
+        params = {
+            "$filter": filter,
+            "$select": ",".join(select) if select else None,
+            "$top": top,
+            "$skip": skip or None,
+        }
+        return self.get_json(resource, params).get("value", [])
+
+    def balance(
+        self,
+        register: str,
+        *,
+        period: datetime | date | None = None,
+        condition: str | None = None,
+        dimensions: Sequence[str] | None = None,
+        filter: str | None = None,
+        select: Sequence[str] | None = None,
+    ) -> list[dict]:
+        """`Balance(Period, Condition, Dimensions)`; resources come back as `<Resource>Balance`."""
+        return self.virtual_table(
+            register,
+            "Balance",
+            {"Period": period, "Condition": condition, "Dimensions": ",".join(dimensions) if dimensions else None},
+            filter=filter,
+            select=select,
+        )
+
+    def turnovers(
+        self,
+        register: str,
+        *,
+        start: datetime | date | None = None,
+        end: datetime | date | None = None,
+        condition: str | None = None,
+        dimensions: Sequence[str] | None = None,
+        filter: str | None = None,
+        select: Sequence[str] | None = None,
+    ) -> list[dict]:
+        """`Turnovers(StartPeriod, EndPeriod, Condition, Dimensions)`: `<Resource>Turnover/Receipt/Expense`."""
+        return self.virtual_table(
+            register,
+            "Turnovers",
+            {
+                "StartPeriod": start,
+                "EndPeriod": end,
+                "Condition": condition,
+                "Dimensions": ",".join(dimensions) if dimensions else None,
+            },
+            filter=filter,
+            select=select,
+        )
+
+    # ------------------------------------------------------------------ writes
+
+    def create(self, entity_set: str, body: Mapping) -> dict:
+        """POST a new object; returns the created element. Not retried once it may have been sent."""
+        response = self.request("POST", entity_set, params={"$format": "json"}, body=body, idempotent=False)
+        return _json(response, self.base.label)
+
+    def update(self, entity_set: str, key: str, body: Mapping) -> dict:
+        """PATCH the given properties (a tabular section must be sent whole, 17.4.13.1.3)."""
+        response = self.request("PATCH", f"{entity_set}({q.guid(key)})", params={"$format": "json"}, body=body)
+        return _json(response, self.base.label) if response.content else {}
+
+    def post_document(self, entity_set: str, key: str, *, operational: bool = False) -> None:
+        """Posts a document (17.4.13.1.7); re-posting a posted document is harmless, so it is retried."""
+        self.request(
+            "POST",
+            f"{entity_set}({q.guid(key)})/Post",
+            params={"PostingModeOperational": "true" if operational else "false"},
+        )
+
+    def unpost_document(self, entity_set: str, key: str) -> None:
+        self.request("POST", f"{entity_set}({q.guid(key)})/Unpost")
+
+
+def minimum_requests(rows: int, page_size: int) -> int:
+    """Fewest GETs that can stream `rows` rows: a short last page ends the walk, so a full last page
+    needs one more (empty) call."""
+    return rows // page_size + 1 if rows % page_size == 0 else math.ceil(rows / page_size)
+
+
+def _json(response: requests.Response, label: str) -> dict:
+    try:
+        return response.json()
+    except ValueError:
+        raise OneCError("", f"answer is not JSON: {response.text[:200]!r}", response.status_code, label) from None
+
+
+def _parse_error(response: requests.Response) -> tuple[str, str]:
+    """1C's (code, message) from a JSON `odata.error` or an XML `m:error` body (17.4.10)."""
+    text = response.text or ""
+    try:
+        payload = json.loads(text)
+        error = payload.get("odata.error") or payload.get("error") or {}
+        message = error.get("message", "")
+        if isinstance(message, Mapping):
+            message = message.get("value", "")
+        return str(error.get("code", "")), str(message)
+    except (ValueError, AttributeError):
+        pass
+    if text.lstrip().startswith("<"):
+        try:
+            root = SafeET.fromstring(text.encode("utf-8"))
+        except Exception:  # noqa: BLE001 - any unparsable body just means "no 1C detail"
+            return "", ""
+        code = message = ""
+        for element in root.iter():
+            tag = element.tag.rsplit("}", 1)[-1]
+            if tag == "code":
+                code = (element.text or "").strip()
+            elif tag == "message":
+                message = (element.text or "").strip()
+        return code, message
+    return "", text.strip()[:300]
+
+
+def _never_sent(exc: requests.exceptions.RequestException) -> bool:
+    """True when the request surely never reached 1C (connect failed), so a POST may be resent."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        reason = repr(exc)
+        return "NewConnectionError" in reason or "Connection refused" in reason
+    return False
+
+
+def _network_reason(exc: requests.exceptions.RequestException) -> str:
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "connect timeout"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return "no answer within the read timeout"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return "connection failed" if _never_sent(exc) else "connection broken"
+    return type(exc).__name__
