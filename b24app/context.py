@@ -15,6 +15,7 @@ from b24app.bitrix.spent import SpentRefreshTokens
 from b24app.bitrix.tokens import PortalTokens
 from b24app.config import Settings
 from b24app.manifest import Manifest, load_manifest
+from b24app.portal_settings import PortalSettingsStore
 from b24app.store.bases import OneCBaseStore
 from b24app.store.crypto import SecretBox
 from b24app.store.db import Database
@@ -42,6 +43,10 @@ class AppContext:
     @cached_property
     def bases(self) -> OneCBaseStore:
         return OneCBaseStore(self.db, self.box)
+
+    @cached_property
+    def portal_settings(self) -> PortalSettingsStore:
+        return PortalSettingsStore(self.db)
 
     @cached_property
     def links(self) -> LinkStore:

@@ -147,3 +147,32 @@ def installed(ctx, running_app, settings, sandbox_url) -> dict:
     """Installed through the portal's protocol; returns the control API's account of it."""
     answer = post_json(f"{sandbox_url}/_sandbox/apps/{settings.client_id}/install", {"finish": True, "lang": "ru"})
     return answer
+
+
+ONEC_LOGIN, ONEC_PASSWORD = "Администратор", "secret"
+
+
+@pytest.fixture(scope="module")
+def onec_sandbox():
+    """Two sandbox 1C bases on one port: `ut` (УТ 11) and `bp` (БП 3.0)."""
+    server = start_server(["b24app.sandbox.onec", "--port", "0", "--counterparties", "300",
+                           "--user", ONEC_LOGIN, "--password", ONEC_PASSWORD], "SANDBOX_1C_URL")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def onec_url(onec_sandbox) -> str:
+    post_json(onec_sandbox.url + "/_sandbox/reset")
+    return onec_sandbox.url
+
+
+@pytest.fixture
+def configured_base(ctx, installed, onec_url, sandbox_url):
+    """The installed portal with the sandbox УТ 11 base configured as its (only) 1C base."""
+    from tests.support.processes import get_json
+
+    member_id = get_json(sandbox_url + "/_sandbox/state")["member_id"]
+    return ctx.bases.save(member_id, name="ООО «Ромашка» (УТ 11)", url=f"{onec_url}/ut/", login=ONEC_LOGIN,
+                          password=ONEC_PASSWORD, profile="ut11", legal_entity="ООО «Ромашка»",
+                          legal_entity_inn="7707083893")

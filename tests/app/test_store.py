@@ -85,3 +85,24 @@ def test_journal_times_and_records_failures(store_ctx):
     assert all(e.duration_ms is not None for e in recent)
     with pytest.raises(ValueError):
         store_ctx.journal.record(m, JournalEntry(kind="x", direction="sideways"))
+
+
+def test_portal_settings_round_trip_defaults_and_stale_writes(store_ctx):
+    from dataclasses import replace
+
+    from b24app.portal_settings import PortalSettings, StageMap, StaleSettings
+
+    m = _portal(store_ctx)
+    settings, version = store_ctx.portal_settings.load(m)
+    assert version == 0 and settings.deal_fields["paid_sum"] == "UF_CRM_B24_1C_PAID_SUM"
+    changed = replace(settings, stages={"0": StageMap(make_order="PREPARATION", paid="WON")},
+                      deal_fields={**settings.deal_fields, "order_number": "UF_CRM_ORDER_1C"})
+    assert store_ctx.portal_settings.save(m, changed, version) == 1
+    loaded = store_ctx.portal_settings.get(m)
+    assert loaded.stage_map(0).paid == "WON" and loaded.stage_map("5") == StageMap()
+    assert loaded.deal_fields["order_number"] == "UF_CRM_ORDER_1C"
+    with pytest.raises(StaleSettings):
+        store_ctx.portal_settings.save(m, changed, version)
+    # Documents from older versions: unknown keys dropped, missing ones defaulted.
+    old = PortalSettings.from_json({"nonsense": 1, "schedules": {"payments_seconds": 60}})
+    assert old.schedules.debt_seconds == 900 and old.schedules.payments_seconds == 60
