@@ -22,6 +22,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from b24app.bitrix.client import BitrixClient
 from b24app.bitrix.errors import BitrixError, PortalAuthError, TokenExpired
+from b24app.bitrix.tokens import TokenUnavailable
 from b24app.context import AppContext
 from b24app.installation import InstallRefused
 from b24app.store.portals import PortalRecord
@@ -109,17 +110,51 @@ def _verified_identity(ctx: AppContext, record: PortalRecord, auth_id: str, *, n
         if identity.get("admin_checked") or not need_admin:
             return identity
     client = BitrixClient(_FrameToken(auth_id, record.client_endpoint), timeout=timeout, max_retries=1)
+    # One batch = one request against the portal's limit (batch.md): who the user is, which app the token was
+    # issued to (app.info answers for the calling application), and, when needed, whether they are an admin.
+    commands = {"user": ("user.current", {}), "app": ("app.info", {})}
+    if need_admin:
+        commands["admin"] = ("user.admin", {})
     try:
-        user = client.call("user.current").result or {}
-        is_admin = bool(client.call("user.admin").result) if need_admin else False
+        answers = client.batch(commands)
     except (PortalAuthError, TokenExpired) as exc:
         raise InstallRefused(f"the portal rejected the frame's AUTH_ID ({exc.code})", status=401) from None
     except BitrixError as exc:
         raise InstallRefused(f"cannot verify the frame with the portal ({exc.code})", status=503) from None
+    failed = {k: e for k, e in answers.errors.items()}
+    if "user" in failed or "app" in failed:
+        error = failed.get("user") or failed.get("app")
+        if isinstance(error, (PortalAuthError, TokenExpired)):
+            raise InstallRefused(f"the portal rejected the frame's AUTH_ID ({error.code})", status=401)
+        raise InstallRefused(f"the frame's AUTH_ID cannot identify the user and app ({error.code})", status=403)
+    user, app = answers.results.get("user") or {}, answers.results.get("app") or {}
     if not user.get("ID"):
         raise InstallRefused("the portal did not say who the user is", status=401)
-    identity = {"user_id": str(user["ID"]), "is_admin": is_admin, "admin_checked": need_admin}
+    ours = our_app_identity(ctx, record.member_id)
+    if (str(app.get("ID")), str(app.get("CODE"))) != (ours["ID"], ours["CODE"]):
+        raise InstallRefused(f"the frame's AUTH_ID was issued to another application ({app.get('CODE')!r})")
+    identity = {"user_id": str(user["ID"]), "is_admin": bool(answers.results.get("admin")) and "admin" not in failed,
+                "admin_checked": need_admin}
     ctx.redis.set(key, json.dumps(identity), ex=AUTH_CACHE_SECONDS)
+    return identity
+
+
+def our_app_identity(ctx: AppContext, member_id: str) -> dict[str, str]:
+    """This app's ID and CODE on the portal, as app.info tells it with our own token (cached for a day)."""
+    key = f"{ctx.settings.queue_prefix}:app-identity:{member_id}"
+    cached = ctx.redis.get(key)
+    if cached is not None:
+        return json.loads(cached)
+    from b24app.bitrix.portal_client import client_for_portal
+
+    try:
+        info = client_for_portal(ctx, member_id, timeout=10.0).call("app.info").result or {}
+    except BitrixError as exc:
+        raise InstallRefused(f"cannot ask the portal about this app ({exc.code})", status=503) from None
+    except TokenUnavailable as exc:
+        raise InstallRefused(f"cannot ask the portal about this app ({exc.reason})", status=503) from None
+    identity = {"ID": str(info.get("ID")), "CODE": str(info.get("CODE"))}
+    ctx.redis.set(key, json.dumps(identity), ex=24 * 3600)
     return identity
 
 

@@ -25,13 +25,84 @@ TEXTS: dict[str, dict[str, str]] = {
     "status_uninstalled": {"ru": "Приложение удалено с портала", "en": "The app was removed from the portal"},
     "token_valid_until": {"ru": "Токен доступа действителен до", "en": "Access token valid until"},
     "installed_at": {"ru": "Установлено", "en": "Installed"},
-    "tab_not_ready_title": {"ru": "Данные 1С", "en": "1C data"},
-    "tab_not_ready_body": {
-        "ru": "Приложение подключено к порталу. Оплаты, долг и отгрузки из 1С появятся здесь, когда "
-              "администратор подключит базу 1С в настройках приложения.",
-        "en": "The app is connected to the portal. Payments, debt and shipments from 1C will appear here once "
-              "an administrator connects a 1C base in the app's settings.",
+    "tab_title_deal": {"ru": "Документы 1С по сделке", "en": "1C documents of this deal"},
+    "tab_title_company": {"ru": "Расчёты в 1С", "en": "Settlements in 1C"},
+    "tab_no_base": {
+        "ru": "База 1С ещё не подключена. Администратор портала подключает её в настройках приложения.",
+        "en": "No 1C base is connected yet. A portal administrator connects one in the app's settings.",
     },
+    "tab_no_link_deal": {
+        "ru": "Сделка пока не связана с 1С. Укажите номер заказа или счёта из 1С в поле сделки «{field}» — "
+              "данные появятся здесь. Сделки, по которым приложение само создало заказ в 1С, связываются "
+              "автоматически.",
+        "en": "This deal is not linked to 1C yet. Enter the 1C order or invoice number in the deal field "
+              "\"{field}\" and the data will appear here. Deals the app created a 1C order for are linked "
+              "automatically.",
+    },
+    "tab_no_link_company": {
+        "ru": "Компания пока не связана с 1С: в её реквизитах нет ИНН. Добавьте реквизиты с ИНН (и КПП) — "
+              "контрагент 1С будет найден по ним.",
+        "en": "This company is not linked to 1C: its requisites have no INN. Add requisites with the INN "
+              "(and KPP) and the 1C counterparty will be found by them.",
+    },
+    "tab_not_found_deal": {
+        "ru": "В базе нет заказа или счёта с номером «{number}». Проверьте номер в поле сделки.",
+        "en": "The base has no order or invoice numbered \"{number}\". Check the number in the deal field.",
+    },
+    "tab_not_found_company": {
+        "ru": "В базе нет контрагента с ИНН/КПП {number}.",
+        "en": "The base has no counterparty with INN/KPP {number}.",
+    },
+    "tab_unreachable": {
+        "ru": "1С сейчас недоступна. Показаны последние известные данные на {when}.",
+        "en": "1C is unreachable right now. Showing the last known data as of {when}.",
+    },
+    "tab_unreachable_empty": {
+        "ru": "1С сейчас недоступна, а данных по этой базе ещё не было. Откройте вкладку позже.",
+        "en": "1C is unreachable right now and there is no data from this base yet. Open the tab later.",
+    },
+    "tab_config_error": {
+        "ru": "Профиль базы 1С не подходит к её данным; администратору стоит запустить проверку схемы.",
+        "en": "The 1C base's profile does not fit its data; an administrator should run the schema check.",
+    },
+    "tab_as_of": {"ru": "Данные 1С на", "en": "1C data as of"},
+    "tab_open_in_1c": {"ru": "открыть в 1С", "en": "open in 1C"},
+    "tab_order": {"ru": "Заказ", "en": "Order"},
+    "tab_customer_order": {"ru": "Заказ клиента", "en": "Customer order"},
+    "tab_customer_invoice": {"ru": "Счёт на оплату", "en": "Invoice"},
+    "tab_number": {"ru": "Номер", "en": "Number"},
+    "tab_date": {"ru": "Дата", "en": "Date"},
+    "tab_sum": {"ru": "Сумма", "en": "Amount"},
+    "tab_status": {"ru": "Состояние", "en": "Status"},
+    "tab_kind": {"ru": "Вид", "en": "Kind"},
+    "tab_paid_no": {"ru": "Не оплачен", "en": "Not paid"},
+    "tab_paid_partly": {"ru": "Оплачен частично", "en": "Partly paid"},
+    "tab_paid_fully": {"ru": "Оплачен полностью", "en": "Fully paid"},
+    "tab_paid_sum": {"ru": "Оплачено", "en": "Paid"},
+    "tab_remaining": {"ru": "Осталось оплатить", "en": "Remaining to pay"},
+    "tab_invoices": {"ru": "Счета на оплату", "en": "Invoices"},
+    "tab_payments": {"ru": "Оплаты", "en": "Payments"},
+    "tab_no_payments": {"ru": "Оплат пока нет.", "en": "No payments yet."},
+    "tab_bank": {"ru": "Банк", "en": "Bank"},
+    "tab_cash": {"ru": "Касса", "en": "Cash"},
+    "tab_not_posted": {"ru": "не проведён", "en": "not posted"},
+    "tab_posted": {"ru": "проведён", "en": "posted"},
+    "tab_shipments": {"ru": "Отгрузки", "en": "Shipments"},
+    "tab_no_shipments": {"ru": "Отгрузок пока нет.", "en": "No shipments yet."},
+    "tab_acts": {"ru": "Акты", "en": "Acts"},
+    "tab_vat_invoices": {"ru": "Счета-фактуры", "en": "VAT invoices"},
+    "tab_shipped": {"ru": "Отгружено", "en": "Shipped"},
+    "tab_debt": {"ru": "Долг клиента", "en": "Receivable"},
+    "tab_payable": {"ru": "Наш долг / авансы", "en": "Payable / advances"},
+    "tab_overdue": {"ru": "Просрочено", "en": "Overdue"},
+    "tab_overdue_unknown": {"ru": "сроки не ведутся", "en": "terms not tracked"},
+    "tab_last_payments": {"ru": "Последние оплаты", "en": "Last payments"},
+    "tab_open_orders": {"ru": "Открытые заказы", "en": "Open orders"},
+    "tab_no_open_orders": {"ru": "Открытых заказов нет.", "en": "No open orders."},
+    "tab_recent_shipments": {"ru": "Последние отгрузки", "en": "Recent shipments"},
+    "tab_counterparty": {"ru": "Контрагент", "en": "Counterparty"},
+    "tab_inn": {"ru": "ИНН", "en": "INN"},
+    "tab_kpp": {"ru": "КПП", "en": "KPP"},
     "refused_title": {"ru": "Доступ запрещён", "en": "Access denied"},
     "refused_body": {
         "ru": "Запрос не прошёл проверку. Откройте страницу из карточки Битрикс24.",

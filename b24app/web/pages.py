@@ -1,4 +1,4 @@
-"""The app's own page (left-menu handler) and the card tabs' frame pages."""
+"""The app's own page (left-menu handler); the card tabs live in tabs.py."""
 
 from __future__ import annotations
 
@@ -29,21 +29,4 @@ def app_page():
     except InstallRefused as exc:
         return _refused(exc, lang)
     return render_template("app.html", lang=lang, portal=record,
-                           bx24_js_url=ctx.settings.bx24_js_url_for(record.domain))
-
-
-@bp.route("/tabs/<kind>", methods=["GET", "POST"])
-def card_tab(kind: str):
-    ctx = current_app.extensions["b24app"]
-    lang = lang_of(portal_param(request, "LANG"))
-    placement = {"deal": "CRM_DEAL_DETAIL_TAB", "company": "CRM_COMPANY_DETAIL_TAB"}.get(kind)
-    try:
-        if placement is None or portal_param(request, "PLACEMENT") not in ("", placement):
-            raise InstallRefused(f"tab {kind!r} opened for placement {portal_param(request, 'PLACEMENT')!r}",
-                                 status=400)
-        verify_frame(ctx, request)
-        record = stored_portal(ctx, request)
-    except InstallRefused as exc:
-        return _refused(exc, lang)
-    return render_template("tab_pending.html", lang=lang, portal=record, kind=kind,
                            bx24_js_url=ctx.settings.bx24_js_url_for(record.domain))

@@ -146,7 +146,7 @@ def test_card_tab_frame_checks_member_domain_and_auth(ctx, installed, running_ap
     base = {"member_id": state["member_id"], "DOMAIN": state["domain"], "PLACEMENT": "CRM_DEAL_DETAIL_TAB",
             "PLACEMENT_OPTIONS": '{"ID":"1"}', "LANG": "ru", "AUTH_ID": user_token["access_token"], "PROTOCOL": "0"}
     ok = requests.post(running_app.url + "/tabs/deal", data=base, timeout=10)
-    assert ok.status_code == 200 and 'id="tab-pending"' in ok.text
+    assert ok.status_code == 200 and 'id="tab-no-base"' in ok.text
     elsewhere = requests.post(running_app.url + "/tabs/deal", data={**base, "DOMAIN": "evil.example"}, timeout=10)
     assert elsewhere.status_code == 403
     forged = requests.post(running_app.url + "/tabs/deal", data={**base, "member_id": "b" * 32}, timeout=10)
@@ -160,7 +160,16 @@ def test_card_tab_frame_checks_member_domain_and_auth(ctx, installed, running_ap
     assert expired.status_code == 401
     wrong_tab = requests.post(running_app.url + "/tabs/deal", data={**base, "PLACEMENT": "CRM_COMPANY_DETAIL_TAB"},
                               timeout=10)
-    assert wrong_tab.status_code == 400
+    assert wrong_tab.status_code == 403
+
+    # A token the same portal issued to another application does not open our tab.
+    post_json(sandbox_url + "/_sandbox/apps", {"client_id": "local.other.app", "client_secret": "x" * 16,
+                                               "install_url": "http://127.0.0.1:9/", "handler_url": "http://127.0.0.1:9/",
+                                               "scopes": ["crm", "user"], "title": "other"})
+    other = post_json(f"{sandbox_url}/_sandbox/apps/local.other.app/tokens", {"user_id": 2})
+    foreign = requests.post(running_app.url + "/tabs/deal", data={**base, "AUTH_ID": other["access_token"]},
+                            timeout=10)
+    assert foreign.status_code == 403
 
 
 def test_onappinstall_first_then_install_post_with_the_same_pair(ctx, running_app, settings, sandbox_url):

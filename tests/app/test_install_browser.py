@@ -32,5 +32,5 @@ def test_install_wizard_in_chromium_finishes_and_shows_tabs(ctx, running_app, se
 
         page.goto(f"{sandbox_url}/crm/deal/details/1/")
         page.click("#b24-tab-CRM_DEAL_DETAIL_TAB-1")
-        page.frame_locator("iframe[name='b24-frame-1']").locator("#tab-pending").wait_for(timeout=20_000)
+        page.frame_locator("iframe[name='b24-frame-1']").locator("#tab-no-base").wait_for(timeout=20_000)
         screenshot(page, "deal-card-tab")

@@ -1,0 +1,167 @@
+"""Deal and company card tabs: what 1C knows about this deal or company, rendered from the tab cache.
+
+The portal POSTs the placement into an iframe (api-reference/widgets/crm/detail-tab.md): DOMAIN, member_id,
+AUTH_ID, LANG, PLACEMENT and PLACEMENT_OPTIONS = {"ID": "<entity id>"}. A request is served only when
+`verify_frame` accepts it (installed active portal, matching DOMAIN, AUTH_ID verified at the stored endpoint),
+PLACEMENT is the one bound for this URL, and the entity ID exists on that portal (read with the app's own
+token, so an ID of another portal's deal is "not found" here). Anything else is 403/400 with a logged reason.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from datetime import UTC, datetime
+
+from flask import Blueprint, current_app, render_template, request
+
+from b24app.bitrix.errors import BitrixError
+from b24app.bitrix.portal_client import client_for_portal
+from b24app.context import AppContext
+from b24app.installation import InstallRefused
+from b24app.onec.profiles import Profile, ProfileError, load_profile
+from b24app.portal_settings import PortalSettings
+from b24app.store.bases import BaseRecord
+from b24app.sync import cards, linking
+from b24app.sync.model import from_json, to_json
+from b24app.sync.onec_documents import OneCDocuments
+from b24app.sync.tab_cache import TabCache
+from b24app.web.frame import FrameUser, verify_frame
+from b24app.web.params import lang_of, portal_param
+
+log = logging.getLogger(__name__)
+bp = Blueprint("tabs", __name__)
+
+PLACEMENTS = {"deal": "CRM_DEAL_DETAIL_TAB", "company": "CRM_COMPANY_DETAIL_TAB"}
+ENTITY_CACHE_SECONDS = 60
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@bp.app_template_global()
+def format_onec_date(value: datetime | None, lang: str) -> str:
+    """A 1C document date (the base's local time, no zone) as the portal's language writes a date."""
+    if value is None:
+        return "—"
+    if lang == "ru":
+        return value.strftime("%d.%m.%Y")
+    return f"{value.day} {MONTHS_EN[value.month - 1]} {value.year}"
+
+
+@bp.app_template_global()
+def as_of_time(timestamp: float | None) -> datetime | None:
+    return datetime.fromtimestamp(timestamp, UTC) if timestamp else None
+
+
+@functools.lru_cache(maxsize=32)
+def _profile(name: str) -> Profile:
+    return load_profile(name)
+
+
+def _sets(profile_name: str, logicals: tuple[str, ...]) -> set[str]:
+    try:
+        profile = _profile(profile_name)
+    except ProfileError:
+        return set()
+    return {profile.objects[x].entity_set for x in logicals if x in profile.objects}
+
+
+def _refused(exc: InstallRefused, lang: str):
+    log.warning("tab request from %s refused: %s", request.remote_addr, exc.reason)
+    return render_template("refused.html", lang=lang), exc.status
+
+
+def _entity_facts(ctx: AppContext, user: FrameUser, kind: str, entity_id: str, settings: PortalSettings):
+    """The deal/company as this portal knows it, cached briefly; InstallRefused(403) if it is not there."""
+    import json
+
+    key = f"{ctx.settings.queue_prefix}:tab-entity:{user.member_id}:{kind}:{entity_id}"
+    raw = ctx.redis.get(key)
+    cls = linking.DealFacts if kind == "deal" else linking.CompanyFacts
+    if raw is not None:
+        return from_json(cls, json.loads(raw))
+    client = client_for_portal(ctx, user.member_id, timeout=settings.tab_timeout_seconds)
+    try:
+        facts = (linking.read_deal(client, entity_id, settings) if kind == "deal"
+                 else linking.read_company(client, entity_id))
+    except linking.EntityNotFound as exc:
+        raise InstallRefused(f"{kind} {entity_id} is not an entity of portal {user.member_id}: {exc}") from None
+    except BitrixError as exc:
+        raise InstallRefused(f"cannot read {kind} {entity_id} from the portal ({exc.code})", status=503) from None
+    ctx.redis.set(key, json.dumps(to_json(facts), ensure_ascii=False), ex=ENTITY_CACHE_SECONDS)
+    return facts
+
+
+def _reader(ctx: AppContext, member_id: str, base: BaseRecord, timeout: float) -> OneCDocuments:
+    return OneCDocuments.for_base(ctx.bases.connection(member_id, base.id), timeout=timeout)
+
+
+@bp.route("/tabs/<kind>", methods=["GET", "POST"])
+def card_tab(kind: str):
+    started = time.monotonic()
+    ctx: AppContext = current_app.extensions["b24app"]
+    lang = lang_of(portal_param(request, "LANG"))
+    placement = PLACEMENTS.get(kind)
+    try:
+        if placement is None:
+            raise InstallRefused(f"no card tab {kind!r}", status=404)
+        if portal_param(request, "PLACEMENT") != placement:
+            raise InstallRefused(f"tab {kind!r} opened for placement {portal_param(request, 'PLACEMENT')!r}",
+                                 status=403)
+        user = verify_frame(ctx, request)
+        entity_id = user.entity_id
+        if not entity_id or not entity_id.isdigit():
+            raise InstallRefused(f"PLACEMENT_OPTIONS carries no {kind} ID", status=400)
+        settings = ctx.portal_settings.get(user.member_id)
+        facts = _entity_facts(ctx, user, kind, entity_id, settings)
+    except InstallRefused as exc:
+        return _refused(exc, lang)
+    record = ctx.portals.get(user.member_id)
+    timeout = settings.tab_timeout_seconds
+    deadline = started + timeout
+    bases = ctx.bases.list(user.member_id)
+    common = dict(lang=lang, kind=kind, bx24_js_url=ctx.settings.bx24_js_url_for(record.domain), bases=bases,
+                  settings=settings, facts=facts)
+    if not any(b.enabled for b in bases):
+        return render_template(f"tab_{kind}.html", state="no_base", sections=[], **common)
+    by_id = {b.id: b for b in bases}
+    stored = ctx.links.for_entity(user.member_id, kind, entity_id)
+    cache = TabCache(ctx.redis, ctx.settings.queue_prefix)
+    jobs, meta = {}, {}
+    if kind == "deal":
+        order_sets = {b.id: _sets(b.profile, ("customer_order", "customer_invoice")) for b in bases}
+        targets = linking.deal_targets(bases, settings, facts, stored, order_sets)
+        for target in targets:
+            base = by_id[target.base_id]
+            key = cache.key(user.member_id, kind, entity_id, base.id) + f":{target.via}:{target.ref or target.number}"
+            jobs[key] = functools.partial(_deal_job, ctx, user.member_id, base, target, timeout)
+            meta[key] = base
+        section_cls = cards.DealSection
+    else:
+        cp_sets = {b.id: _sets(b.profile, ("counterparty",)) for b in bases}
+        targets = linking.company_targets(bases, facts, stored, cp_sets)
+        for target in targets:
+            base = by_id[target.base_id]
+            key = (cache.key(user.member_id, kind, entity_id, base.id)
+                   + f":{target.via}:{','.join(target.refs) or target.inn + '/' + target.kpp}")
+            jobs[key] = functools.partial(_company_job, ctx, user.member_id, base, target, timeout)
+            meta[key] = base
+        section_cls = cards.CompanySection
+    if not jobs:
+        return render_template(f"tab_{kind}.html", state="no_link", sections=[], **common)
+    outcomes = cache.load(jobs, deadline)
+    sections = []
+    for key, outcome in outcomes.items():
+        data = from_json(section_cls, outcome.entry.data) if outcome.entry is not None else None
+        sections.append({"base": meta[key], "data": data, "as_of": outcome.entry.as_of if outcome.entry else None,
+                         "fresh": outcome.fresh, "error": outcome.error})
+    return render_template(f"tab_{kind}.html", state="ok", sections=sections, **common)
+
+
+def _deal_job(ctx: AppContext, member_id: str, base: BaseRecord, target: linking.DealTarget, timeout: float):
+    return to_json(cards.deal_section(_reader(ctx, member_id, base, timeout), target, base.name))
+
+
+def _company_job(ctx: AppContext, member_id: str, base: BaseRecord, target: linking.CompanyTarget,
+                 timeout: float):
+    return to_json(cards.company_section(_reader(ctx, member_id, base, timeout), target, base.name))
