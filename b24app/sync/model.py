@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import types
 import typing
 from dataclasses import dataclass, field
@@ -239,12 +240,18 @@ def to_json(obj: Any) -> Any:
 
 def from_json(cls: type[T], data: Any) -> T:
     """The inverse of `to_json` for a model dataclass; unknown keys (from a newer version) are ignored."""
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     values = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         if f.name in data:
             values[f.name] = _decode(hints[f.name], data[f.name])
     return cls(**values)
+
+
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    # Resolving the (string) annotations is the slow part of decoding a cached tab; classes never change.
+    return typing.get_type_hints(cls)
 
 
 def _decode(hint: Any, value: Any) -> Any:

@@ -20,6 +20,7 @@ backend/utils/GuidToBin1C.py).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
 from decimal import Decimal
 from urllib.parse import quote, urlsplit
@@ -231,11 +232,17 @@ class OneCDocuments:
         payment 1C has not posted yet) but do not count as money received.
         """
         order_spec = self.profile.object(order.kind)
-        invoices = self._invoices_of(order, order_spec)
-        payments = self._payments_of(order, order_spec, invoices)
-        shipments = self._shipments_of(order, order_spec)
-        acts = self._acts_of(order, order_spec)
-        vat = self._vat_invoices_of(shipments, acts)
+        # Independent reads go side by side: a tab waits for about three 1C round trips instead of eight.
+        with ThreadPoolExecutor(max_workers=6, thread_name_prefix="onec-read") as pool:
+            invoices_f = pool.submit(self._invoices_of, order, order_spec)
+            settlement_f = pool.submit(self._settlement_keys, order, order_spec)
+            shipments_f = pool.submit(self._shipments_of, order, order_spec)
+            acts_f = pool.submit(self._acts_of, order, order_spec)
+            invoices, settlement_keys = invoices_f.result(), settlement_f.result()
+            payments_f = pool.submit(self._payments_of, order, order_spec, invoices, settlement_keys, pool)
+            shipments, acts = shipments_f.result(), acts_f.result()
+            vat = self._vat_invoices_of(shipments, acts)
+            payments = payments_f.result()
         return OrderDocuments(order=order, invoices=invoices, payments=payments, shipments=shipments, acts=acts,
                               vat_invoices=vat)
 
@@ -271,20 +278,29 @@ class OneCDocuments:
             out += [r[spec.field("key")] for r in rows]
         return out
 
-    def _payments_of(self, order: Order, order_spec: ObjectSpec, invoices: list[Invoice]) -> list[Payment]:
-        """Receipts whose allocation lines name the order: by settlement object, order, invoice or basis."""
+    def _settlement_keys(self, order: Order, order_spec: ObjectSpec) -> set[str]:
+        if self.spec("settlement_object") is None:
+            return set()
+        return set(self.settlement_objects_of(order_spec.entity_set, [order.key]))
+
+    def _payments_of(self, order: Order, order_spec: ObjectSpec, invoices: list[Invoice],
+                     settlement_keys: set[str] | None = None, pool: Executor | None = None) -> list[Payment]:
+        """Receipts whose allocation lines name the order: by settlement object, order, invoice or basis.
+
+        Bank and cash receipts are read side by side when a `pool` is given.
+        """
         invoice_set = self.spec("customer_invoice")
         invoice_keys = {i.key for i in invoices}
         if invoice_set is not None and invoice_set.entity_set == order_spec.entity_set:
             invoice_keys.add(order.key)
-        settlement_keys = set()
-        if self.spec("settlement_object") is not None:
-            settlement_keys = set(self.settlement_objects_of(order_spec.entity_set, [order.key]))
-        out: list[Payment] = []
-        for logical, kind in (("bank_receipt", PaymentKind.BANK), ("cash_receipt", PaymentKind.CASH)):
+        if settlement_keys is None:
+            settlement_keys = self._settlement_keys(order, order_spec)
+
+        def receipts(logical: str, kind: PaymentKind) -> list[Payment]:
+            out: list[Payment] = []
             spec = self.spec(logical)
             if spec is None or "allocation" not in spec.tables:
-                continue
+                return []
             table = spec.table("allocation")
             targets = {
                 "settlement_object": settlement_keys,
@@ -301,7 +317,7 @@ class OneCDocuments:
                 terms += [f"d/{q.prop(prop)} eq cast({q.guid(i.key)}, {q.string(invoice_set.entity_set)})"
                           for i in invoices]
             if not terms:
-                continue
+                return []
             condition = f"{q.prop(table.name)}/any(d: {' or '.join(terms)})"
             rows = self.client.query(spec.entity_set, filter=condition, orderby="Date").rows
             for row in rows:
@@ -323,6 +339,11 @@ class OneCDocuments:
                     posted=bool(self._value(spec, row, "posted", False)), order_key=order.key,
                     invoice_key=paid_invoice, counterparty_key=_ref(self._value(spec, row, "counterparty")),
                     link=self.link(spec.entity_set, key)))
+            return out
+
+        kinds = [("bank_receipt", PaymentKind.BANK), ("cash_receipt", PaymentKind.CASH)]
+        found = pool.map(lambda k: receipts(*k), kinds) if pool is not None else (receipts(*k) for k in kinds)
+        out = [p for group in found for p in group]
         out.sort(key=lambda p: p.date or datetime.min)
         return out
 

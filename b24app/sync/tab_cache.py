@@ -5,6 +5,10 @@ worker thread while the request waits at most until its deadline (`PortalSetting
 1C answers too late or fails, the last known data is shown with its "as of" time, and the late answer still
 lands in the cache for the next render. The sync jobs keep entries warm by calling `store()`.
 Entries outlive their freshness by far (KEEP_SECONDS): an old figure with its date beats a blank frame.
+
+Stampede protection: when many requests (in any web process) find the same entry stale at once, only the one
+that takes a short Redis lock refreshes it. The others render the stale entry at once, or, when there is no
+entry at all, poll Redis for the refreshed one until their own deadline.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis import Redis
+from redis.exceptions import LockError
 
 from b24app.onec.errors import OneCError
 from b24app.onec.profiles import ProfileError
@@ -27,7 +32,9 @@ log = logging.getLogger(__name__)
 
 FRESH_SECONDS = 120
 KEEP_SECONDS = 30 * 24 * 3600
-LOCK_SECONDS = 30
+# Bounds how long a crashed refresher can keep others from refreshing; a live one releases the lock at once.
+LOCK_SECONDS = 20
+WAIT_POLL_SECONDS = 0.05
 # One pool per process: refreshes of several bases run side by side, and a slow 1C never holds a web worker
 # beyond the request's deadline.
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="tab-refresh")
@@ -78,6 +85,13 @@ class TabCache:
     def invalidate(self, key: str) -> None:
         self.redis.delete(key)
 
+    def _lock_name(self, key: str) -> str:
+        return f"{self.prefix}:tab-lock:{key.removeprefix(self.prefix + ':')}"
+
+    def _lock(self, key: str):
+        # thread_local=False: taken by the request thread, released by the pool thread that did the refresh.
+        return self.redis.lock(self._lock_name(key), timeout=LOCK_SECONDS, blocking=False, thread_local=False)
+
     def load(self, jobs: dict[str, Callable[[], Any]], deadline: float) -> dict[str, Outcome]:
         """For each key: the cached entry if fresh, else a refresh bounded by `deadline` (time.monotonic()).
 
@@ -86,13 +100,22 @@ class TabCache:
         """
         outcomes: dict[str, Outcome] = {}
         pending: dict[str, Future] = {}
+        waiting: list[str] = []
         cached: dict[str, Entry | None] = {}
         for key, job in jobs.items():
             entry = cached[key] = self.get(key)
             if entry is not None and entry.age() < self.fresh_seconds:
                 outcomes[key] = Outcome(entry, True)
+                continue
+            lock = self._lock(key)
+            if lock.acquire():
+                pending[key] = _POOL.submit(self._refresh, key, job, lock)
+            elif entry is not None:
+                outcomes[key] = Outcome(entry, False)  # another request is refreshing it: show what we have
             else:
-                pending[key] = _POOL.submit(self._refresh, key, job)
+                waiting.append(key)
+        for key in waiting:
+            outcomes[key] = self._wait_for(key, deadline)
         for key, future in pending.items():
             remaining = deadline - time.monotonic()
             try:
@@ -111,7 +134,26 @@ class TabCache:
                 outcomes[key] = Outcome(cached[key], False, "unreachable")
         return outcomes
 
-    def _refresh(self, key: str, job: Callable[[], Any]) -> Entry:
+    def _wait_for(self, key: str, deadline: float) -> Outcome:
+        """The entry another request is refreshing, once it lands; a timeout outcome at the deadline."""
+        while True:
+            entry = self.get(key)
+            if entry is not None:
+                return Outcome(entry, entry.age() < self.fresh_seconds)
+            if not self.redis.exists(self._lock_name(key)):
+                return Outcome(None, False, "unreachable")  # the refresh ended without data: 1C failed
+            if time.monotonic() >= deadline:
+                log.warning("tab refresh %s: another request's refresh did not finish before the deadline", key)
+                return Outcome(None, False, "timeout")
+            time.sleep(min(WAIT_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+
+    def _refresh(self, key: str, job: Callable[[], Any], lock) -> Entry:
         started = time.time()
-        data = job()
-        return self.store(key, data, started)
+        try:
+            data = job()
+            return self.store(key, data, started)
+        finally:
+            try:
+                lock.release()
+            except LockError:
+                pass  # expired while 1C was slow; whoever holds it now refreshes again, harmlessly
