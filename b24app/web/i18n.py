@@ -16,15 +16,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "The portal did not confirm the installation. Try reinstalling the app; if it happens again, "
               "give your administrator the code below.",
     },
-    "status_title": {"ru": "Состояние подключения", "en": "Connection status"},
-    "status_active": {"ru": "Портал подключён, токены действительны", "en": "Portal connected, tokens valid"},
-    "status_needs_reauth": {
-        "ru": "Требуется переустановка: портал отозвал доступ приложения",
-        "en": "Reinstall needed: the portal revoked the app's access",
-    },
-    "status_uninstalled": {"ru": "Приложение удалено с портала", "en": "The app was removed from the portal"},
-    "token_valid_until": {"ru": "Токен доступа действителен до", "en": "Access token valid until"},
-    "installed_at": {"ru": "Установлено", "en": "Installed"},
     "tab_title_deal": {"ru": "Документы 1С по сделке", "en": "1C documents of this deal"},
     "tab_title_company": {"ru": "Расчёты в 1С", "en": "Settlements in 1C"},
     "tab_no_base": {
