@@ -92,3 +92,21 @@ def test_wrong_application_portal_is_refused(ctx, configured_base, running_app, 
     # ("cannot verify") rather than 401 - a refusal either way, and no 1C data leaks.
     assert refused.status_code in (401, 403, 503)
     assert "tab-base" not in refused.text and "tab-no-link" not in refused.text
+
+
+def test_warm_tab_is_refused_the_moment_the_portal_stops_being_active(ctx, configured_base, running_app, settings,
+                                                                      sandbox_url):
+    """The warm path reads settings, bases, links, the deal and the verified AUTH_ID from short Redis copies,
+    but the portal's own row from the database each time: needs-reauth and uninstall take effect at once."""
+    member_id = _member(sandbox_url)
+    params = frame_params(sandbox_url, settings.client_id, "CRM_DEAL_DETAIL_TAB", 1)
+    assert open_tab(running_app.url, "deal", params).status_code == 200
+    assert ctx.redis.exists(f"{settings.queue_prefix}:tab-setup:{member_id}")
+    assert ctx.redis.exists(f"{settings.queue_prefix}:tab-entity:{member_id}:deal:1")
+
+    ctx.portals.mark_needs_reauth(member_id, "refresh token rejected")
+    refused = open_tab(running_app.url, "deal", params)
+    assert refused.status_code == 403 and "tab-base" not in refused.text and "tab-no-link" not in refused.text
+
+    ctx.portals.mark_uninstalled(member_id)
+    assert open_tab(running_app.url, "deal", params).status_code == 403
