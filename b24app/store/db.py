@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -36,6 +38,11 @@ class Database:
         self.url = database_url
         self.engine = make_engine(database_url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # RQ runs every job in a forked child. A pooled connection inherited across fork would be shared by two
+        # processes (PostgreSQL then sees one session's prepared statements reused by the other); the child
+        # starts with an empty pool instead, leaving the parent's connections to the parent.
+        ref = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (db := ref()) and db.engine.dispose(close=False))
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
