@@ -34,6 +34,8 @@ class FieldSpec:
     multiple: bool = False
     dynamic: bool = False
     in_star: bool = True  # '*' selects it ('*' excludes user and multiple fields, crm-deal-list.md)
+    # Values of a list (enumeration) user field, shared with its UserField so userfield.update shows here too.
+    items: list[dict[str, str]] | None = None
 
     def describe(self) -> dict[str, Any]:
         info: dict[str, Any] = {
@@ -47,6 +49,10 @@ class FieldSpec:
         }
         if self.dynamic:
             info.update({"listLabel": self.title, "formLabel": self.title, "filterLabel": self.title})
+        if self.items is not None:
+            # A list field is described with its values as `items` of {"ID", "VALUE"}: the field description
+            # example in api-reference/crm/_include/user-fields-for-examples-cut.md (type "enumeration").
+            info["items"] = [{"ID": item["ID"], "VALUE": item["VALUE"]} for item in self.items]
         return info
 
 

@@ -164,7 +164,8 @@ class EventDispatcher:
         return flatten("", body)
 
     def emit(
-        self, event: str, entity_id: str, user_id: int | None, auth_connector: str = "", client_id: str = ""
+        self, event: str, entity_id: str, user_id: int | None, auth_connector: str = "", client_id: str = "",
+        extra: dict[str, str] | None = None,
     ) -> int:
         """Raise ``event`` for an entity: queue online deliveries and offline entries; return how many.
 
@@ -181,27 +182,33 @@ class EventDispatcher:
                 if binding.offline:
                     if auth_connector and binding.auth_connector == auth_connector and client_id == app.client_id:
                         continue
-                    self._enqueue_offline(binding, entity_id, user_id)
+                    self._enqueue_offline(binding, entity_id, user_id, extra or {})
                 else:
-                    self._jobs.put(self._job_for(app, binding, entity_id, user_id))
+                    self._jobs.put(self._job_for(app, binding, entity_id, user_id, extra or {}))
                 queued += 1
         return queued
 
-    def _job_for(self, app: App, binding: EventBinding, entity_id: str, user_id: int | None) -> _Job:
+    def _job_for(
+        self, app: App, binding: EventBinding, entity_id: str, user_id: int | None, extra: dict[str, str]
+    ) -> _Job:
         acting_user = binding.auth_type or user_id
         pairs = self.payload(
             app,
             binding.event,
-            {"FIELDS": {"ID": entity_id}},
+            # Smart-process and invoice events also name the type: data[FIELDS][ENTITY_TYPE_ID]
+            # (api-reference/crm/universal/events/on-crm-dynamic-item-update.md).
+            {"FIELDS": {"ID": entity_id, **extra}},
             binding.binding_id,
             acting_user,
             with_tokens=acting_user is not None,
         )
         return _Job(binding.handler, binding.event, binding.binding_id, pairs)
 
-    def _enqueue_offline(self, binding: EventBinding, entity_id: str, user_id: int | None) -> None:
+    def _enqueue_offline(
+        self, binding: EventBinding, entity_id: str, user_id: int | None, extra: dict[str, str]
+    ) -> None:
         # offline-events.md: many changes of one object leave one entry, stamped with the latest change.
-        message_id = hashlib.md5(f"{binding.event}:{entity_id}".encode()).hexdigest()
+        message_id = hashlib.md5(f"{binding.event}:{extra.get('ENTITY_TYPE_ID', '')}:{entity_id}".encode()).hexdigest()
         key = (binding.client_id, binding.auth_connector, message_id)
         entry = self.state.offline_open.get(key)
         if entry is not None:
@@ -215,6 +222,7 @@ class EventDispatcher:
             auth_connector=binding.auth_connector,
             event_name=binding.event,
             entity_id=entity_id,
+            extra=dict(extra),
             message_id=message_id,
             timestamp=now(),
             user_id=user_id,

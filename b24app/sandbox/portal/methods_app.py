@@ -319,7 +319,7 @@ def _offline_row(entry: OfflineEvent) -> dict[str, Any]:
         "ID": str(entry.event_id),
         "TIMESTAMP_X": iso(entry.timestamp),
         "EVENT_NAME": entry.event_name,
-        "EVENT_DATA": {"FIELDS": {"ID": entry.entity_id}},
+        "EVENT_DATA": {"FIELDS": {"ID": entry.entity_id, **entry.extra}},
         "EVENT_ADDITIONAL": {"user_id": str(entry.user_id)} if entry.user_id else [],
         "MESSAGE_ID": entry.message_id,
     }

@@ -287,7 +287,7 @@ def _register_entity(entity: str, with_userfields: bool = True) -> None:
 
 
 def _userfield_row(uf) -> dict[str, Any]:
-    return {
+    row = {
         "ID": str(uf.field_id),
         "ENTITY_ID": f"CRM_{uf.entity.upper()}",
         "FIELD_NAME": uf.field_name,
@@ -304,6 +304,10 @@ def _userfield_row(uf) -> dict[str, Any]:
         "EDIT_FORM_LABEL": {"ru": uf.label, "en": uf.label},
         "LIST_COLUMN_LABEL": {"ru": uf.label, "en": uf.label},
     }
+    if uf.user_type_id == "enumeration":
+        # crm-deal-userfield-list.md: a list field carries LIST, its values with ID, SORT, VALUE, DEF, XML_ID.
+        row["LIST"] = [dict(item) for item in uf.items]
+    return row
 
 
 def _register_userfields(entity: str) -> None:
@@ -368,6 +372,8 @@ def _register_userfields(entity: str) -> None:
                 uf.mandatory = str(fields["MANDATORY"])
             if "SETTINGS" in fields:
                 uf.settings = fields["SETTINGS"]
+            if "LIST" in fields and uf.user_type_id == "enumeration":
+                call.state.change_enum_items(uf, fields["LIST"])
             label = fields.get("EDIT_FORM_LABEL") or fields.get("LIST_COLUMN_LABEL")
             if label:
                 uf.label = str(label.get("ru") or next(iter(label.values()))) if isinstance(label, dict) else str(label)

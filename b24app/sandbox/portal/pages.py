@@ -104,6 +104,30 @@ def install_page(client_id: str) -> str:
     )
 
 
+@pages_bp.get("/marketplace/app/<client_id>/")
+def app_page(client_id: str) -> str:
+    """The app's own page, as the left-menu entry opens it: the handler URL posted into a frame.
+
+    widgets/open-application.md: the app's page is requested at the URL given as "Path to your handler" (local
+    app) or "Application link" (mass-market); widgets/_includes/widget_data.md: the handler gets the same frame
+    data as any widget, PLACEMENT telling where it was opened from (DEFAULT for the app's own page, as the
+    install page gets it). Only an installed app opens (installation-finish.md).
+    """
+    state = _state()
+    user_id = _user()
+    lang = request.args.get("lang", "ru")
+    with state.lock:
+        app = state.apps.get(client_id)
+        if app is None or not app.installed:
+            abort(404)
+    frame = frame_post(state, app, app.handler_url, user_id, lang, "DEFAULT", {})
+    frames = {"b24-frame-app": {"init": frame.init}}
+    return render_template(
+        "portal_app.html", app=app, frame=frame, domain=state.domain, user_id=user_id,
+        frames_json=_script_json(frames),
+    )
+
+
 def _card(entity: str, entity_id: int, labels: tuple[tuple[str, str], ...]) -> str:
     state = _state()
     user_id = _user()

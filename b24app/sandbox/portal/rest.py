@@ -14,7 +14,13 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from b24app.sandbox.portal import errors, methods_app, methods_crm  # noqa: F401  (registers the methods)
+from b24app.sandbox.portal import (  # noqa: F401  (importing registers the methods)
+    errors,
+    methods_app,
+    methods_crm,
+    methods_items,
+    methods_products,
+)
 from b24app.sandbox.portal.clock import now, time_block
 from b24app.sandbox.portal.errors import RestError
 from b24app.sandbox.portal.events import EventDispatcher

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from b24app.sandbox.portal import seed
@@ -107,6 +107,7 @@ class OfflineEvent:
     timestamp: float
     user_id: int | None
     process_id: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)  # more data[FIELDS] keys, e.g. ENTITY_TYPE_ID
 
 
 @dataclass
@@ -132,6 +133,9 @@ class UserField:
     mandatory: str
     label: str
     settings: Any
+    # Values of a list field (USER_TYPE_ID enumeration), each {"ID", "SORT", "VALUE", "DEF", "XML_ID"} as
+    # crm.deal.userfield.list shows them (api-reference/crm/deals/user-defined-fields/crm-deal-userfield-list.md).
+    items: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -211,6 +215,7 @@ class PortalState:
                     self.tables[name].insert(dict(row))
             self.userfields: dict[int, UserField] = {}
             self.next_userfield_id = 100
+            self.next_enum_id = 40
             self.timeline: list[dict[str, Any]] = []
             self.product_rows: dict[int, list[dict[str, Any]]] = {}
             self.next_product_row_id = 1
@@ -349,6 +354,8 @@ class PortalState:
                 label=str(label),
                 settings=data.get("SETTINGS") or {},
             )
+            if uf.user_type_id == "enumeration":
+                self.change_enum_items(uf, data.get("LIST"))
             self.userfields[field_id] = uf
             self.tables[entity].fields[field_name] = FieldSpec(
                 name=field_name,
@@ -357,8 +364,44 @@ class PortalState:
                 multiple=uf.multiple == "Y",
                 dynamic=True,
                 in_star=False,
+                items=uf.items if uf.user_type_id == "enumeration" else None,
             )
             return uf
+
+    def change_enum_items(self, uf: UserField, raw: Any) -> None:
+        """Apply a LIST parameter to a list field's values (crm-deal-userfield-add.md / -update.md, "Parameter
+        LIST"): an element without ID is a new value (ignored when its VALUE is empty), one with ID changes that
+        value, and with DEL=Y removes it. New values get an ID from the portal-wide counter; an XML_ID not
+        given becomes a 32-hex code, as the userfield.list example shows."""
+        elements = list(raw.values()) if isinstance(raw, dict) else list(raw or [])
+        with self.lock:
+            for element in elements:
+                if not isinstance(element, dict):
+                    continue
+                element = {str(k).upper(): v for k, v in element.items()}
+                known = next((i for i in uf.items if i["ID"] == str(element.get("ID") or "")), None)
+                if known is not None:
+                    if str(element.get("DEL") or "N").upper() == "Y":
+                        uf.items.remove(known)
+                        continue
+                    for key in ("VALUE", "SORT", "XML_ID"):
+                        if element.get(key) not in (None, ""):
+                            known[key] = str(element[key])
+                    if element.get("DEF") is not None:
+                        known["DEF"] = "Y" if str(element["DEF"]).upper() == "Y" else "N"
+                    continue
+                value = str(element.get("VALUE") or "").strip()
+                if not value:
+                    continue
+                uf.items.append({
+                    "ID": str(self.next_enum_id),
+                    "SORT": str(int(element.get("SORT") or 0)),
+                    "VALUE": value,
+                    "DEF": "Y" if str(element.get("DEF") or "N").upper() == "Y" else "N",
+                    "XML_ID": str(element.get("XML_ID") or secrets.token_hex(16)),
+                })
+                self.next_enum_id += 1
+            uf.items.sort(key=lambda i: (int(i["SORT"]), int(i["ID"])))
 
     def remove_userfield(self, uf: UserField) -> None:
         with self.lock:
