@@ -157,7 +157,10 @@ def binding_commands(manifest: Manifest, public_url: str) -> dict[str, tuple[str
         })
     handler = base + manifest.events_path
     for e in manifest.events:
-        kinds = [("online", {})] + ([("offline", {"event_type": "offline"})] if e.offline else [])
+        # Offline copies carry our auth_connector so our own REST changes are not queued back to us
+        # (api-reference/events/offline-events.md, "How to Avoid Cycles"); the client sends the same value.
+        offline = {"event_type": "offline", "auth_connector": manifest.code}
+        kinds = [("online", {})] + ([("offline", offline)] if e.offline else [])
         for kind, extra in kinds:
             commands[f"unbind_{e.event}_{kind}"] = ("event.unbind", {"event": e.event, "handler": handler, **extra})
             commands[f"bind_{e.event}_{kind}"] = ("event.bind", {"event": e.event, "handler": handler, **extra})

@@ -91,6 +91,7 @@ class BitrixClient:
         operating: OperatingBudget | None = None,
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
+        auth_connector: str | None = None,
     ) -> None:
         if (tokens is None) == (webhook_url is None):
             raise ValueError("give exactly one of tokens (OAuth) or webhook_url")
@@ -105,12 +106,17 @@ class BitrixClient:
         self._operating = operating
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
+        # api-reference/events/offline-events.md ("How to Avoid Cycles"): changes made with the same
+        # auth_connector the offline bindings name are not queued back to us. Sent with every call, and inside
+        # every batch command, since the docs do not say whether a batch passes it on (Pro plan and above;
+        # other plans ignore it and our own changes come back, which the jobs' fingerprints absorb).
+        self._auth_connector = auth_connector
 
     # ----------------------------------------------------------------------------------------------- calls
 
     def call(self, method: str, params: Mapping[str, Any] | None = None) -> BitrixResponse:
         """Call ``method`` once (plus retries) and return its answer; raise a typed BitrixError on failure."""
-        answer = self._post(method, flatten(params), budget_methods=(method,))
+        answer = self._post(method, flatten(self._with_connector(params)), budget_methods=(method,))
         if self._operating is not None:
             self._operating.record(method, answer.get("time"))
         return BitrixResponse(
@@ -136,9 +142,11 @@ class BitrixClient:
         of the calls already made as ``error.batch_partial``.
         """
         outcome = batching.BatchResult()
-        groups = batching.chunks(batching.commands_of(commands))
+        groups = batching.chunks(batching.commands_of(self._connector_commands(commands)))
         for number, group in enumerate(groups):
             pairs = batching.form_pairs(group, halt)
+            if self._auth_connector:
+                pairs.append(("auth_connector", self._auth_connector))
             methods = tuple(dict.fromkeys(c.method for c in group))
             try:
                 answer = self._post("batch", pairs, budget_methods=methods)
@@ -191,6 +199,18 @@ class BitrixClient:
         )
 
     # -------------------------------------------------------------------------------------------- transport
+
+    def _with_connector(self, params: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+        if not self._auth_connector:
+            return params
+        return {**(params or {}), "auth_connector": self._auth_connector}
+
+    def _connector_commands(self, commands):  # noqa: ANN001, ANN202 - the shapes batch() accepts
+        if not self._auth_connector:
+            return commands
+        if isinstance(commands, Mapping):
+            return {key: (method, self._with_connector(params)) for key, (method, params) in commands.items()}
+        return [(method, self._with_connector(params)) for method, params in commands]
 
     def _post(self, method: str, pairs: list[tuple[str, str]], *, budget_methods: tuple[str, ...]) -> dict[str, Any]:
         token = self._tokens.access_token() if self._tokens is not None else None

@@ -27,7 +27,7 @@ def client_for_portal(ctx: AppContext, member_id: str, *, timeout: float = 30.0)
         rate=record.rate_limit_per_second or DEFAULT_RATE,
         burst=record.rate_limit_burst or DEFAULT_BURST,
     )
-    return BitrixClient(tokens, limiter=limiter, timeout=timeout)
+    return BitrixClient(tokens, limiter=limiter, timeout=timeout, auth_connector=ctx.manifest.code)
 
 
 @dataclass

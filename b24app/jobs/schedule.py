@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from b24app.jobs.sync import collect_offline_events, sweep_outbox, sync_tick
 from b24app.jobs.tokens import refresh_expiring_tokens
 
 
@@ -27,4 +28,11 @@ SCHEDULE: tuple[ScheduledJob, ...] = (
     # Access tokens live an hour (settings/oauth/index.md); checking every 5 minutes with a 10-minute lead
     # refreshes each token once, well before expiry.
     ScheduledJob(refresh_expiring_tokens, queue="tokens", interval=300, timeout=120),
+    # The 1C -> Bitrix24 streams run at per-portal frequencies (PortalSettings.schedules); this tick only
+    # enqueues the ones due, so the shortest useful interval is one minute.
+    ScheduledJob(sync_tick, queue="default", interval=60, timeout=120),
+    # Items whose job was lost (Redis flushed, worker killed) come back once their lease runs out.
+    ScheduledJob(sweep_outbox, queue="default", interval=60, timeout=300),
+    # Events our handler missed wait in the portal as offline events (api-reference/events/offline-events.md).
+    ScheduledJob(collect_offline_events, queue="default", interval=120, timeout=600),
 )

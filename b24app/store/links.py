@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from b24app.store.db import Database
 from b24app.store.models import EntityLinkRow
@@ -55,6 +55,16 @@ class LinkStore:
                 EntityLinkRow.portal_id == portal_id(s, member_id), EntityLinkRow.base_id == base_id,
                 EntityLinkRow.onec_set == onec_set, EntityLinkRow.onec_ref == onec_ref)).all()
             return [_link(r) for r in rows]
+
+
+    def remove(self, member_id: str, link: Link) -> bool:
+        """Remove the link, only while it still points at the same 1C object; True when a row went."""
+        with self._db.transaction() as s:
+            result = s.execute(delete(EntityLinkRow).where(
+                EntityLinkRow.portal_id == portal_id(s, member_id), EntityLinkRow.base_id == link.base_id,
+                EntityLinkRow.b24_type == link.b24_type, EntityLinkRow.b24_id == link.b24_id,
+                EntityLinkRow.onec_set == link.onec_set, EntityLinkRow.onec_ref == link.onec_ref))
+            return result.rowcount > 0
 
 
 def _link(row: EntityLinkRow) -> Link:

@@ -13,6 +13,7 @@ from b24app.installation import (
     check_event_token,
     uninstall,
 )
+from b24app.sync.events_map import entity_of, is_sync_event
 from b24app.web.params import nested
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ def receive_event():
             record = check_event_token(ctx, member_id, nested(request, "auth", "application_token"), event)
             if event == "ONAPPUNINSTALL":
                 uninstall(ctx, record.member_id)
+            elif is_sync_event(event):
+                _accept_sync_event(ctx, record.member_id, event)
             else:
                 # Events the manifest does not bind reach us only by mistake or forgery: refuse loudly.
                 raise InstallRefused(f"{event} is not an event this app binds", status=422)
@@ -60,3 +63,30 @@ def receive_event():
         log.warning("event %s from %s refused: %s", event or "?", request.remote_addr, exc.reason)
         return jsonify(ok=False, error=exc.reason), exc.status
     return jsonify(ok=True)
+
+
+def _accept_sync_event(ctx, member_id: str, event: str) -> None:  # noqa: ANN001 - AppContext
+    """Write the event to the outbox (committed before we answer), then enqueue its job.
+
+    The dedup key is what identifies one delivery of one change: the event, the entity and the event's `ts`
+    (api-reference/events/event-bind.md, the handler's POST), so a redelivered event is stored once. Enqueueing
+    may fail (Redis away): the row is safe and the sweeper enqueues it once its lease runs out.
+    """
+    from b24app.jobs.sync import enqueue_outbox_item
+    from b24app.sync.outbox import Outbox
+
+    entity_id = nested(request, "data[FIELDS]", "ID")
+    if not entity_id:
+        raise InstallRefused(f"{event} carries no data[FIELDS][ID]", status=400)
+    kind = entity_of(event, nested(request, "data[FIELDS]", "ENTITY_TYPE_ID"))
+    if kind is None:
+        return  # a smart process of another type: nothing for the exchange
+    ts = (request.form.get("ts") or "").strip()
+    accepted = Outbox(ctx.db).accept(member_id, kind, entity_id, f"online:{event}:{entity_id}:{ts}",
+                                     {"event": event, "source": "online", "ts": ts})
+    if accepted.new:
+        try:
+            enqueue_outbox_item(ctx, accepted.id)
+        except Exception:  # noqa: BLE001 - the outbox row is committed; the sweeper will enqueue it
+            log.exception("event %s of %s stored as outbox %s but not enqueued", event, member_id, accepted.id)
+

@@ -30,5 +30,7 @@ class AppServer:
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        # shutdown() waits for serve_forever to notice; a server that never started serving would wait forever.
+        if self._thread.is_alive():
+            self._server.shutdown()
         self._server.server_close()

@@ -1,0 +1,16 @@
+"""Errors of the exchange that decide what happens to an item: retried later, or set aside for a person."""
+
+from __future__ import annotations
+
+
+class SyncError(Exception):
+    """Something the exchange could not do now; retried with backoff."""
+
+
+class PermanentSyncError(SyncError):
+    """Retrying cannot help until a person changes the data or the settings (the message says what): the item
+    goes straight to the dead letters, where it can be replayed after the fix."""
+
+
+class Busy(SyncError):
+    """Another job is working on the same entity; this one is retried shortly."""

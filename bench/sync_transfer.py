@@ -1,0 +1,254 @@
+"""The two-way exchange end to end on the sandboxes: deal events → 1C orders, and payments → deals.
+
+    python bench/sync_transfer.py [--deals 1000] [--payments 10000] [--workers 2] [--fast]
+
+Part 1, document transfer. The app is installed in a sandbox portal (through the protocol), the sandbox УТ 11 base
+configured, `--deals` deals with product rows created in the NEW stage and settled; then all are moved to the
+order stage in batches. Each move is an ONCRMDEALUPDATE event POSTed to the app's handler (served on loopback),
+written to the outbox and run by `--workers` RQ worker processes (`b24app worker`). Printed: the median and p95
+of "event received → 1C order posted and its number confirmed on the deal" (outbox row written → the deal_order
+journal entry's end) and orders per second over the whole run. Each order costs about five portal requests
+(deal read, product read, write-back, and the read of the write-back's own event), so the portal's rate limit,
+not 1C, sets the pace: part 1 runs at `--order-rate` (default 50/s, burst 500) and says so; `--real-limits` runs
+it at the default 2/s, burst 50.
+
+Part 2, payments into deals. `--payments` payments (one per deal: paid fields + a timeline comment, the shape the
+payments stream sends) are pushed through `deal_push.push` — batches of 50 under the app's Redis limiter — at the
+sandbox portal's default limit (2 requests/s, burst 50: limits.md). The ceiling is `max(0, batches - burst) / rate`
+seconds; printed is the ratio of that ideal to the time taken (1.0 = every request the limit allows was used).
+
+`--fast`: 200 deals and 2,000 payments. Redis: `B24APP_BENCH_REDIS` (default redis://127.0.0.1:6379/1); the bench
+uses a fresh key prefix and deletes its keys afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from redis import Redis  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from b24app.bitrix.portal_client import client_for_portal  # noqa: E402
+from b24app.config import Settings  # noqa: E402
+from b24app.context import AppContext  # noqa: E402
+from b24app.store.migrate import upgrade  # noqa: E402
+from b24app.store.models import JournalRow, OutboxRow  # noqa: E402
+from b24app.sync import deal_push  # noqa: E402
+from b24app.sync.deal_push import DealUpdate  # noqa: E402
+from b24app.sync.model import Order, OrderDocuments, Payment, PaymentKind  # noqa: E402
+from b24app.sync.order_state import payment_comment, payment_fields  # noqa: E402
+from b24app.sync.user_fields import ensure_user_fields  # noqa: E402
+from b24app.web import create_app  # noqa: E402
+from tests.support import sync_data as sd  # noqa: E402
+from tests.support.appserver import AppServer  # noqa: E402
+from tests.support.processes import get_json, post_json, start_server, wait_until  # noqa: E402
+
+DEFAULT_RATE, DEFAULT_BURST = 2.0, 50
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--deals", type=int, default=1000)
+    p.add_argument("--payments", type=int, default=10_000)
+    p.add_argument("--workers", type=int, default=2, help="RQ worker processes for part 1")
+    p.add_argument("--order-rate", type=float, default=50.0, help="portal limit during part 1 (requests/s)")
+    p.add_argument("--order-burst", type=int, default=500)
+    p.add_argument("--real-limits", action="store_true", help="part 1 at the default 2/s, burst 50")
+    p.add_argument("--fast", action="store_true", help="200 deals and 2,000 payments")
+    p.add_argument("--skip-orders", action="store_true")
+    p.add_argument("--skip-payments", action="store_true")
+    options = p.parse_args(argv)
+    if options.fast:
+        options.deals, options.payments = min(options.deals, 200), min(options.payments, 2000)
+    if options.real_limits:
+        options.order_rate, options.order_burst = DEFAULT_RATE, DEFAULT_BURST
+    return options
+
+
+class Stand:
+    """Sandbox portal and 1C, the app served on loopback and installed, a configured base."""
+
+    def __init__(self, deals: int) -> None:
+        self.tmp = tempfile.TemporaryDirectory()
+        self.portal = start_server(["b24app.sandbox.portal", "--port", "0", "--deals", str(deals)],
+                                   "SANDBOX_PORTAL_URL", timeout=180)
+        self.onec = start_server(["b24app.sandbox.onec", "--port", "0", "--counterparties", "300"],
+                                 "SANDBOX_1C_URL", timeout=180)
+        self.server = AppServer()
+        database_url = f"sqlite:///{self.tmp.name}/bench.sqlite3"
+        upgrade(database_url)
+        self.settings = Settings(
+            database_url=database_url,
+            redis_url=os.environ.get("B24APP_BENCH_REDIS", "redis://127.0.0.1:6379/1"),
+            public_url=self.server.url, client_id=f"local.{uuid.uuid4().hex[:12]}.{uuid.uuid4().hex[:8]}",
+            client_secret=secrets.token_urlsafe(24), oauth_server=self.portal.url,
+            secret_key=secrets.token_urlsafe(32), allow_insecure_loopback=True,
+            queue_prefix=f"bench{uuid.uuid4().hex[:8]}", bx24_js_url=self.portal.url + "/bx24.js")
+        self.ctx = AppContext(self.settings)
+        post_json(self.portal.url + "/_sandbox/apps", {
+            "client_id": self.settings.client_id, "client_secret": self.settings.client_secret,
+            "install_url": self.server.url + "/install", "handler_url": self.server.url + "/app",
+            "scopes": ["crm", "placement", "user", "catalog"], "title": "b24-1c bench"})
+        self.server.serve(create_app(context=self.ctx))
+        post_json(f"{self.portal.url}/_sandbox/apps/{self.settings.client_id}/install", {"finish": True, "lang": "ru"})
+        self.member = sd.member_id(self.portal.url)
+        self.ctx.bases.save(self.member, name="УТ 11 (sandbox)", url=f"{self.onec.url}/ut/", login="Администратор",
+                            password="secret", profile="ut11")
+        self.env = {
+            "DATABASE_URL": database_url, "REDIS_URL": self.settings.redis_url,
+            "B24APP_PUBLIC_URL": self.server.url, "B24APP_CLIENT_ID": self.settings.client_id,
+            "B24APP_CLIENT_SECRET": self.settings.client_secret, "B24APP_OAUTH_SERVER": self.portal.url,
+            "B24APP_SECRET_KEY": self.settings.secret_key, "B24APP_DEV_INSECURE_LOOPBACK": "1",
+            "B24APP_QUEUE_PREFIX": self.settings.queue_prefix,
+        }
+        os.environ.update(self.env)
+
+    def limit(self, rate: float, burst: int) -> None:
+        post_json(self.portal.url + "/_sandbox/config", {"rate": rate, "burst": burst, "reset_limits": True})
+        self.ctx.portals.set_rate_limit(self.member, rate, burst)
+        self.ctx.redis.delete(f"{self.settings.queue_prefix}:ratelimit:{self.member}")
+
+    def close(self) -> None:
+        redis = Redis.from_url(self.settings.redis_url)
+        for pattern in (f"{self.settings.queue_prefix}*", f"rq:*{self.settings.queue_prefix}*"):
+            for key in redis.scan_iter(pattern):
+                redis.delete(key)
+        self.server.stop()
+        self.portal.stop()
+        self.onec.stop()
+        self.ctx.db.dispose()
+        self.tmp.cleanup()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def run_orders(stand: Stand, options: argparse.Namespace) -> None:
+    ctx = stand.ctx
+    stand.limit(500, 5000)  # set-up is not what is measured
+    client = sd.manager(stand.portal.url)
+    items = sd.catalog_items(client, sd.onec(stand.onec.url), 3)
+    _, company, _ = sd.deal_with_company(client)
+    sd.order_on_stage(ctx, stand.member)
+    deals = sd.bulk_deals(client, company["ID"], items, options.deals, stage="NEW", title="Бенчмарк")
+    post_json(stand.portal.url + "/_sandbox/events/wait")
+    sd.run_burst(ctx)  # the set-up's events: nothing to order yet
+    ensure_user_fields(client_for_portal(ctx, stand.member), ctx.portal_settings.get(stand.member))
+
+    stand.limit(options.order_rate, options.order_burst)
+    workers = [subprocess.Popen([str(Path(sys.executable).with_name("b24app")), "worker"], env={**os.environ},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for _ in range(options.workers)]
+    try:
+        started = time.monotonic()
+        moves = [("crm.deal.update", {"id": d, "fields": {"STAGE_ID": sd.ORDER_STAGE}}) for d in deals]
+        client.batch(moves).raise_first_error()
+        created_before = get_json(stand.onec.url + "/_sandbox/state")["ut"]["documents_created"]
+        wait_until(lambda: _ordered(ctx) >= len(deals), timeout=24 * 3600, interval=0.5, what="all orders")
+        elapsed = time.monotonic() - started
+    finally:
+        for proc in workers:
+            proc.terminate()
+        for proc in workers:
+            proc.wait(30)
+    latencies = _latencies(ctx, deals)
+    documents = get_json(stand.onec.url + "/_sandbox/state")["ut"]["documents_created"] - created_before
+    print(f"part 1: {len(deals)} deal events -> 1C orders, {options.workers} worker(s), portal limit "
+          f"{options.order_rate:g}/s burst {options.order_burst}")
+    print(f"  transfer time median {statistics.median(latencies):.2f} s, p95 {percentile(latencies, 0.95):.2f} s, "
+          f"max {max(latencies):.2f} s")
+    print(f"  {len(deals) / elapsed:.1f} orders/s ({elapsed:.1f} s in all); 1C documents created: {documents} "
+          f"(orders + the buyer's partner and counterparty)")
+
+
+def _ordered(ctx: AppContext) -> int:
+    with ctx.db.transaction() as s:
+        rows = s.execute(select(JournalRow.entity).where(JournalRow.kind == "deal_order",
+                                                         JournalRow.status == "ok")).all()
+    return len({r[0] for r in rows})
+
+
+def _latencies(ctx: AppContext, deals: list[str]) -> list[float]:
+    with ctx.db.transaction() as s:
+        done = {}
+        for entity, started_at, duration in s.execute(select(JournalRow.entity, JournalRow.started_at,
+                                                              JournalRow.duration_ms)
+                                                       .where(JournalRow.kind == "deal_order",
+                                                              JournalRow.status == "ok")):
+            end = started_at + timedelta(milliseconds=duration or 0)
+            done[entity.split(":", 1)[1]] = min(done.get(entity.split(":", 1)[1], end), end)
+        received = {}
+        for entity_id, created_at in s.execute(select(OutboxRow.entity_id, OutboxRow.created_at)
+                                               .where(OutboxRow.kind == "deal")):
+            if entity_id in done and created_at <= done[entity_id]:
+                # the latest event received before the order was made: the move to the order stage
+                received[entity_id] = max(received.get(entity_id, created_at), created_at)
+    return [(done[d] - received[d]).total_seconds() for d in deals if d in done and d in received]
+
+
+def run_payments(stand: Stand, options: argparse.Namespace) -> None:
+    ctx = stand.ctx
+    stand.limit(500, 5000)
+    client = client_for_portal(ctx, stand.member)
+    ensure_user_fields(client, ctx.portal_settings.get(stand.member))
+    settings = ctx.portal_settings.get(stand.member)
+    ids = [str(d["ID"]) for d in client.list_all("crm.deal.list", {"select": ["ID"], "order": {"ID": "ASC"}})]
+    ids = ids[:options.payments]
+    updates = []
+    for n, deal_id in enumerate(ids):
+        order = Order(key=str(uuid.uuid4()), number=f"ТД00-{n + 1:06d}", date=datetime.now(), amount=Decimal("3610"))
+        payment = Payment(kind=PaymentKind.BANK, key=str(uuid.uuid4()), number=f"{n + 1}", date=datetime.now(),
+                          amount=Decimal("1000.00"), total=Decimal("1000.00"), posted=True)
+        docs = OrderDocuments(order=order, payments=[payment])
+        updates.append(DealUpdate(deal_id, payment_fields(settings, docs), [payment_comment(payment, order.number)]))
+    stand.limit(DEFAULT_RATE, DEFAULT_BURST)  # the portal's default from here on: limits.md
+    time.sleep(DEFAULT_BURST / DEFAULT_RATE)  # an empty bucket, as after a quiet spell
+    client = client_for_portal(ctx, stand.member)
+    started = time.monotonic()
+    outcome = deal_push.push(client, updates)
+    elapsed = time.monotonic() - started
+    commands = sum(bool(u.fields) + len(u.comments) for u in updates)
+    batches = -(-commands // 50)
+    ideal = max(0, batches - DEFAULT_BURST) / DEFAULT_RATE
+    refused = get_json(stand.portal.url + "/_sandbox/state").get("counters", {})
+    print(f"part 2: {len(updates)} payments -> deals (fields + timeline comment = {commands} sub-requests in "
+          f"{batches} batches) at the default limit {DEFAULT_RATE:g}/s burst {DEFAULT_BURST}")
+    print(f"  {elapsed:.1f} s, {commands / elapsed:.1f} sub-requests/s ({len(updates) / elapsed:.1f} payments/s); "
+          f"ceiling {ideal:.1f} s -> ratio {ideal / elapsed:.3f} of the rate-limit maximum; "
+          f"confirmed {len(outcome.confirmed)}, failed {len(outcome.failed)}")
+    if refused:
+        print(f"  portal counters: {refused}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(argv)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access-log line per event drowns the figures
+    stand = Stand(max(options.payments, 200))
+    try:
+        if not options.skip_orders:
+            run_orders(stand, options)
+        if not options.skip_payments:
+            run_payments(stand, options)
+    finally:
+        stand.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,71 @@
+"""Smart invoice → 1C customer invoice through events, the outbox and RQ: one posted invoice per Bitrix24
+invoice, based on the deal's order, cancelled when declined."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from b24app.sync.invoices import invoice_key
+from b24app.sync.orders import DealOrders
+from b24app.sync.outbox import Outbox
+from tests.support import sync_data as sd
+from tests.support.processes import post_json
+
+pytestmark = pytest.mark.db
+
+INVOICES = "Document_СчетНаОплатуКлиенту"
+
+
+def _invoices(odata, key: str) -> list[dict]:
+    rows = odata.query(INVOICES, filter=f"substringof('{key}', Комментарий) eq true").rows
+    return [r for r in rows if key in (r.get("Комментарий") or "").split()]
+
+
+def test_invoice_of_an_ordered_deal_becomes_one_posted_1c_invoice(ctx, configured_base, sandbox_url, onec_url,
+                                                                   settings_env):
+    member = sd.member_id(sandbox_url)
+    client = sd.manager(sandbox_url)
+    odata = sd.onec(onec_url)
+    items = sd.catalog_items(client, odata, 2)
+    deal, company, requisite = sd.deal_with_company(client)
+    sd.order_on_stage(ctx, member)
+    sd.set_rows(client, deal, items, [1, 1])
+    client.call("crm.deal.update", {"id": deal, "fields": {"STAGE_ID": sd.ORDER_STAGE}})
+    order = DealOrders(ctx, member).push(deal)
+
+    item = client.call("crm.item.add", {"entityTypeId": 31, "fields": {
+        "title": "Счёт по сделке", "companyId": company["ID"], "parentId2": deal}}).result["item"]
+    client.call("crm.item.productrow.set", {"ownerType": "SI", "ownerId": item["id"], "productRows": [
+        {"productId": it.product_id, "productName": it.name, "price": 1000, "quantity": 2, "taxRate": 20}
+        for it in items]})
+    post_json(sandbox_url + "/_sandbox/events/wait")
+    for _ in range(3):  # redelivered
+        post_json(sandbox_url + "/_sandbox/events/fire", {"event": "ONCRMDYNAMICITEMUPDATE", "id": item["id"]})
+    sd.run_burst(ctx)
+
+    key = invoice_key(member, str(item["id"]))
+    [invoice] = _invoices(odata, key)
+    assert invoice["Posted"] and invoice["СуммаДокумента"] == pytest.approx(4000.0)
+    assert invoice["ДокументОснование"] == order.ref_key
+    assert invoice["ДокументОснование_Type"] == "StandardODATA.Document_ЗаказКлиента"
+    assert odata.get("Catalog_Контрагенты", invoice["Контрагент_Key"])["ИНН"] == requisite["RQ_INN"]
+    comments = [c["COMMENT"] for c in client.call("crm.timeline.comment.list", {
+        "filter": {"ENTITY_TYPE": "deal", "ENTITY_ID": deal}}).result]
+    assert sum("создан и проведён счёт на оплату" in c for c in comments) == 1
+
+    client.call("crm.item.update", {"entityTypeId": 31, "id": item["id"], "fields": {"stageId": "DT31_1:D"}})
+    post_json(sandbox_url + "/_sandbox/events/wait")
+    sd.run_burst(ctx)
+    [invoice] = _invoices(odata, key)
+    assert invoice["Аннулирован"] is True
+
+
+def test_item_events_of_other_smart_processes_are_ignored(ctx, installed, running_app, sandbox_url):
+    member = sd.member_id(sandbox_url)
+    token = ctx.portals.get(member).application_token
+    answer = requests.post(running_app.url + "/events", data={
+        "event": "ONCRMDYNAMICITEMUPDATE", "data[FIELDS][ID]": "5", "data[FIELDS][ENTITY_TYPE_ID]": "1220",
+        "auth[member_id]": member, "auth[application_token]": token}, timeout=10)
+    assert answer.status_code == 200
+    assert Outbox(ctx.db).counts(member)["pending"] == 0
