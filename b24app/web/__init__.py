@@ -26,9 +26,9 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     app.extensions["b24app"] = ctx
     app.jinja_env.globals.update(t=t, format_datetime=format_datetime, format_money=format_money)
 
-    from b24app.web import events, health, install, tabs
+    from b24app.web import events, health, install, settings, tabs
 
-    for blueprint in (install.bp, events.bp, tabs.bp, health.bp):
+    for blueprint in (install.bp, events.bp, settings.bp, tabs.bp, health.bp):
         app.register_blueprint(blueprint)
     logging.getLogger("b24app").setLevel(logging.INFO)
     return app

@@ -128,7 +128,7 @@ def registered_app(settings, sandbox_url) -> dict:
         "client_id": settings.client_id,
         "client_secret": settings.client_secret,
         "install_url": settings.public_url + "/install",
-        "handler_url": settings.public_url + "/app",
+        "handler_url": settings.public_url + "/settings",
         "scopes": ["crm", "placement", "user", "catalog"],
         "title": "b24-1c",
     })

@@ -1,0 +1,393 @@
+"""The settings page: 1C bases, legal entities, field and stage mapping, schedules, sync now, export/import.
+
+Opened by the portal as a frame POST (the app's page from the left menu, or any placement whose handler is this
+URL); verified with `verify_frame(need_admin=True)`, which asks the portal whether the user is an administrator
+(user.admin) rather than trusting the request. Every later form post and progress poll carries the signed frame
+token (`frame`), which is both the identity and the CSRF protection: cookies are not reliable in the portal's
+iframe. Only administrators change anything; everyone else gets a read-only summary.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+
+from b24app.bitrix.errors import BitrixError
+from b24app.context import AppContext
+from b24app.installation import InstallRefused
+from b24app.jobs import sync_now
+from b24app.onec.base import OneCBase
+from b24app.onec.schema import check
+from b24app.portal_settings import DEFAULT_COMPANY_FIELDS, DEFAULT_DEAL_FIELDS, StaleSettings
+from b24app.settings_transfer import SettingsFileError, apply_import, export_config, plan_import, remove_base
+from b24app.store.bases import BaseNotFound
+from b24app.store.journal import JournalEntry
+from b24app.web.frame import FrameUser, load_frame, sign_frame, verify_frame
+from b24app.web.params import lang_of, portal_param
+from b24app.web.settings_forms import (
+    SCHEDULED_STREAMS,
+    STAGE_ROLES,
+    BaseInput,
+    Errors,
+    SettingsInput,
+    broken_mapping,
+    msg,
+    profiles,
+    validate_base,
+    validate_settings,
+)
+from b24app.web.settings_portal import PortalSchema, forget_schema, portal_schema
+from b24app.web.settings_texts import st
+
+log = logging.getLogger(__name__)
+bp = Blueprint("settings", __name__)
+
+LEGAL_ENTITY_FIELD = "UF_CRM_B24_1C_SELLER"
+SYNC_JOBS = ("check_bases", "payments", "debt", "shipments")
+
+
+def _ctx() -> AppContext:
+    return current_app.extensions["b24app"]
+
+
+class _Refused(Exception):
+    def __init__(self, reason: str, status: int, lang: str) -> None:
+        super().__init__(reason)
+        self.reason, self.status, self.lang = reason, status, lang
+
+
+def _user(*, admin: bool) -> FrameUser:
+    """The frame's user: from the portal's frame POST (AUTH_ID, verified with user.admin) or from the signed
+    token of a page we rendered. `admin` refuses everyone but portal administrators."""
+    ctx = _ctx()
+    lang = lang_of(portal_param(request, "LANG"))
+    try:
+        token = request.form.get("frame")
+        user = load_frame(ctx, token) if token else verify_frame(ctx, request, need_admin=True)
+    except InstallRefused as exc:
+        raise _Refused(exc.reason, exc.status, lang) from None
+    if admin and not user.is_admin:
+        raise _Refused(f"user {user.user_id} of {user.member_id} is not an administrator", 403, user.lang)
+    return user
+
+
+@bp.errorhandler(_Refused)
+def _refused(exc: _Refused):
+    log.warning("settings request from %s refused: %s", request.remote_addr, exc.reason)
+    if request.path.endswith("/status"):
+        return jsonify({"error": "refused"}), exc.status
+    return render_template("settings_refused.html", lang=exc.lang, st=st), exc.status
+
+
+@dataclass
+class PageState:
+    """Everything one render of the page may show besides what is stored."""
+
+    notice: tuple[str, dict] | None = None
+    error: tuple[str, dict] | None = None
+    base_form: BaseInput | None = None
+    base_errors: Errors = field(default_factory=dict)
+    test_report: dict | None = None
+    test_base_name: str = ""
+    settings_form: SettingsInput | None = None
+    settings_errors: Errors = field(default_factory=dict)
+    job: dict | None = None
+    import_plan: Any = None
+    import_text: str = ""
+
+
+def _schema(ctx: AppContext, member_id: str) -> tuple[PortalSchema | None, str]:
+    try:
+        return portal_schema(ctx, member_id), ""
+    except BitrixError as exc:
+        log.warning("portal schema of %s unavailable: %s", member_id, exc)
+        return None, f"{exc.code or type(exc).__name__}"
+
+
+def _report_broken(ctx: AppContext, member_id: str, broken: list) -> None:
+    """Write a mapping_broken journal entry when the set of broken mapped fields changes (not on every view)."""
+    custom = sorted(f"{b.entity}.{b.logical}={b.field}" for b in broken if not b.default)
+    key = f"{ctx.settings.queue_prefix}:mapping-broken:{member_id}"
+    fingerprint = "|".join(custom)
+    if (ctx.redis.get(key) or b"").decode() == fingerprint:
+        return
+    ctx.redis.set(key, fingerprint, ex=30 * 86400)
+    if custom:
+        ctx.journal.record(member_id, JournalEntry(kind="mapping_broken", direction="internal", status="error",
+                                                   items=len(custom), error="mapped fields missing on the portal: "
+                                                   + ", ".join(custom)))
+
+
+def _render(user: FrameUser, state: PageState | None = None, status: int = 200):
+    ctx = _ctx()
+    state = state or PageState()
+    record = ctx.portals.require(user.member_id)
+    settings, version = ctx.portal_settings.load(user.member_id)
+    bases = ctx.bases.list(user.member_id)
+    checks = {b.id: sync_now.latest_check(ctx, user.member_id, b.id) for b in bases}
+    for last in checks.values():
+        if last:
+            last["checked_dt"] = datetime.fromtimestamp(last.get("checked_at") or 0, UTC)
+    schema, schema_error = _schema(ctx, user.member_id) if user.is_admin else (None, "")
+    broken = broken_mapping(settings, schema) if schema else []
+    if schema:
+        _report_broken(ctx, user.member_id, broken)
+    form = state.settings_form or SettingsInput.from_settings(settings, version)
+    return render_template(
+        "settings.html" if user.is_admin else "settings_summary.html",
+        lang=user.lang, st=st, frame=sign_frame(ctx, user), user=user, portal=record,
+        bx24_js_url=ctx.settings.bx24_js_url_for(record.domain),
+        settings=settings, version=version, bases=bases, checks=checks, schema=schema, schema_error=schema_error,
+        broken=broken, broken_fields={(b.entity, b.logical) for b in broken if not b.default}, form=form, state=state,
+        base_form=state.base_form or BaseInput(), profiles=profiles(), stage_roles=STAGE_ROLES,
+        streams=SCHEDULED_STREAMS, deal_defaults=DEFAULT_DEAL_FIELDS, company_defaults=DEFAULT_COMPANY_FIELDS,
+        jobs=[(name, sync_now.available(name)) for name in SYNC_JOBS],
+    ), status
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def page():
+    if request.method == "GET":
+        raise _Refused("settings opened without a frame POST", 400, lang_of(request.args.get("LANG")))
+    user = _user(admin=False)
+    state = PageState()
+    job_id = request.form.get("job")
+    if job_id and user.is_admin:
+        try:
+            state.job = sync_now.job_progress(_ctx(), user.member_id, job_id).to_json()
+        except sync_now.UnknownJob:
+            state.error = msg("err_job_unknown")
+    return _render(user, state)
+
+
+# -- 1C bases -----------------------------------------------------------------------------------------------------
+
+def _base_connection(ctx: AppContext, member_id: str, inp: BaseInput) -> OneCBase:
+    password = inp.password
+    if not password and inp.base_id is not None:
+        password = ctx.bases.connection(member_id, inp.base_id).password
+    return OneCBase(url=inp.url, login=inp.login, password=password, profile=inp.profile, name=inp.name)
+
+
+@bp.post("/settings/base")
+def save_base():
+    """Add or edit a base (action=save), or test the typed values without saving (action=test)."""
+    ctx, user = _ctx(), _user(admin=True)
+    inp = BaseInput.from_form(request.form)
+    stored_password = False
+    if inp.base_id is not None:
+        try:
+            stored_password = ctx.bases.get(user.member_id, inp.base_id).has_password
+        except BaseNotFound:
+            return _render(user, PageState(error=msg("err_base_gone")), 404)
+    errors = validate_base(inp, has_stored_password=stored_password)
+    if errors:
+        return _render(user, PageState(base_form=inp, base_errors=errors, error=msg("err_form")), 422)
+    if request.form.get("action") == "test":
+        report = check(_base_connection(ctx, user.member_id, inp)).to_dict()
+        return _render(user, PageState(base_form=inp, test_report=report, test_base_name=inp.name))
+    saved = ctx.bases.save(user.member_id, name=inp.name, url=inp.url, login=inp.login,
+                           password=inp.password or None, profile=inp.profile,
+                           legal_entity=inp.legal_entity or None, legal_entity_inn=inp.legal_entity_inn or None,
+                           enabled=inp.enabled, base_id=inp.base_id)
+    log.info("portal %s: 1C base %s (%s) saved by user %s", user.member_id, saved.id, saved.url, user.user_id)
+    return _render(user, PageState(notice=msg("notice_base_saved", name=saved.name)))
+
+
+def _base_id() -> int:
+    raw = request.form.get("base_id") or ""
+    return int(raw) if raw.isdigit() else -1
+
+
+@bp.post("/settings/base/edit")
+def edit_base():
+    ctx, user = _ctx(), _user(admin=True)
+    try:
+        record = ctx.bases.get(user.member_id, _base_id())
+    except BaseNotFound:
+        return _render(user, PageState(error=msg("err_base_gone")), 404)
+    return _render(user, PageState(base_form=BaseInput.from_record(record)))
+
+
+@bp.post("/settings/base/test")
+def test_base():
+    """Test connection of a stored base: the connector's schema check, its report kept for the page."""
+    ctx, user = _ctx(), _user(admin=True)
+    try:
+        record = ctx.bases.get(user.member_id, _base_id())
+    except BaseNotFound:
+        return _render(user, PageState(error=msg("err_base_gone")), 404)
+    report = sync_now.check_base(ctx, user.member_id, record.id)
+    return _render(user, PageState(test_report=report, test_base_name=record.name))
+
+
+@bp.post("/settings/base/delete")
+def delete_base():
+    ctx, user = _ctx(), _user(admin=True)
+    version = int(request.form.get("version") or 0)
+    try:
+        record = ctx.bases.get(user.member_id, _base_id())
+        if request.form.get("confirm") != "1":
+            return _render(user, PageState(error=msg("err_delete_confirm", name=record.name)), 422)
+        remove_base(ctx, user.member_id, record.id, version)
+    except BaseNotFound:
+        return _render(user, PageState(error=msg("err_base_gone")), 404)
+    except StaleSettings:
+        return _render(user, PageState(error=msg("err_stale")), 409)
+    log.info("portal %s: 1C base %s deleted by user %s", user.member_id, record.id, user.user_id)
+    return _render(user, PageState(notice=msg("notice_base_deleted", name=record.name)))
+
+
+# -- mapping, stages, legal entities, schedules --------------------------------------------------------------------
+
+@bp.post("/settings/save")
+def save_settings():
+    ctx, user = _ctx(), _user(admin=True)
+    inp = SettingsInput.from_form(request.form)
+    current, version = ctx.portal_settings.load(user.member_id)
+    schema, schema_error = _schema(ctx, user.member_id)
+    if schema is None:
+        return _render(user, PageState(settings_form=inp, error=msg("err_portal", code=schema_error)), 503)
+    new, errors = validate_settings(inp, current, schema, ctx.bases.list(user.member_id))
+    if new is None:
+        return _render(user, PageState(settings_form=inp, settings_errors=errors, error=msg("err_form")), 422)
+    try:
+        ctx.portal_settings.save(user.member_id, new, inp.version)
+    except StaleSettings:
+        return _render(user, PageState(settings_form=inp, error=msg("err_stale")), 409)
+    log.info("portal %s: settings saved by user %s", user.member_id, user.user_id)
+    return _render(user, PageState(notice=msg("notice_settings_saved")))
+
+
+@bp.post("/settings/fields/create")
+def create_fields():
+    """Create the app's own deal and company fields the portal lacks (the default mapping)."""
+    from b24app.bitrix.portal_client import client_for_portal
+    from b24app.sync.user_fields import ensure_user_fields
+
+    ctx, user = _ctx(), _user(admin=True)
+    try:
+        created = ensure_user_fields(client_for_portal(ctx, user.member_id, timeout=15),
+                                     ctx.portal_settings.get(user.member_id))
+    except (BitrixError, RuntimeError) as exc:
+        return _render(user, PageState(error=msg("err_fields_create", why=str(exc))), 502)
+    finally:
+        forget_schema(ctx, user.member_id)
+    return _render(user, PageState(notice=msg("notice_fields_created", count=len(created))))
+
+
+@bp.post("/settings/legal-field/create")
+def create_legal_field():
+    """Create the deal list field "Seller legal entity" with one value per legal entity of the bases, select it
+    and map each value to its base (crm.deal.userfield.add, USER_TYPE_ID enumeration with LIST:
+    api-reference/crm/deals/user-defined-fields/crm-deal-userfield-add.md)."""
+    from b24app.bitrix.portal_client import client_for_portal
+
+    ctx, user = _ctx(), _user(admin=True)
+    bases = ctx.bases.list(user.member_id)
+    names = list(dict.fromkeys(b.legal_entity or b.name for b in bases))
+    client = client_for_portal(ctx, user.member_id, timeout=15)
+    label = {"ru": st("legal_field_label", "ru"), "en": st("legal_field_label", "en")}
+    try:
+        client.call("crm.deal.userfield.add", {"fields": {
+            "FIELD_NAME": LEGAL_ENTITY_FIELD.removeprefix("UF_CRM_"), "USER_TYPE_ID": "enumeration",
+            "XML_ID": "b24_1c_seller", "EDIT_FORM_LABEL": label, "LIST_COLUMN_LABEL": label,
+            "LIST_FILTER_LABEL": label, "SHOW_FILTER": "Y", "SORT": 500, "SETTINGS": {"DISPLAY": "LIST"},
+            "LIST": [{"VALUE": name, "SORT": 10 * (n + 1), "XML_ID": f"b24_1c_le_{n + 1}"}
+                     for n, name in enumerate(names)]}})
+    except BitrixError as exc:
+        if "already exists" not in str(exc.description or exc):
+            return _render(user, PageState(error=msg("err_fields_create", why=str(exc))), 502)
+    forget_schema(ctx, user.member_id)
+    schema, schema_error = _schema(ctx, user.member_id)
+    described = schema.deal_fields.get(LEGAL_ENTITY_FIELD) if schema else None
+    settings, version = ctx.portal_settings.load(user.member_id)
+    by_name = {(b.legal_entity or b.name): b.id for b in bases}
+    mapped = {item["ID"]: by_name[item["VALUE"]] for item in (described.items if described else [])
+              if item["VALUE"] in by_name}
+    try:
+        ctx.portal_settings.save(user.member_id, replace(settings, legal_entity_field=LEGAL_ENTITY_FIELD,
+                                                         legal_entity_bases=mapped), version)
+    except StaleSettings:
+        return _render(user, PageState(error=msg("err_stale")), 409)
+    return _render(user, PageState(notice=msg("notice_legal_field", field=LEGAL_ENTITY_FIELD)))
+
+
+# -- sync now -------------------------------------------------------------------------------------------------
+
+@bp.post("/settings/sync")
+def sync():
+    ctx, user = _ctx(), _user(admin=True)
+    name = request.form.get("job") or ""
+    raw_base = request.form.get("base_id") or ""
+    try:
+        job_id = sync_now.enqueue(ctx, user.member_id, name, int(raw_base) if raw_base.isdigit() else None)
+        state = PageState(job=sync_now.job_progress(ctx, user.member_id, job_id).to_json())
+    except sync_now.UnknownJob:
+        return _render(user, PageState(error=msg("err_job_unavailable", job=name)), 422)
+    log.info("portal %s: sync now %s (%s) by user %s", user.member_id, name, job_id, user.user_id)
+    return _render(user, state)
+
+
+@bp.post("/settings/sync/status")
+def sync_status():
+    """The progress of a sync-now job as JSON, for the page's poller."""
+    ctx, user = _ctx(), _user(admin=True)
+    try:
+        return jsonify(sync_now.job_progress(ctx, user.member_id, request.form.get("job") or "").to_json())
+    except sync_now.UnknownJob:
+        return jsonify({"error": "unknown job"}), 404
+
+
+# -- export / import ------------------------------------------------------------------------------------------
+
+@bp.post("/settings/export")
+def export():
+    ctx, user = _ctx(), _user(admin=True)
+    body = json.dumps(export_config(ctx, user.member_id), ensure_ascii=False, indent=2)
+    return Response(body, content_type="application/json; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="b24-1c-settings.json"'})
+
+
+@bp.post("/settings/import")
+def import_preview():
+    """Read the uploaded file and show what it will do, asking for the passwords of new bases."""
+    ctx, user = _ctx(), _user(admin=True)
+    upload = request.files.get("file")
+    text = upload.read().decode("utf-8-sig", errors="replace") if upload else request.form.get("config", "")
+    try:
+        plan = plan_import(ctx, user.member_id, json.loads(text))
+    except (ValueError, SettingsFileError) as exc:
+        return _render(user, PageState(error=msg("err_import", why=str(exc))), 422)
+    return _render(user, PageState(import_plan=plan, import_text=text))
+
+
+@bp.post("/settings/import/confirm")
+def import_confirm():
+    ctx, user = _ctx(), _user(admin=True)
+    text = request.form.get("config", "")
+    try:
+        plan = plan_import(ctx, user.member_id, json.loads(text))
+        passwords = {b.position: request.form.get(f"password__{b.position}", "") for b in plan.bases}
+        apply_import(ctx, user.member_id, plan, passwords, int(request.form.get("version") or 0))
+    except (ValueError, SettingsFileError) as exc:
+        plan = None if not text else _safe_plan(ctx, user.member_id, text)
+        return _render(user, PageState(error=msg("err_import", why=str(exc)), import_plan=plan,
+                                       import_text=text), 422)
+    except StaleSettings:
+        return _render(user, PageState(error=msg("err_stale")), 409)
+    log.info("portal %s: configuration imported by user %s (%d bases)", user.member_id, user.user_id,
+             len(plan.bases))
+    return _render(user, PageState(notice=msg("notice_imported", count=len(plan.bases))))
+
+
+def _safe_plan(ctx: AppContext, member_id: str, text: str):
+    try:
+        return plan_import(ctx, member_id, json.loads(text))
+    except (ValueError, SettingsFileError):
+        return None

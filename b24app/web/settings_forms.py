@@ -1,0 +1,274 @@
+"""Reading and validating the settings page's forms. Validation never writes: a form either passes whole (and
+the caller saves it in one transaction) or comes back with a message per field and nothing is saved.
+
+Errors are `{field: (text key, params)}`; the template turns them into words next to the field.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from stdnum.ru import inn as ru_inn
+
+from b24app.onec.profiles import SHIPPED_DIR, ProfileError, load_profile
+from b24app.portal_settings import (
+    DEFAULT_COMPANY_FIELDS,
+    DEFAULT_DEAL_FIELDS,
+    PortalSettings,
+    Schedules,
+    StageMap,
+)
+from b24app.store.bases import BaseRecord
+from b24app.web.settings_portal import PortalSchema
+
+Message = tuple[str, dict]
+Errors = dict[str, Message]
+
+STAGE_ROLES = ("make_order", "partly_paid", "paid", "shipped")
+SCHEDULED_STREAMS = ("payments", "debt", "shipments")
+MIN_INTERVAL_MINUTES, MAX_INTERVAL_MINUTES = 1, 7 * 24 * 60
+REACH_TIMEOUT = 3.0
+
+
+def msg(key: str, **params) -> Message:
+    return (key, params)
+
+
+@lru_cache(maxsize=1)
+def profiles() -> dict[str, str]:
+    """Shipped configuration profiles: name -> title (УТ 11, БП 3.0, …)."""
+    out = {}
+    for path in sorted(SHIPPED_DIR.glob("*.toml")):
+        try:
+            out[path.stem] = load_profile(path.stem).title
+        except ProfileError:
+            continue
+    return out
+
+
+# -- 1C bases ---------------------------------------------------------------------------------------------------
+
+@dataclass
+class BaseInput:
+    base_id: int | None = None
+    name: str = ""
+    url: str = ""
+    login: str = ""
+    password: str = ""
+    profile: str = "ut11"
+    legal_entity: str = ""
+    legal_entity_inn: str = ""
+    enabled: bool = True
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, str]) -> BaseInput:
+        raw_id = (form.get("base_id") or "").strip()
+        url = (form.get("url") or "").strip()
+        if url and not url.endswith("/"):
+            url += "/"
+        return cls(base_id=int(raw_id) if raw_id.isdigit() else None, name=(form.get("name") or "").strip(),
+                   url=url, login=(form.get("login") or "").strip(), password=form.get("password") or "",
+                   profile=(form.get("profile") or "").strip(), legal_entity=(form.get("legal_entity") or "").strip(),
+                   legal_entity_inn=(form.get("legal_entity_inn") or "").strip(),
+                   enabled=form.get("enabled") in ("1", "on", "true"))
+
+    @classmethod
+    def from_record(cls, record: BaseRecord) -> BaseInput:
+        return cls(base_id=record.id, name=record.name, url=record.url, login=record.login, profile=record.profile,
+                   legal_entity=record.legal_entity or "", legal_entity_inn=record.legal_entity_inn or "",
+                   enabled=record.enabled)
+
+
+def reach(host: str, port: int, timeout: float = REACH_TIMEOUT) -> Message | None:
+    """None when a TCP connection to host:port opens; else why not (unknown host / unreachable)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return msg("err_host_unknown", host=host)
+    for family, kind, proto, _, address in infos:
+        try:
+            with socket.socket(family, kind, proto) as sock:
+                sock.settimeout(timeout)
+                sock.connect(address)
+                return None
+        except OSError:
+            continue
+    return msg("err_host_unreachable", host=host, port=port)
+
+
+def validate_base(inp: BaseInput, *, has_stored_password: bool,
+                  probe: Callable[[str, int], Message | None] = reach) -> Errors:
+    """Every problem of a base form, by field. `probe` checks the host answers (a socket connect, no 1C call)."""
+    errors: Errors = {}
+    if not inp.name:
+        errors["name"] = msg("err_required")
+    elif len(inp.name) > 128:
+        errors["name"] = msg("err_too_long", limit=128)
+    parts = urlsplit(inp.url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        port = None
+    if not inp.url:
+        errors["url"] = msg("err_required")
+    elif parts.scheme not in ("http", "https") or not parts.hostname or port is None or parts.query or \
+            parts.fragment or len(inp.url) > 512:
+        errors["url"] = msg("err_bad_url")
+    else:
+        problem = probe(parts.hostname, port)
+        if problem is not None:
+            errors["url"] = problem
+    if not inp.login:
+        errors["login"] = msg("err_required")
+    if not inp.password and (inp.base_id is None or not has_stored_password):
+        errors["password"] = msg("err_password_new")
+    if inp.profile not in profiles():
+        errors["profile"] = msg("err_unknown_profile", profile=inp.profile or "—")
+    if inp.legal_entity_inn and not ru_inn.is_valid(inp.legal_entity_inn):
+        errors["legal_entity_inn"] = msg("err_bad_inn")
+    return errors
+
+
+# -- mapping, stages, legal entities, schedules ------------------------------------------------------------------
+
+@dataclass
+class SettingsInput:
+    """What the main settings form posted, still as text (so a failed form redisplays what was typed)."""
+
+    version: int = 0
+    deal_fields: dict[str, str] = field(default_factory=dict)
+    company_fields: dict[str, str] = field(default_factory=dict)
+    legal_entity_field: str = ""
+    legal_entity_bases: dict[str, str] = field(default_factory=dict)  # enum id -> base id (text)
+    stages: dict[str, dict[str, str]] = field(default_factory=dict)  # category -> role -> status id
+    minutes: dict[str, str] = field(default_factory=dict)  # stream -> minutes (text)
+    pull_from_1c: bool = True
+    push_to_1c: bool = True
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, str]) -> SettingsInput:
+        inp = cls(version=int(form.get("version") or 0) if str(form.get("version") or "0").isdigit() else -1)
+        for key, value in form.items():
+            value = (value or "").strip()
+            if key.startswith("deal_field__"):
+                inp.deal_fields[key.removeprefix("deal_field__")] = value
+            elif key.startswith("company_field__"):
+                inp.company_fields[key.removeprefix("company_field__")] = value
+            elif key.startswith("legal_value__"):
+                inp.legal_entity_bases[key.removeprefix("legal_value__")] = value
+            elif key.startswith("stage__"):
+                _, category, role = key.split("__", 2)
+                inp.stages.setdefault(category, {})[role] = value
+            elif key.startswith("minutes__"):
+                inp.minutes[key.removeprefix("minutes__")] = value
+        inp.legal_entity_field = (form.get("legal_entity_field") or "").strip()
+        inp.pull_from_1c = form.get("pull_from_1c") in ("1", "on")
+        inp.push_to_1c = form.get("push_to_1c") in ("1", "on")
+        return inp
+
+    @classmethod
+    def from_settings(cls, settings: PortalSettings, version: int) -> SettingsInput:
+        s = settings.schedules
+        return cls(
+            version=version, deal_fields=dict(settings.deal_fields), company_fields=dict(settings.company_fields),
+            legal_entity_field=settings.legal_entity_field or "",
+            legal_entity_bases={k: str(v) for k, v in settings.legal_entity_bases.items()},
+            stages={c: {r: getattr(m, r) or "" for r in STAGE_ROLES} for c, m in settings.stages.items()},
+            minutes={stream: str(max(1, getattr(s, f"{stream}_seconds") // 60)) for stream in SCHEDULED_STREAMS},
+            pull_from_1c=s.pull_from_1c, push_to_1c=s.push_to_1c,
+        )
+
+
+def _check_fields(kind: str, posted: dict[str, str], defaults: dict[str, str], known: Mapping,
+                  errors: Errors) -> dict[str, str]:
+    chosen = {}
+    for logical, default in defaults.items():
+        name = posted.get(logical) or default
+        # The app's own default field may not exist yet: the sync creates it. Any other must exist now.
+        if name != default and name not in known:
+            errors[f"{kind}_field__{logical}"] = msg("err_field_missing", field=name)
+        chosen[logical] = name
+    return chosen
+
+
+def validate_settings(inp: SettingsInput, current: PortalSettings, schema: PortalSchema,
+                      bases: list[BaseRecord]) -> tuple[PortalSettings | None, Errors]:
+    """The new PortalSettings, or None with the errors. Everything is checked against the portal's real fields,
+    pipelines and stages and the portal's real bases."""
+    errors: Errors = {}
+    deal = _check_fields("deal", inp.deal_fields, DEFAULT_DEAL_FIELDS, schema.deal_fields, errors)
+    company = _check_fields("company", inp.company_fields, DEFAULT_COMPANY_FIELDS, schema.company_fields, errors)
+
+    legal_field = inp.legal_entity_field or None
+    legal_bases: dict[str, int] = {}
+    if legal_field:
+        described = schema.deal_fields.get(legal_field)
+        if described is None:
+            errors["legal_entity_field"] = msg("err_field_missing", field=legal_field)
+        elif described.type != "enumeration":
+            errors["legal_entity_field"] = msg("err_field_not_list", field=legal_field)
+        else:
+            values = {item["ID"] for item in described.items}
+            base_ids = {b.id for b in bases}
+            for value_id, raw in inp.legal_entity_bases.items():
+                if not raw:
+                    continue
+                if value_id not in values:
+                    errors[f"legal_value__{value_id}"] = msg("err_value_missing")
+                elif not raw.isdigit() or int(raw) not in base_ids:
+                    errors[f"legal_value__{value_id}"] = msg("err_base_missing")
+                else:
+                    legal_bases[value_id] = int(raw)
+
+    stages: dict[str, StageMap] = {}
+    for pipeline in schema.pipelines:
+        posted = inp.stages.get(pipeline.id, {})
+        known = {status for status, _ in pipeline.stages}
+        chosen = {}
+        for role in STAGE_ROLES:
+            value = posted.get(role) or None
+            if value is not None and value not in known:
+                errors[f"stage__{pipeline.id}__{role}"] = msg("err_stage_missing", stage=value)
+            chosen[role] = value
+        if any(chosen.values()):
+            stages[pipeline.id] = StageMap(**chosen)
+
+    seconds = {}
+    for stream in SCHEDULED_STREAMS:
+        raw = inp.minutes.get(stream, "")
+        if not raw.isdigit() or not MIN_INTERVAL_MINUTES <= int(raw) <= MAX_INTERVAL_MINUTES:
+            errors[f"minutes__{stream}"] = msg("err_minutes", low=MIN_INTERVAL_MINUTES, high=MAX_INTERVAL_MINUTES)
+        else:
+            seconds[f"{stream}_seconds"] = int(raw) * 60
+    if errors:
+        return None, errors
+    schedules = replace(Schedules(), **seconds, pull_from_1c=inp.pull_from_1c, push_to_1c=inp.push_to_1c)
+    return replace(current, deal_fields=deal, company_fields=company, legal_entity_field=legal_field,
+                   legal_entity_bases=legal_bases, stages=stages, schedules=schedules), errors
+
+
+@dataclass(frozen=True)
+class BrokenField:
+    entity: str  # deal / company
+    logical: str
+    field: str
+    default: bool  # the app's own field, not created yet (or deleted): the sync re-creates it
+
+
+def broken_mapping(settings: PortalSettings, schema: PortalSchema) -> list[BrokenField]:
+    """Mapped fields the portal does not have (any more): a form change deleted or renamed them."""
+    out = []
+    for entity, mapping, defaults, known in (
+        ("deal", settings.deal_fields, DEFAULT_DEAL_FIELDS, schema.deal_fields),
+        ("company", settings.company_fields, DEFAULT_COMPANY_FIELDS, schema.company_fields),
+    ):
+        for logical, name in mapping.items():
+            if name and name not in known:
+                out.append(BrokenField(entity, logical, name, name == defaults.get(logical)))
+    if settings.legal_entity_field and settings.legal_entity_field not in schema.deal_fields:
+        out.append(BrokenField("deal", "legal_entity", settings.legal_entity_field, False))
+    return out

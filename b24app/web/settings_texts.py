@@ -1,0 +1,247 @@
+"""Texts of the settings page, Russian first, English for every other interface language.
+
+Kept apart from `i18n.py` (shared by every page) because the settings page has many texts of its own; a text
+may take `{named}` parameters.
+"""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "page_title": {"ru": "Настройки интеграции с 1С", "en": "1C integration settings"},
+    "refused_body": {
+        "ru": "Настройки интеграции может открывать и менять только администратор портала. Обратитесь к нему, "
+              "если нужно что-то изменить.",
+        "en": "Only a portal administrator can open and change the integration settings. Ask one if something "
+              "needs changing.",
+    },
+    "readonly_body": {
+        "ru": "Менять настройки может только администратор портала. Ниже — краткая сводка.",
+        "en": "Only a portal administrator can change the settings. Here is a short summary.",
+    },
+    "summary_bases": {"ru": "Базы 1С", "en": "1C bases"},
+    "yes": {"ru": "да", "en": "yes"},
+    "no": {"ru": "нет", "en": "no"},
+    # bases
+    "bases_title": {"ru": "Базы 1С", "en": "1C bases"},
+    "bases_none": {
+        "ru": "Ни одна база 1С ещё не подключена. Добавьте базу в форме ниже.",
+        "en": "No 1C base is connected yet. Add one with the form below.",
+    },
+    "base_name": {"ru": "Название", "en": "Name"},
+    "base_url": {"ru": "Адрес публикации (OData)", "en": "Publication address (OData)"},
+    "base_url_hint": {
+        "ru": "Корень публикации базы на веб-сервере, например https://1c.example.ru/trade/ — без "
+              "odata/standard.odata.",
+        "en": "The base's publication root on the web server, e.g. https://1c.example.ru/trade/ — without "
+              "odata/standard.odata.",
+    },
+    "base_login": {"ru": "Пользователь 1С", "en": "1C user"},
+    "base_password": {"ru": "Пароль", "en": "Password"},
+    "base_password_keep": {
+        "ru": "Пароль сохранён и не показывается. Оставьте поле пустым, чтобы не менять его.",
+        "en": "The password is stored and never shown. Leave the field empty to keep it.",
+    },
+    "base_profile": {"ru": "Конфигурация", "en": "Configuration"},
+    "base_legal_entity": {"ru": "Юрлицо", "en": "Legal entity"},
+    "base_legal_entity_hint": {"ru": "ООО «Ромашка»", "en": "Romashka LLC"},
+    "base_enabled": {"ru": "Обмен включён", "en": "Exchange on"},
+    "base_disabled": {"ru": "обмен выключен", "en": "exchange off"},
+    "base_last_check": {"ru": "Последняя проверка", "en": "Last check"},
+    "base_form_add": {"ru": "Добавить базу 1С", "en": "Add a 1C base"},
+    "base_form_edit": {"ru": "Изменить базу «{name}»", "en": "Edit base “{name}”"},
+    "inn": {"ru": "ИНН", "en": "INN"},
+    "check_ok_short": {"ru": "в порядке", "en": "OK"},
+    "check_bad_short": {"ru": "есть проблемы", "en": "problems"},
+    "check_never": {"ru": "не проверялась", "en": "never checked"},
+    "delete_confirm": {"ru": "да, удалить", "en": "yes, delete"},
+    "btn_test": {"ru": "Проверить подключение", "en": "Test connection"},
+    "btn_test_typed": {"ru": "Проверить подключение", "en": "Test connection"},
+    "btn_edit": {"ru": "Изменить", "en": "Edit"},
+    "btn_delete": {"ru": "Удалить", "en": "Delete"},
+    "btn_save_base": {"ru": "Сохранить базу", "en": "Save base"},
+    # test report
+    "report_title": {"ru": "Проверка подключения: {name}", "en": "Connection test: {name}"},
+    "report_reachable": {"ru": "База отвечает по этому адресу", "en": "The base answers at this address"},
+    "report_unreachable": {"ru": "База не отвечает по этому адресу", "en": "The base does not answer at this address"},
+    "report_authorised": {"ru": "Вход выполнен: имя и пароль верны",
+                          "en": "Logged in: user name and password are right"},
+    "report_unauthorised": {"ru": "1С не пустила: неверное имя или пароль, или у пользователя нет прав",
+                            "en": "1C refused the login: wrong user name or password, or the user lacks rights"},
+    "report_published": {"ru": "Все нужные объекты опубликованы в стандартном интерфейсе OData",
+                         "en": "Every object needed is published in the standard OData interface"},
+    "report_unpublished": {"ru": "Не опубликованы объекты:", "en": "These objects are not published:"},
+    "report_fields": {"ru": "В опубликованных объектах нет нужных полей:",
+                      "en": "Published objects lack fields the app needs:"},
+    "report_similar": {"ru": "похожие:", "en": "similar:"},
+    "report_what_to_do": {"ru": "Что сделать", "en": "What to do"},
+    # legal entities
+    "legal_title": {"ru": "Юрлица", "en": "Legal entities"},
+    "legal_hint": {
+        "ru": "Если продаёте от нескольких юрлиц, поле сделки «Юрлицо продавца» решает, в какую базу 1С уйдёт заказ "
+              "и чьи оплаты учитываются.",
+        "en": "When you sell as several legal entities, the deal field “Seller legal entity” decides which 1C base "
+              "receives the order and whose payments count.",
+    },
+    "legal_field": {"ru": "Поле сделки «Юрлицо продавца»", "en": "Deal field “Seller legal entity”"},
+    "legal_field_none": {"ru": "не используется (одна база)", "en": "not used (one base)"},
+    "legal_field_label": {"ru": "Юрлицо продавца", "en": "Seller legal entity"},
+    "legal_value": {"ru": "Значение поля", "en": "Field value"},
+    "legal_base": {"ru": "База 1С", "en": "1C base"},
+    "legal_no_values": {"ru": "У поля нет значений: добавьте их в настройках поля на портале.",
+                        "en": "The field has no values: add them in the field's settings on the portal."},
+    "legal_field_create_hint": {
+        "ru": "Приложение может само создать поле-список «Юрлицо продавца» со значениями из юрлиц баз 1С.",
+        "en": "The app can create the list field “Seller legal entity” with the legal entities of the 1C bases.",
+    },
+    "btn_create_legal_field": {"ru": "Создать поле «Юрлицо продавца»", "en": "Create the “Seller legal entity” field"},
+    # field mapping
+    "fields_title": {"ru": "Поля Битрикс24", "en": "Bitrix24 fields"},
+    "fields_hint": {
+        "ru": "Куда записывать данные из 1С. По умолчанию — поля, которые создаёт приложение.",
+        "en": "Where data from 1C goes. By default, fields the app creates.",
+    },
+    "fields_deal": {"ru": "Сделка", "en": "Deal"},
+    "fields_company": {"ru": "Компания", "en": "Company"},
+    "entity_deal": {"ru": "сделка", "en": "deal"},
+    "entity_company": {"ru": "компания", "en": "company"},
+    "logical_paid_status": {"ru": "Признак оплаты", "en": "Paid flag"},
+    "logical_paid_sum": {"ru": "Сумма оплаты", "en": "Sum paid"},
+    "logical_payment_date": {"ru": "Дата оплаты", "en": "Payment date"},
+    "logical_remaining": {"ru": "Остаток к оплате", "en": "Remaining"},
+    "logical_shipment_status": {"ru": "Статус отгрузки", "en": "Shipment status"},
+    "logical_order_number": {"ru": "Номер заказа 1С", "en": "1C order number"},
+    "logical_order_link": {"ru": "Ссылка на заказ 1С", "en": "1C order link"},
+    "logical_debt": {"ru": "Долг", "en": "Debt"},
+    "logical_overdue": {"ru": "Просроченный долг", "en": "Overdue debt"},
+    "logical_legal_entity": {"ru": "Юрлицо продавца", "en": "Seller legal entity"},
+    "field_app_default": {"ru": "Поле приложения, будет создано", "en": "The app's field, will be created"},
+    "field_missing_short": {"ru": "нет на портале!", "en": "missing on the portal!"},
+    "broken_title": {
+        "ru": "Эти поля указаны в настройках, но их нет на портале (поле удалили или переименовали). Выберите другое "
+              "поле и сохраните:",
+        "en": "These fields are in the settings but missing on the portal (deleted or renamed). Choose another "
+              "field and save:",
+    },
+    "not_created_title": {
+        "ru": "Поля приложения ещё не созданы на портале. Их создаст первый обмен, или создайте их сейчас:",
+        "en": "The app's fields do not exist on the portal yet. The first exchange creates them, or create them now:",
+    },
+    "btn_create_fields": {"ru": "Создать поля приложения", "en": "Create the app's fields"},
+    # stages
+    "stages_title": {"ru": "Стадии сделок", "en": "Deal stages"},
+    "stages_hint": {
+        "ru": "Для каждой воронки: на какой стадии создавать заказ в 1С и куда переводить сделку при оплате и "
+              "отгрузке.",
+        "en": "For each pipeline: the stage that creates the 1C order, and where a deal moves when paid and "
+              "shipped.",
+    },
+    "pipeline": {"ru": "Воронка", "en": "Pipeline"},
+    "pipeline_default": {"ru": "Общая", "en": "General"},
+    "stage_make_order": {"ru": "Создать заказ в 1С на стадии", "en": "Create the 1C order at stage"},
+    "stage_partly_paid": {"ru": "Частично оплачена", "en": "Partly paid"},
+    "stage_paid": {"ru": "Оплачена", "en": "Paid"},
+    "stage_shipped": {"ru": "Отгружена", "en": "Shipped"},
+    "stage_none": {"ru": "— не менять —", "en": "— do not move —"},
+    # schedules
+    "schedules_title": {"ru": "Расписание и направления обмена", "en": "Schedule and directions"},
+    "schedule_payments": {"ru": "Оплаты из 1С — каждые", "en": "Payments from 1C — every"},
+    "schedule_debt": {"ru": "Долг из 1С — каждые", "en": "Debt from 1C — every"},
+    "schedule_shipments": {"ru": "Отгрузки из 1С — каждые", "en": "Shipments from 1C — every"},
+    "minutes": {"ru": "мин", "en": "min"},
+    "direction_pull": {"ru": "Загружать данные из 1С в Битрикс24", "en": "Bring data from 1C into Bitrix24"},
+    "direction_push": {"ru": "Отправлять сделки из Битрикс24 в 1С", "en": "Send deals from Bitrix24 to 1C"},
+    "btn_save_settings": {"ru": "Сохранить настройки", "en": "Save settings"},
+    "schema_unavailable": {
+        "ru": "Не удалось прочитать поля и воронки портала ({code}). Обновите страницу через минуту.",
+        "en": "Could not read the portal's fields and pipelines ({code}). Reload the page in a minute.",
+    },
+    # sync now
+    "sync_title": {"ru": "Запустить сейчас", "en": "Run now"},
+    "job_check_bases": {"ru": "Проверить все базы 1С", "en": "Check every 1C base"},
+    "job_payments": {"ru": "Загрузить оплаты", "en": "Pull payments"},
+    "job_debt": {"ru": "Загрузить долг", "en": "Pull debt"},
+    "job_shipments": {"ru": "Загрузить отгрузки", "en": "Pull shipments"},
+    "job_unavailable": {"ru": "пока недоступно в этой версии", "en": "not available in this version yet"},
+    "job_result_checked": {"ru": "Проверено баз: {checked}, в порядке: {ok}",
+                           "en": "Bases checked: {checked}, OK: {ok}"},
+    "btn_run": {"ru": "Запустить", "en": "Run"},
+    "btn_refresh": {"ru": "Обновить", "en": "Refresh"},
+    "state_queued": {"ru": "в очереди", "en": "queued"},
+    "state_started": {"ru": "выполняется", "en": "running"},
+    "state_finished": {"ru": "готово", "en": "done"},
+    "state_failed": {"ru": "ошибка", "en": "failed"},
+    "state_deferred": {"ru": "ожидает", "en": "waiting"},
+    "state_scheduled": {"ru": "запланировано", "en": "scheduled"},
+    "state_stopped": {"ru": "остановлено", "en": "stopped"},
+    "state_canceled": {"ru": "отменено", "en": "cancelled"},
+    # export / import
+    "transfer_title": {"ru": "Перенос настроек", "en": "Move the settings"},
+    "transfer_hint": {
+        "ru": "Выгрузите все настройки в файл JSON и загрузите его на другом портале. Пароли в файл не попадают: "
+              "для новых баз их спросят при загрузке.",
+        "en": "Export every setting as a JSON file and import it on another portal. Passwords are not exported: "
+              "the import asks for those of new bases.",
+    },
+    "btn_export": {"ru": "Выгрузить в файл", "en": "Export to a file"},
+    "btn_import": {"ru": "Загрузить из файла", "en": "Import from a file"},
+    "import_preview": {"ru": "Что будет загружено", "en": "What will be imported"},
+    "import_password": {"ru": "Пароль новой базы", "en": "Password of the new base"},
+    "import_existing": {"ru": "уже подключена, пароль сохранится", "en": "already connected, password kept"},
+    "btn_import_apply": {"ru": "Загрузить настройки", "en": "Import the settings"},
+    # notices
+    "notice_base_saved": {"ru": "База «{name}» сохранена.", "en": "Base “{name}” saved."},
+    "notice_base_deleted": {"ru": "База «{name}» удалена.", "en": "Base “{name}” deleted."},
+    "notice_settings_saved": {"ru": "Настройки сохранены.", "en": "Settings saved."},
+    "notice_fields_created": {"ru": "Создано полей: {count}.", "en": "Fields created: {count}."},
+    "notice_legal_field": {"ru": "Поле «Юрлицо продавца» ({field}) выбрано. Проверьте соответствие баз и сохраните.",
+                           "en": "The “Seller legal entity” field ({field}) is selected. Check the bases and save."},
+    "notice_imported": {"ru": "Настройки загружены, баз в файле: {count}.",
+                        "en": "Settings imported, bases in the file: {count}."},
+    # errors
+    "err_form": {"ru": "Ничего не сохранено: исправьте отмеченные поля.",
+                 "en": "Nothing was saved: correct the marked fields."},
+    "err_required": {"ru": "Заполните это поле.", "en": "Fill in this field."},
+    "err_too_long": {"ru": "Не длиннее {limit} символов.", "en": "At most {limit} characters."},
+    "err_bad_url": {
+        "ru": "Это не адрес публикации: нужен адрес вида https://сервер/база/ (http или https, без параметров).",
+        "en": "This is not a publication address: it should look like https://server/base/ (http or https, "
+              "no parameters).",
+    },
+    "err_host_unknown": {"ru": "Сервер {host} не найден: проверьте имя сервера.",
+                         "en": "Server {host} not found: check the server name."},
+    "err_host_unreachable": {
+        "ru": "Сервер {host} не отвечает на порту {port}: проверьте адрес, что веб-сервер запущен и доступен "
+              "из интернета.",
+        "en": "Server {host} does not answer on port {port}: check the address and that the web server is "
+              "running and reachable from the internet.",
+    },
+    "err_password_new": {"ru": "Укажите пароль пользователя 1С.", "en": "Enter the 1C user's password."},
+    "err_unknown_profile": {"ru": "Неизвестная конфигурация «{profile}».", "en": "Unknown configuration “{profile}”."},
+    "err_bad_inn": {"ru": "ИНН с ошибкой: проверьте цифры.", "en": "The INN is wrong: check the digits."},
+    "err_field_missing": {"ru": "Поля {field} нет на портале.", "en": "The portal has no field {field}."},
+    "err_field_not_list": {"ru": "Поле {field} — не список.", "en": "Field {field} is not a list."},
+    "err_value_missing": {"ru": "Этого значения больше нет в поле.", "en": "The field no longer has this value."},
+    "err_base_missing": {"ru": "Такой базы нет.", "en": "No such base."},
+    "err_stage_missing": {"ru": "Стадии {stage} нет в этой воронке.", "en": "This pipeline has no stage {stage}."},
+    "err_minutes": {"ru": "Целое число минут от {low} до {high}.", "en": "Whole minutes from {low} to {high}."},
+    "err_stale": {
+        "ru": "Настройки только что изменил кто-то другой. Обновите страницу и внесите изменения ещё раз.",
+        "en": "Someone else has just changed the settings. Reload the page and make your change again.",
+    },
+    "err_base_gone": {"ru": "Этой базы уже нет.", "en": "This base no longer exists."},
+    "err_delete_confirm": {"ru": "Чтобы удалить базу «{name}», отметьте «да, удалить».",
+                           "en": "To delete base “{name}”, tick “yes, delete”."},
+    "err_portal": {"ru": "Портал не ответил ({code}); ничего не сохранено. Попробуйте через минуту.",
+                   "en": "The portal did not answer ({code}); nothing was saved. Try again in a minute."},
+    "err_fields_create": {"ru": "Поля не созданы: {why}", "en": "The fields were not created: {why}"},
+    "err_job_unavailable": {"ru": "Задание «{job}» недоступно.", "en": "Job “{job}” is not available."},
+    "err_job_unknown": {"ru": "Задание не найдено.", "en": "The job was not found."},
+    "err_import": {"ru": "Файл не загружен: {why}", "en": "The file was not imported: {why}"},
+}
+
+
+def st(key: str, lang: str, **params) -> str:
+    """The text `key` in `lang` (English when there is no such translation), with `{named}` params filled."""
+    entry = TEXTS[key]
+    text = entry.get(lang) or entry["en"]
+    return text.format(**params) if params else text

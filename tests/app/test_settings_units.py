@@ -1,0 +1,104 @@
+"""Settings page pieces without servers: texts, legal-entity mapping validation against a portal schema with list
+values (the sandbox portal's user fields carry no list values), the sync-now registry."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from b24app.jobs import sync_now
+from b24app.portal_settings import PortalSettings
+from b24app.store.bases import BaseRecord
+from b24app.web.settings_forms import BaseInput, SettingsInput, broken_mapping, validate_base, validate_settings
+from b24app.web.settings_portal import Pipeline, PortalField, PortalSchema
+from b24app.web.settings_texts import TEXTS, st
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+def test_every_text_has_russian_and_english_and_every_used_key_exists():
+    assert all(set(v) == {"ru", "en"} for v in TEXTS.values())
+    sources = [p.read_text() for p in [*TEMPLATES.glob("settings*.html"), *TEMPLATES.glob("settings/*.html")]]
+    sources += [p.read_text() for p in Path(__file__).resolve().parents[2].glob("b24app/web/settings*.py")]
+    used = set()
+    for text in sources:
+        used |= set(re.findall(r"st\('([a-z_0-9]+)'", text)) | set(re.findall(r'msg\("([a-z_0-9]+)"', text))
+    used = {key for key in used if not key.endswith("_")}  # prefixes of composed keys, checked below
+    assert used and used <= set(TEXTS), sorted(used - set(TEXTS))
+    from b24app.portal_settings import DEFAULT_COMPANY_FIELDS, DEFAULT_DEAL_FIELDS
+    from b24app.web.settings import SYNC_JOBS
+    from b24app.web.settings_forms import SCHEDULED_STREAMS, STAGE_ROLES
+
+    composed = ([f"logical_{k}" for k in [*DEFAULT_DEAL_FIELDS, *DEFAULT_COMPANY_FIELDS, "legal_entity"]]
+                + [f"job_{k}" for k in SYNC_JOBS] + [f"stage_{k}" for k in STAGE_ROLES]
+                + [f"schedule_{k}" for k in SCHEDULED_STREAMS] + ["entity_deal", "entity_company", "fields_deal",
+                                                                  "fields_company", "state_queued", "state_started",
+                                                                  "state_finished", "state_failed"])
+    assert set(composed) <= set(TEXTS), sorted(set(composed) - set(TEXTS))
+    assert st("err_host_unreachable", "en", host="h", port=1) == st("err_host_unreachable", "de", host="h", port=1)
+
+
+def _schema(items: list[dict]) -> PortalSchema:
+    return PortalSchema(
+        deal_fields={"UF_CRM_SELLER": PortalField("UF_CRM_SELLER", "Продавец", "enumeration", items),
+                     "UF_CRM_TEXT": PortalField("UF_CRM_TEXT", "Текст", "string")},
+        company_fields={}, pipelines=[Pipeline("0", "Общая", [("NEW", "Новая"), ("WON", "Успешна")])])
+
+
+def _base(base_id: int) -> BaseRecord:
+    return BaseRecord(base_id, f"base {base_id}", "http://x/", "u", "ut11", None, None, True, True)
+
+
+def _inp(**kw) -> SettingsInput:
+    return SettingsInput(version=0, minutes={"payments": "5", "debt": "15", "shipments": "15"}, **kw)
+
+
+def test_legal_entity_values_map_to_bases():
+    schema = _schema([{"ID": "11", "VALUE": "ООО «Ромашка»"}, {"ID": "12", "VALUE": "ИП Васильков"}])
+    new, errors = validate_settings(_inp(legal_entity_field="UF_CRM_SELLER",
+                                         legal_entity_bases={"11": "1", "12": "2"}),
+                                    PortalSettings(), schema, [_base(1), _base(2)])
+    assert errors == {} and new.legal_entity_field == "UF_CRM_SELLER"
+    assert new.legal_entity_bases == {"11": 1, "12": 2}
+
+
+def test_legal_entity_field_must_be_a_list_with_known_values_and_bases():
+    schema = _schema([{"ID": "11", "VALUE": "ООО «Ромашка»"}])
+    _, errors = validate_settings(_inp(legal_entity_field="UF_CRM_TEXT"), PortalSettings(), schema, [_base(1)])
+    assert errors["legal_entity_field"][0] == "err_field_not_list"
+    _, errors = validate_settings(_inp(legal_entity_field="UF_CRM_SELLER", legal_entity_bases={"11": "7", "99": "1"}),
+                                  PortalSettings(), schema, [_base(1)])
+    assert errors["legal_value__11"][0] == "err_base_missing" and errors["legal_value__99"][0] == "err_value_missing"
+
+
+def test_broken_mapping_tells_custom_fields_from_the_apps_own():
+    settings = PortalSettings(deal_fields={"paid_sum": "UF_CRM_GONE"}, legal_entity_field="UF_CRM_OLD")
+    broken = {(b.logical, b.default) for b in broken_mapping(PortalSettings.from_json(settings.to_json()),
+                                                              _schema([]))}
+    assert ("paid_sum", False) in broken and ("legal_entity", False) in broken and ("paid_status", True) in broken
+
+
+def test_base_validation_probes_only_a_well_formed_url():
+    probed = []
+    errors = validate_base(BaseInput(name="b", url="http://1c.local:8080/ut/", login="u", password="p",
+                                     profile="bp30"), has_stored_password=False,
+                           probe=lambda host, port: probed.append((host, port)))
+    assert errors == {} and probed == [("1c.local", 8080)]
+    errors = validate_base(BaseInput(name="b", url="http://:99999/", login="u", password="", profile="ut11",
+                                     base_id=3), has_stored_password=True, probe=lambda *a: pytest.fail("probed"))
+    assert set(errors) == {"url"}
+
+
+def test_registry_resolves_lazily_and_reports_missing_streams():
+    assert sync_now.available("check_bases")
+    assert not sync_now.available("no_such_job")
+    original = sync_now.REGISTRY["payments"]
+    sync_now.REGISTRY["payments"] = sync_now.NamedJob("payments", "b24app.jobs.sync.no_such_function")
+    try:
+        assert not sync_now.available("payments")
+        with pytest.raises(sync_now.UnknownJob, match="does not exist"):
+            sync_now.resolve("payments")
+    finally:
+        sync_now.REGISTRY["payments"] = original
