@@ -97,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("web", help="serve the app with gunicorn")
     p.add_argument("--bind", default=os.environ.get("B24APP_BIND", "127.0.0.1:8000"))
     p.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
-    p.add_argument("--threads", type=int, default=4)
+    # Threads mostly wait on 1C and the portal (tab refreshes): more of them than cores keeps the queue short.
+    p.add_argument("--threads", type=int, default=8)
     p.set_defaults(func=cmd_web)
 
     p = sub.add_parser("worker", help="run an RQ worker on the app's queues")

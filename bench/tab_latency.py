@@ -469,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=None, help="default: what the Procfile sets")
     parser.add_argument("--paced", type=float, default=10.0,
                         help="also run the warm case with each client at most this many requests/s (0: skip)")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (`b24app web` default)")
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker (`b24app web` default)")
     parser.add_argument("--python-client", action="store_true", help="warm runs with the Python client, not wrk")
     args = parser.parse_args(argv)
     wrk = None if args.python_client else shutil.which("wrk")
