@@ -84,13 +84,17 @@ def _tell_deal(ctx: AppContext, member_id: str, kind: str, entity_id: str, why: 
         log.exception("could not comment on deal %s of %s", entity_id, member_id)
 
 
-def request_deal_order(member_id: str, deal_id: str) -> int:
+def order_deal_now(ctx: AppContext, member_id: str, deal_id: str) -> int:
     """The "send to 1C" button: an outbox item that orders the deal whatever its stage; returns its id."""
-    ctx = job_context()
     accepted = Outbox(ctx.db).accept(member_id, "deal", str(deal_id), f"button:deal:{deal_id}:{utcnow().isoformat()}",
                                      {"event": "BUTTON", "source": "button", "force": True})
     enqueue_outbox_item(ctx, accepted.id)
     return accepted.id
+
+
+def request_deal_order(member_id: str, deal_id: str) -> int:
+    """Job form of the button, for callers that hold only IDs."""
+    return order_deal_now(job_context(), member_id, deal_id)
 
 
 def sweep_outbox() -> int:

@@ -99,6 +99,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "Запрос не прошёл проверку. Откройте страницу из карточки Битрикс24.",
         "en": "The request failed verification. Open this page from a Bitrix24 card.",
     },
+    "tab_action_order": {"ru": "Отправить в 1С", "en": "Send to 1C"},
+    "tab_action_refresh": {"ru": "Обновить из 1С", "en": "Refresh from 1C"},
+    "tab_action_order_done": {
+        "ru": "Заявка принята: заказ в 1С будет создан или обновлён в течение минуты. Номер заказа появится в "
+              "сделке и на этой вкладке.",
+        "en": "Request accepted: the 1C order will be created or updated within a minute. Its number will "
+              "appear on the deal and in this tab.",
+    },
+    "tab_action_refresh_done": {
+        "ru": "Заявка принята: оплаты и отгрузки сделки обновятся из 1С в течение минуты.",
+        "en": "Request accepted: the deal's payments and shipments will be refreshed from 1C within a minute.",
+    },
 }
 
 

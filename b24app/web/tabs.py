@@ -32,7 +32,7 @@ from b24app.sync import cards, linking
 from b24app.sync.model import from_json, to_json
 from b24app.sync.onec_documents import OneCDocuments
 from b24app.sync.tab_cache import TabCache
-from b24app.web.frame import FrameUser, verify_frame_fetching
+from b24app.web.frame import FrameUser, load_frame, sign_frame, verify_frame_fetching
 from b24app.web.i18n import t
 from b24app.web.params import lang_of, portal_param
 
@@ -206,7 +206,8 @@ def card_tab(kind: str):
     timeout = settings.tab_timeout_seconds
     deadline = started + timeout
     common = dict(lang=lang, kind=kind, bx24_js_url=ctx.settings.bx24_js_url_for(domain), bases=bases,
-                  settings=settings, facts=facts)
+                  settings=settings, facts=facts,
+                  frame_token=sign_frame(ctx, user) if kind == "deal" else None)
     if not any(b.enabled for b in bases):
         return render_template(f"tab_{kind}.html", state="no_base", sections=[], **common)
     by_id = {b.id: b for b in bases}
@@ -249,3 +250,33 @@ def _deal_job(ctx: AppContext, member_id: str, base: BaseRecord, target: linking
 def _company_job(ctx: AppContext, member_id: str, base: BaseRecord, target: linking.CompanyTarget,
                  timeout: float):
     return to_json(cards.company_section(_reader(ctx, member_id, base, timeout), target, base.name))
+
+
+@bp.post("/tabs/deal/action")
+def deal_action():
+    """The deal tab's buttons: send the deal to 1C now (whatever its stage), or refresh its 1C fields now.
+
+    The request carries the signed token the tab was rendered with: only a page we served after verifying the
+    frame can press them, and only for the deal it was opened on."""
+    from b24app.jobs.runtime import queue
+    from b24app.jobs.sync import order_deal_now, refresh_deal
+
+    ctx: AppContext = current_app.extensions["b24app"]
+    action = request.form.get("action", "")
+    try:
+        user = load_frame(ctx, request.form.get("frame", ""))
+        lang = user.lang
+        if user.placement != PLACEMENTS["deal"] or not (user.entity_id or "").isdigit():
+            raise InstallRefused("the token was not issued by a deal tab", status=403)
+        if action not in ("order", "refresh"):
+            raise InstallRefused(f"unknown action {action!r}", status=400)
+    except InstallRefused as exc:
+        return _refused(exc, lang_of(request.form.get("LANG")))
+    if action == "order":
+        order_deal_now(ctx, user.member_id, user.entity_id)
+    else:
+        queue(ctx, "default").enqueue(refresh_deal, user.member_id, user.entity_id, job_timeout=120,
+                                      description=f"refresh deal {user.entity_id} from 1C")
+    log.info("portal %s user %s: deal %s %s requested", user.member_id, user.user_id, user.entity_id, action)
+    return render_template("tab_action.html", lang=lang, action=action, bx24_js_url=None)
+

@@ -8,6 +8,7 @@ import re
 import time
 
 import pytest
+import requests
 
 from b24app.sync.onec_documents import OneCDocuments
 from b24app.web.formatting import format_money
@@ -110,3 +111,32 @@ def test_warm_tab_is_refused_the_moment_the_portal_stops_being_active(ctx, confi
 
     ctx.portals.mark_uninstalled(member_id)
     assert open_tab(running_app.url, "deal", params).status_code == 403
+
+
+def test_deal_tab_buttons_send_to_1c_and_refresh(ctx, configured_base, running_app, settings, sandbox_url,
+                                                 redis_client):
+    from rq import Queue
+
+    from b24app.jobs.runtime import queue_name
+    from b24app.sync.outbox import Outbox
+
+    member_id = _member(sandbox_url)
+    page = open_tab(running_app.url, "deal", frame_params(sandbox_url, settings.client_id, "CRM_DEAL_DETAIL_TAB", 7))
+    token = re.search(r'name="frame" value="([^"]+)"', page.text).group(1)
+    jobs = Queue(queue_name(settings.queue_prefix, "default"), connection=redis_client)
+
+    sent = requests.post(running_app.url + "/tabs/deal/action", data={"frame": token, "action": "order"}, timeout=10)
+    assert sent.status_code == 200 and 'id="tab-action-done"' in sent.text
+    assert jobs.count == 1 and jobs.jobs[0].func_name == "b24app.jobs.sync.process_outbox_item"
+    item = Outbox(ctx.db).get(jobs.jobs[0].args[0])
+    assert (item.member_id, item.kind, item.entity_id, item.status) == (member_id, "deal", "7", "pending")
+    assert item.payload["force"] is True
+
+    refresh = requests.post(running_app.url + "/tabs/deal/action", data={"frame": token, "action": "refresh"},
+                            timeout=10)
+    assert refresh.status_code == 200 and jobs.count == 2
+    assert jobs.jobs[-1].func_name == "b24app.jobs.sync.refresh_deal" and jobs.jobs[-1].args == (member_id, "7")
+
+    forged = requests.post(running_app.url + "/tabs/deal/action", data={"frame": token[:-2] + "xx",
+                                                                         "action": "order"}, timeout=10)
+    assert forged.status_code == 403 and jobs.count == 2
