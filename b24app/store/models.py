@@ -159,7 +159,8 @@ class JournalRow(Base):
 
 class OutboxRow(Base):
     """An accepted event waiting to be processed: written in the request that acknowledged it, so a lost
-    queue or a killed worker never loses it; `dedup_key` makes a replayed event a no-op."""
+    queue or a killed worker never loses it. `dedup_key` refuses the same delivery twice; a replayed event for
+    an entity whose job already ran is made harmless by the job's own idempotency (b24app/sync/outbox.py)."""
 
     __tablename__ = "outbox"
     __table_args__ = (
@@ -169,7 +170,7 @@ class OutboxRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id", ondelete="CASCADE"), nullable=False)
-    kind: Mapped[str] = mapped_column(String(64), nullable=False)  # e.g. ONCRMDEALUPDATE
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)  # the entity type: deal, invoice
     entity_id: Mapped[str] = mapped_column(String(64), nullable=False)
     dedup_key: Mapped[str] = mapped_column(String(255), nullable=False)
     payload: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
