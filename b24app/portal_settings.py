@@ -61,6 +61,9 @@ class PortalSettings:
     legal_entity_field: str | None = None
     # Which list value of that field means which base: {"<enum id>": <base id>}.
     legal_entity_bases: dict[str, int] = field(default_factory=dict)
+    # Which pipeline (deal category) sells through which base: {"<category id>": <base id>} ("0" = default).
+    # A mapped legal-entity value wins over it; a pipeline without a base leaves the choice to the only/first base.
+    category_bases: dict[str, int] = field(default_factory=dict)
     stages: dict[str, StageMap] = field(default_factory=dict)  # key: category id as a string ("0" = default)
     schedules: Schedules = field(default_factory=Schedules)
     tab_timeout_seconds: float = 3.0
@@ -90,8 +93,9 @@ class PortalSettings:
         if "schedules" in data:
             sched_keys = {f.name for f in fields(Schedules)}
             data["schedules"] = Schedules(**{k: v for k, v in (data["schedules"] or {}).items() if k in sched_keys})
-        if "legal_entity_bases" in data:
-            data["legal_entity_bases"] = {str(k): int(v) for k, v in data["legal_entity_bases"].items()}
+        for name in ("legal_entity_bases", "category_bases"):
+            if name in data:
+                data[name] = {str(k): int(v) for k, v in (data[name] or {}).items()}
         return replace(base, **data)
 
 

@@ -3,8 +3,8 @@ bases and the settings together (import, removing a base) — each one database 
 
 Secrets never leave: the export has no passwords (nor tokens). Importing matches a base by its OData address
 and login: a match keeps its stored password, a new base needs a password typed by the administrator. The
-legal-entity map refers to bases by their position in the file, so ids of the source portal never leak into
-the target one. Bases of the target portal that the file does not mention are kept.
+legal-entity and pipeline maps refer to bases by their position in the file, so ids of the source portal never
+leak into the target one. Bases of the target portal that the file does not mention are kept.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from b24app.store.tenancy import portal_id
 FORMAT = "b24-1c-settings"
 FORMAT_VERSION = 1
 BASE_KEYS = ("name", "url", "login", "profile", "legal_entity", "legal_entity_inn", "enabled")
+# Settings that map something (a legal-entity list value, a pipeline) to a base id.
+BASE_MAPS = ("legal_entity_bases", "category_bases")
 
 
 class SettingsFileError(ValueError):
@@ -36,8 +38,8 @@ def export_config(ctx: AppContext, member_id: str) -> dict[str, Any]:
     bases = ctx.bases.list(member_id)
     position = {b.id: n for n, b in enumerate(bases)}
     data = settings.to_json()
-    data["legal_entity_bases"] = {value: position[base_id] for value, base_id in settings.legal_entity_bases.items()
-                                  if base_id in position}
+    for name in BASE_MAPS:
+        data[name] = {key: position[base_id] for key, base_id in getattr(settings, name).items() if base_id in position}
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -62,7 +64,8 @@ class ImportedBase:
 class ImportPlan:
     bases: list[ImportedBase] = field(default_factory=list)
     settings: PortalSettings = field(default_factory=PortalSettings)
-    legal_entity_positions: dict[str, int] = field(default_factory=dict)
+    # Per map of BASE_MAPS: key -> the base's position in the file.
+    positions: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def plan_import(ctx: AppContext, member_id: str, data: Any) -> ImportPlan:
@@ -84,13 +87,15 @@ def plan_import(ctx: AppContext, member_id: str, data: Any) -> ImportPlan:
         values["enabled"] = bool(values["enabled"]) if values["enabled"] is not None else True
         plan.bases.append(ImportedBase(n, values, existing.get((values["url"], values["login"]))))
     try:
-        positions = {str(k): int(v) for k, v in (raw_settings.get("legal_entity_bases") or {}).items()}
-        settings = PortalSettings.from_json({**raw_settings, "legal_entity_bases": {}})
+        positions = {name: {str(k): int(v) for k, v in (raw_settings.get(name) or {}).items()} for name in BASE_MAPS}
+        settings = PortalSettings.from_json({**raw_settings, **{name: {} for name in BASE_MAPS}})
     except (TypeError, ValueError, AttributeError) as exc:
         raise SettingsFileError(f"the settings in the file are damaged: {exc}") from None
-    if any(not 0 <= p < len(plan.bases) for p in positions.values()):
-        raise SettingsFileError("the legal-entity map refers to a base the file does not contain")
-    plan.settings, plan.legal_entity_positions = settings, positions
+    for name, mapped in positions.items():
+        if any(not 0 <= p < len(plan.bases) for p in mapped.values()):
+            what = "legal-entity" if name == "legal_entity_bases" else "pipeline"
+            raise SettingsFileError(f"the {what} map refers to a base the file does not contain")
+    plan.settings, plan.positions = settings, positions
     return plan
 
 
@@ -118,8 +123,9 @@ def apply_import(ctx: AppContext, member_id: str, plan: ImportPlan, passwords: d
                 row.password_enc = ctx.box.encrypt(passwords[base.position])
             s.flush()
             ids[base.position] = row.id
-        settings = PortalSettings.from_json({**plan.settings.to_json(), "legal_entity_bases": {
-            value: ids[position] for value, position in plan.legal_entity_positions.items()}})
+        settings = PortalSettings.from_json({**plan.settings.to_json(), **{
+            name: {key: ids[position] for key, position in plan.positions.get(name, {}).items()}
+            for name in BASE_MAPS}})
         return write_settings(s, pid, member_id, settings, expected_version)
 
 
@@ -138,7 +144,8 @@ def write_settings(s: Session, pid: int, member_id: str, settings: PortalSetting
 
 
 def remove_base(ctx: AppContext, member_id: str, base_id: int, expected_version: int) -> int:
-    """Delete a base and drop it from the legal-entity map in one transaction; returns the settings version."""
+    """Delete a base and drop it from the legal-entity and pipeline maps in one transaction; returns the settings
+    version."""
     from b24app.store.bases import BaseNotFound
 
     with ctx.db.transaction() as s:
@@ -148,7 +155,8 @@ def remove_base(ctx: AppContext, member_id: str, base_id: int, expected_version:
             raise BaseNotFound(f"no 1C base {base_id} for portal {member_id}")
         settings_row = s.scalar(select(PortalSettingsRow).where(PortalSettingsRow.portal_id == pid))
         settings = PortalSettings.from_json(settings_row.data if settings_row else None)
-        kept = {value: bid for value, bid in settings.legal_entity_bases.items() if bid != base_id}
+        kept = {name: {key: bid for key, bid in getattr(settings, name).items() if bid != base_id}
+                for name in BASE_MAPS}
         s.delete(row)
-        return write_settings(s, pid, member_id, PortalSettings.from_json(
-            {**settings.to_json(), "legal_entity_bases": kept}), expected_version)
+        return write_settings(s, pid, member_id, PortalSettings.from_json({**settings.to_json(), **kept}),
+                              expected_version)

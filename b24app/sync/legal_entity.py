@@ -1,11 +1,12 @@
 """The seller legal entity moves a deal's order between 1C bases (issue 6, "Legal entities").
 
 The deal field the settings name (`PortalSettings.legal_entity_field`, a list whose values map to bases in
-`legal_entity_bases`) decides which base receives the deal's order and whose payments count: the payment,
-shipment and debt streams follow the deal ↔ order links, so a deal counts the payments of the base it is
-linked in. When the base chosen now differs from the base that holds the deal's order (the manager changed
-the legal entity), `LegalEntitySwitch` moves the order as one operation with one journal entry
-(`legal_entity_switch`, its entity naming both bases):
+`legal_entity_bases`) decides which base receives the deal's order and whose payments count; a deal whose value
+names no base goes to the base of its pipeline (`category_bases`; `orders.deal_base` holds the order of these
+rules). The payment, shipment and debt streams follow the deal ↔ order links, so a deal counts the payments of
+the base it is linked in. When the base chosen now differs from the base that holds the deal's order (the
+manager changed the legal entity, or moved the deal to a pipeline of another base), `LegalEntitySwitch` moves
+the order as one operation with one journal entry (`legal_entity_switch`, its entity naming both bases):
 
   1. the order is created (or, when the deal was there before, brought back) in the new base and posted, and
      linked — first, so a failure anywhere leaves the deal with its old order rather than with none;
@@ -31,6 +32,7 @@ from b24app.onec.documents import DocumentWriter
 from b24app.onec.errors import OneCQueryError
 from b24app.onec.odata import ODataClient, RetryPolicy
 from b24app.onec.profiles import ObjectSpec, Profile, load_profile
+from b24app.portal_settings import PortalSettings
 from b24app.store.links import Link
 from b24app.sync.circuit import BaseCircuit
 from b24app.sync.errors import PermanentSyncError
@@ -167,8 +169,8 @@ class LegalEntitySwitch:
         changed = {k: v for k, v in wanted.items() if str(bundle.deal.get(k) or "") != v}
         cancelled = "; ".join(f"заказ № {n or '—'} в базе «{s.base.name}» отменён"
                               for s, n in zip(olds, old_numbers, strict=True))
-        comment = (f"Юрлицо продавца изменилось: {cancelled}; в базе «{new.base.name}» создан и проведён "
-                   f"заказ клиента № {number}.")
+        comment = (f"{_why_moved(settings, bundle.deal, new.base_id)}: {cancelled}; в базе «{new.base.name}» "
+                   f"создан и проведён заказ клиента № {number}.")
         commands: dict[str, tuple[str, dict]] = {"comment": ("crm.timeline.comment.add", {"fields": {
             "ENTITY_ID": bundle.deal["ID"], "ENTITY_TYPE": "deal", "COMMENT": comment}})}
         if changed:
@@ -181,6 +183,14 @@ class LegalEntitySwitch:
 
         self.ctx.redis.set(self.orders._key("pushed", f"deal:{deal_id}"), fingerprint("order", body, base_id),
                            ex=30 * 86400)
+
+
+def _why_moved(settings: PortalSettings, deal: dict, new_base_id: int) -> str:
+    """The manager's words for the move: the legal entity when its value names the new base, else the pipeline."""
+    value = str(deal.get(settings.legal_entity_field) or "") if settings.legal_entity_field else ""
+    if value and settings.legal_entity_bases.get(value) == new_base_id:
+        return "Юрлицо продавца изменилось"
+    return "Сделка перешла в воронку другой базы 1С"
 
 
 def _order_comment(bundle: DealBundle) -> str:

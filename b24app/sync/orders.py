@@ -8,7 +8,7 @@ idempotency key `b24:<member_id>:deal:<id>` — so however often the deal's even
 deal and base. The 1C number and a link are written back to the deal; a deal that already has an order keeps it
 in step with later changes, and a deal moved to a failure stage ("lost") cancels its order's lines when 1C
 accepts that (not for an order 1C refuses to change, e.g. one already shipped and closed). A deal whose seller
-legal entity now names another base has its order moved there (`legal_entity.py`).
+legal entity or pipeline now names another base has its order moved there (`legal_entity.py`).
 
 One job per deal at a time (a Redis lock), because DocumentWriter's look-then-create is safe against retries,
 not against two writers racing; a fingerprint of what was last sent skips a redelivered event without touching 1C.
@@ -94,21 +94,40 @@ def read_deal(client: BitrixClient, deal_id: str) -> DealBundle:
 
 
 def choose_base(ctx: AppContext, member_id: str, settings: PortalSettings, deal: dict) -> int:
-    """The 1C base of the deal's seller: the legal-entity field's value mapped in the settings, else the only
-    (or first enabled) base."""
-    bases = [b for b in ctx.bases.list(member_id) if b.enabled]
-    if not bases:
+    """The 1C base of the deal's seller among the portal's enabled bases (`deal_base`)."""
+    enabled = [b.id for b in ctx.bases.list(member_id) if b.enabled]
+    if not enabled:
         raise PermanentSyncError("no 1C base is configured (or all are disabled) for this portal")
+    return deal_base(settings, deal, enabled)
+
+
+def deal_base(settings: PortalSettings, deal: dict, enabled: list[int]) -> int:
+    """Which base a deal belongs to: the base its seller legal-entity value is mapped to; else the base of its
+    pipeline (`category_bases`, deal field CATEGORY_ID, "0" = default pipeline: crm-deal-get.md); else, when no
+    legal-entity field is in use, the only (or first) enabled base. A deal whose base changes this way (another
+    legal entity, another pipeline) has its order moved by `legal_entity.LegalEntitySwitch`.
+    Raises PermanentSyncError when the chosen base is disabled or gone, or nothing names a base."""
     if settings.legal_entity_field:
         value = str(deal.get(settings.legal_entity_field) or "")
         base_id = settings.legal_entity_bases.get(value)
-        if base_id is None:
-            raise PermanentSyncError(f"the deal's {settings.legal_entity_field} = {value or '(empty)'} names no 1C "
-                                     "base: map it in the settings (legal entities)")
-        if not any(b.id == base_id for b in bases):
-            raise PermanentSyncError(f"the 1C base {base_id} chosen for legal entity {value} is disabled or gone")
-        return base_id
-    return sorted(bases, key=lambda b: b.id)[0].id
+        if base_id is not None:
+            return _usable(base_id, enabled, f"legal entity {value}")
+    category = str(deal.get("CATEGORY_ID") or 0)
+    base_id = settings.category_bases.get(category)
+    if base_id is not None:
+        return _usable(base_id, enabled, f"pipeline {category}")
+    if settings.legal_entity_field:
+        value = str(deal.get(settings.legal_entity_field) or "")
+        raise PermanentSyncError(f"the deal's {settings.legal_entity_field} = {value or '(empty)'} names no 1C "
+                                 f"base and its pipeline {category} has none: map one in the settings (legal "
+                                 "entities or deal stages)")
+    return min(enabled)
+
+
+def _usable(base_id: int, enabled: list[int], chosen_for: str) -> int:
+    if base_id not in enabled:
+        raise PermanentSyncError(f"the 1C base {base_id} chosen for {chosen_for} is disabled or gone")
+    return base_id
 
 
 def _wants_order(bundle: DealBundle, settings: PortalSettings, linked: bool, force: bool) -> str | None:

@@ -145,6 +145,7 @@ class SettingsInput:
     legal_entity_field: str = ""
     legal_entity_bases: dict[str, str] = field(default_factory=dict)  # enum id -> base id (text)
     stages: dict[str, dict[str, str]] = field(default_factory=dict)  # category -> role -> status id
+    category_bases: dict[str, str] = field(default_factory=dict)  # category -> base id (text), "" = any
     minutes: dict[str, str] = field(default_factory=dict)  # stream -> minutes (text)
     pull_from_1c: bool = True
     push_to_1c: bool = True
@@ -160,6 +161,8 @@ class SettingsInput:
                 inp.company_fields[key.removeprefix("company_field__")] = value
             elif key.startswith("legal_value__"):
                 inp.legal_entity_bases[key.removeprefix("legal_value__")] = value
+            elif key.startswith("category_base__"):
+                inp.category_bases[key.removeprefix("category_base__")] = value
             elif key.startswith("stage__"):
                 _, category, role = key.split("__", 2)
                 inp.stages.setdefault(category, {})[role] = value
@@ -178,6 +181,7 @@ class SettingsInput:
             legal_entity_field=settings.legal_entity_field or "",
             legal_entity_bases={k: str(v) for k, v in settings.legal_entity_bases.items()},
             stages={c: {r: getattr(m, r) or "" for r in STAGE_ROLES} for c, m in settings.stages.items()},
+            category_bases={c: str(b) for c, b in settings.category_bases.items()},
             minutes={stream: str(max(1, getattr(s, f"{stream}_seconds") // 60)) for stream in SCHEDULED_STREAMS},
             pull_from_1c=s.pull_from_1c, push_to_1c=s.push_to_1c,
         )
@@ -203,6 +207,7 @@ def validate_settings(inp: SettingsInput, current: PortalSettings, schema: Porta
     deal = _check_fields("deal", inp.deal_fields, DEFAULT_DEAL_FIELDS, schema.deal_fields, errors)
     company = _check_fields("company", inp.company_fields, DEFAULT_COMPANY_FIELDS, schema.company_fields, errors)
 
+    base_ids = {b.id for b in bases}
     legal_field = inp.legal_entity_field or None
     legal_bases: dict[str, int] = {}
     if legal_field:
@@ -213,7 +218,6 @@ def validate_settings(inp: SettingsInput, current: PortalSettings, schema: Porta
             errors["legal_entity_field"] = msg("err_field_not_list", field=legal_field)
         else:
             values = {item["ID"] for item in described.items}
-            base_ids = {b.id for b in bases}
             for value_id, raw in inp.legal_entity_bases.items():
                 if not raw:
                     continue
@@ -225,7 +229,13 @@ def validate_settings(inp: SettingsInput, current: PortalSettings, schema: Porta
                     legal_bases[value_id] = int(raw)
 
     stages: dict[str, StageMap] = {}
+    category_bases: dict[str, int] = {}
     for pipeline in schema.pipelines:
+        raw = inp.category_bases.get(pipeline.id, "")
+        if raw and (not raw.isdigit() or int(raw) not in base_ids):
+            errors[f"category_base__{pipeline.id}"] = msg("err_base_missing")
+        elif raw:
+            category_bases[pipeline.id] = int(raw)
         posted = inp.stages.get(pipeline.id, {})
         known = {status for status, _ in pipeline.stages}
         chosen = {}
@@ -248,7 +258,8 @@ def validate_settings(inp: SettingsInput, current: PortalSettings, schema: Porta
         return None, errors
     schedules = replace(Schedules(), **seconds, pull_from_1c=inp.pull_from_1c, push_to_1c=inp.push_to_1c)
     return replace(current, deal_fields=deal, company_fields=company, legal_entity_field=legal_field,
-                   legal_entity_bases=legal_bases, stages=stages, schedules=schedules), errors
+                   legal_entity_bases=legal_bases, category_bases=category_bases, stages=stages,
+                   schedules=schedules), errors
 
 
 @dataclass(frozen=True)

@@ -130,13 +130,20 @@ TEXTS: dict[str, dict[str, str]] = {
     # stages
     "stages_title": {"ru": "Стадии сделок", "en": "Deal stages"},
     "stages_hint": {
-        "ru": "Для каждой воронки: на какой стадии создавать заказ в 1С и куда переводить сделку при оплате и "
-              "отгрузке.",
-        "en": "For each pipeline: the stage that creates the 1C order, and where a deal moves when paid and "
-              "shipped.",
+        "ru": "Для каждой воронки: в какую базу 1С идут её сделки (если значение поля «Юрлицо продавца» не "
+              "назначает базу), на какой стадии создавать заказ в 1С и куда переводить сделку при оплате и "
+              "отгрузке. Сделка, перенесённая в воронку другой базы, переносит туда и заказ: в старой базе он "
+              "отменяется.",
+        "en": "For each pipeline: which 1C base its deals go to (unless the “Seller legal entity” value names a "
+              "base), the stage that creates the 1C order, and where a deal moves when paid and shipped. A deal "
+              "moved to a pipeline of another base takes its order along: the order in the old base is cancelled.",
     },
     "pipeline": {"ru": "Воронка", "en": "Pipeline"},
     "pipeline_default": {"ru": "Общая", "en": "General"},
+    "pipeline_base": {"ru": "База 1С", "en": "1C base"},
+    "pipeline_base_any": {"ru": "— любая: решает поле «Юрлицо продавца» —",
+                          "en": "— any: the “Seller legal entity” field decides —"},
+    "base_missing_short": {"ru": "базы нет", "en": "no such base"},
     "stage_make_order": {"ru": "Создать заказ в 1С на стадии", "en": "Create the 1C order at stage"},
     "stage_partly_paid": {"ru": "Частично оплачена", "en": "Partly paid"},
     "stage_paid": {"ru": "Оплачена", "en": "Paid"},

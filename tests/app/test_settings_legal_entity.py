@@ -4,7 +4,8 @@ the bases, a deal moved between legal entities through the sandbox portal, event
 
 One order per deal and base: a move cancels the order in the old base and makes (or reopens) the one in the new
 base as one journal entry `legal_entity_switch`; a replayed event changes nothing; a failing new base leaves the
-old order in place and the switch is retried whole."""
+old order in place and the switch is retried whole. A deal moved to a pipeline of another base (the settings'
+`category_bases`) switches the same way, and a legal-entity value mapped to a base still wins over its pipeline."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from b24app.jobs.sync import sweep_outbox
 from b24app.onec.base import OneCBase
 from b24app.onec.odata import ODataClient
+from b24app.portal_settings import PortalSettings
 from b24app.sync.legal_entity import SWITCH_KIND
 from b24app.sync.orders import order_key
 from tests.app.conftest import ONEC_LOGIN, ONEC_PASSWORD
@@ -190,3 +192,54 @@ def test_a_new_base_that_fails_leaves_the_old_order_and_the_switch_is_retried_wh
     assert _cancelled(in_a) and _live(in_b)
     assert _order_links(ctx, env) == {env["base"][B]: in_b["Ref_Key"]}
     assert [s.status for s in _switches(ctx, member)] == ["ok", "error"]  # newest first
+
+
+def _pipeline_bases(ctx, env: dict, bases: dict[str, str]) -> None:
+    """Settings: deals of pipeline "0" sell through `bases["0"]`'s base, of "1" through `bases["1"]`'s (the
+    page's select per pipeline saves exactly this; test_settings_web checks the page)."""
+    settings, version = ctx.portal_settings.load(env["member"])
+    ctx.portal_settings.save(env["member"], PortalSettings.from_json({**settings.to_json(), "category_bases": {
+        category: env["base"][entity] for category, entity in bases.items()}}), version)
+
+
+def test_moving_a_deal_to_a_pipeline_of_another_base_moves_its_order_and_a_legal_entity_still_wins(ctx, two_bases):
+    env, member = two_bases, two_bases["member"]
+    _pipeline_bases(ctx, env, {"0": A, "1": B})
+    # no seller value on the deal: its pipeline (the default one, "0") names the base
+    _change(env, {FIELD: "", "STAGE_ID": sd.ORDER_STAGE})
+    sd.run_burst(ctx)
+    [in_a] = _orders(env, A)
+    assert _live(in_a) and _orders(env, B) == []
+    assert _order_links(ctx, env) == {env["base"][A]: in_a["Ref_Key"]}
+
+    # the manager moves the deal to the wholesale pipeline ("1"), which sells through B: the same switch as a
+    # legal-entity change (crm.deal.update with CATEGORY_ID stands in for the portal's pipeline move)
+    _change(env, {"CATEGORY_ID": "1", "STAGE_ID": "C1:PREPARATION"})
+    sd.run_burst(ctx)
+    [in_a], [in_b] = _orders(env, A), _orders(env, B)
+    assert _cancelled(in_a) and in_a["СуммаДокумента"] == 0
+    assert _live(in_b) and [line["Количество"] for line in in_b["Товары"]] == [2, 3]
+    assert _order_links(ctx, env) == {env["base"][B]: in_b["Ref_Key"]}
+    [switch] = _switches(ctx, member)
+    assert switch.status == "ok" and switch.base_id == env["base"][B] and switch.items == 2
+    assert switch.entity == f"deal:{env['deal']} base:{env['base'][A]}->{env['base'][B]}"
+    deal = env["client"].call("crm.deal.get", {"id": env["deal"]}).result
+    assert deal["CATEGORY_ID"] == "1" and deal["UF_CRM_B24_1C_ORDER"] == in_b["Number"]
+    assert "/ut2/#e1cib/" in deal["UF_CRM_B24_1C_ORDER_URL"]
+    assert sum("Сделка перешла в воронку другой базы 1С" in c for c in _comments(env)) == 1
+
+    # a replayed event moves nothing
+    post_json(env["sandbox"] + "/_sandbox/events/fire", {"event": "ONCRMDEALUPDATE", "id": env["deal"]})
+    sd.run_burst(ctx)
+    assert len(_switches(ctx, member)) == 1 and _orders(env, B)[0]["DataVersion"] == in_b["DataVersion"]
+
+    # in pipeline "1" still, the seller value A names a base: the legal entity wins, A's order is reopened
+    _change(env, {FIELD: env["value"][A]})
+    sd.run_burst(ctx)
+    [in_a], [in_b] = _orders(env, A), _orders(env, B)
+    assert _live(in_a) and _cancelled(in_b)
+    assert _order_links(ctx, env) == {env["base"][A]: in_a["Ref_Key"]}
+    assert [s.entity for s in _switches(ctx, member)] == [
+        f"deal:{env['deal']} base:{env['base'][B]}->{env['base'][A]}",
+        f"deal:{env['deal']} base:{env['base'][A]}->{env['base'][B]}"]  # newest first
+    assert sum("Юрлицо продавца изменилось" in c for c in _comments(env)) == 1

@@ -1,5 +1,6 @@
 """Settings page pieces without servers: texts, legal-entity mapping validation against a portal schema with list
-values (the sandbox portal's user fields carry no list values), the sync-now registry."""
+values (the sandbox portal's user fields carry no list values), pipeline bases and the order in which a deal's
+base is decided, the sync-now registry."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 from b24app.jobs import sync_now
 from b24app.portal_settings import PortalSettings
 from b24app.store.bases import BaseRecord
+from b24app.sync.errors import PermanentSyncError
+from b24app.sync.orders import deal_base
 from b24app.web.settings_forms import BaseInput, SettingsInput, broken_mapping, validate_base, validate_settings
 from b24app.web.settings_portal import Pipeline, PortalField, PortalSchema
 from b24app.web.settings_texts import TEXTS, st
@@ -44,7 +47,8 @@ def _schema(items: list[dict]) -> PortalSchema:
     return PortalSchema(
         deal_fields={"UF_CRM_SELLER": PortalField("UF_CRM_SELLER", "Продавец", "enumeration", items),
                      "UF_CRM_TEXT": PortalField("UF_CRM_TEXT", "Текст", "string")},
-        company_fields={}, pipelines=[Pipeline("0", "Общая", [("NEW", "Новая"), ("WON", "Успешна")])])
+        company_fields={}, pipelines=[Pipeline("0", "Общая", [("NEW", "Новая"), ("WON", "Успешна")]),
+                                      Pipeline("1", "Опт", [("C1:NEW", "Новая")])])
 
 
 def _base(base_id: int) -> BaseRecord:
@@ -71,6 +75,38 @@ def test_legal_entity_field_must_be_a_list_with_known_values_and_bases():
     _, errors = validate_settings(_inp(legal_entity_field="UF_CRM_SELLER", legal_entity_bases={"11": "7", "99": "1"}),
                                   PortalSettings(), schema, [_base(1)])
     assert errors["legal_value__11"][0] == "err_base_missing" and errors["legal_value__99"][0] == "err_value_missing"
+
+
+def test_pipeline_bases_are_checked_against_the_portals_bases_and_pipelines():
+    new, errors = validate_settings(_inp(category_bases={"0": "", "1": "2", "7": "1"}), PortalSettings(),
+                                    _schema([]), [_base(1), _base(2)])
+    assert errors == {} and new.category_bases == {"1": 2}  # "" = any base; pipeline 7 is not on the portal
+    _, errors = validate_settings(_inp(category_bases={"0": "9", "1": "x"}), PortalSettings(), _schema([]),
+                                  [_base(1)])
+    assert errors["category_base__0"][0] == "err_base_missing" and errors["category_base__1"][0] == "err_base_missing"
+    stored = PortalSettings.from_json({"category_bases": {1: "2"}})
+    assert stored.category_bases == {"1": 2} and PortalSettings.from_json({}).category_bases == {}
+    assert SettingsInput.from_settings(stored, 3).category_bases == {"1": "2"}
+
+
+def test_a_deals_base_is_its_legal_entitys_then_its_pipelines_then_the_first():
+    by_pipeline = PortalSettings(category_bases={"0": 1, "1": 2})
+    legal = PortalSettings(legal_entity_field="UF_SELLER", legal_entity_bases={"11": 3}, category_bases={"1": 2})
+    enabled = [3, 2, 1]
+    assert deal_base(PortalSettings(), {"CATEGORY_ID": "1"}, enabled) == 1  # nothing mapped: the first base
+    assert deal_base(by_pipeline, {"CATEGORY_ID": "1"}, enabled) == 2
+    assert deal_base(by_pipeline, {"CATEGORY_ID": "0"}, enabled) == 1
+    assert deal_base(by_pipeline, {}, enabled) == 1  # no CATEGORY_ID: the default pipeline
+    assert deal_base(by_pipeline, {"CATEGORY_ID": "5"}, enabled) == 1  # an unmapped pipeline: the first base
+    assert deal_base(legal, {"UF_SELLER": "11", "CATEGORY_ID": "1"}, enabled) == 3  # the legal entity wins
+    assert deal_base(legal, {"UF_SELLER": "", "CATEGORY_ID": "1"}, enabled) == 2  # no value: the pipeline
+    assert deal_base(legal, {"UF_SELLER": "12", "CATEGORY_ID": "1"}, enabled) == 2  # unmapped value: the pipeline
+    with pytest.raises(PermanentSyncError, match="names no 1C base and its pipeline 0 has none"):
+        deal_base(legal, {"UF_SELLER": "", "CATEGORY_ID": "0"}, enabled)
+    with pytest.raises(PermanentSyncError, match="chosen for pipeline 1 is disabled"):
+        deal_base(by_pipeline, {"CATEGORY_ID": "1"}, [1])
+    with pytest.raises(PermanentSyncError, match="chosen for legal entity 11 is disabled"):
+        deal_base(legal, {"UF_SELLER": "11", "CATEGORY_ID": "1"}, [1, 2])
 
 
 def test_broken_mapping_tells_custom_fields_from_the_apps_own():

@@ -174,9 +174,22 @@ def _settings_form(html: str, **changes) -> dict:
     return data
 
 
-def test_stage_mapping_and_schedules_saved_in_one_go(admin_page, running_app, ctx, member_id):
-    data = _settings_form(admin_page.text, **{"stage__0__make_order": "PREPAYMENT_INVOICE", "stage__0__paid": "WON",
-                                              "stage__1__make_order": "C1:PREPARATION", "minutes__payments": "2"})
+def _chosen(html: str, select: str) -> str:
+    """The value of the option the page shows selected in the select named `select` ("" when none is)."""
+    body = re.search(rf'<select id="[^"]+" name="{select}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    found = re.search(r'<option value="([^"]*)" selected', body)
+    return found.group(1) if found else ""
+
+
+def test_stage_mapping_pipeline_bases_and_schedules_saved_in_one_go(admin_page, running_app, ctx, member_id,
+                                                                    onec_url, sandbox_url):
+    page = post_form(running_app.url, "/settings/base", frame_token(admin_page.text), base_form(onec_url))
+    [base] = ctx.bases.list(member_id)
+    assert _chosen(page.text, "category_base__0") == _chosen(page.text, "category_base__1") == ""  # any base
+    assert f'<option value="{base.id}">{base.name}</option>' in page.text
+    data = _settings_form(page.text, **{"stage__0__make_order": "PREPAYMENT_INVOICE", "stage__0__paid": "WON",
+                                        "stage__1__make_order": "C1:PREPARATION", "minutes__payments": "2",
+                                        "category_base__1": str(base.id)})
     data.pop("push_to_1c", None)
     answer = post_form(running_app.url, "/settings/save", data.pop("frame"), data)
     assert answer.status_code == 200, answer.text[:600]
@@ -185,6 +198,17 @@ def test_stage_mapping_and_schedules_saved_in_one_go(admin_page, running_app, ct
     assert saved.stage_map(0).make_order == "PREPAYMENT_INVOICE" and saved.stage_map(0).paid == "WON"
     assert saved.stage_map(1).make_order == "C1:PREPARATION" and saved.stage_map(1).paid is None
     assert saved.schedules.payments_seconds == 120 and saved.schedules.push_to_1c is False
+    assert saved.category_bases == {"1": base.id}
+    assert _chosen(answer.text, "category_base__1") == str(base.id) and _chosen(answer.text, "category_base__0") == ""
+    shown = open_settings(running_app.url, app_frame(sandbox_url, ctx.settings.client_id))
+    assert _chosen(shown.text, "category_base__1") == str(base.id)
+
+    # a base that is not the portal's: a message next to the pipeline's select, nothing saved
+    data = _settings_form(answer.text, **{"category_base__0": str(base.id + 100), "stage__0__paid": "FINAL_INVOICE"})
+    refused = post_form(running_app.url, "/settings/save", data.pop("frame"), data)
+    assert refused.status_code == 422
+    assert re.search(r'id="err-category_base__0">Такой базы нет', refused.text)
+    assert ctx.portal_settings.load(member_id) == (saved, 1)
 
 
 def test_invalid_settings_save_nothing(admin_page, running_app, ctx, member_id):
@@ -257,18 +281,21 @@ def test_export_has_no_secrets_and_import_asks_passwords_of_new_bases(admin_page
     from tests.app.conftest import ONEC_PASSWORD
 
     page = post_form(running_app.url, "/settings/base", frame_token(admin_page.text), base_form(onec_url))
-    data = _settings_form(page.text, **{"stage__0__make_order": "EXECUTING"})
+    [ut] = ctx.bases.list(member_id)
+    data = _settings_form(page.text, **{"stage__0__make_order": "EXECUTING", "category_base__1": str(ut.id)})
     page = post_form(running_app.url, "/settings/save", data.pop("frame"), data)
     exported = post_form(running_app.url, "/settings/export", frame_token(page.text))
     assert exported.status_code == 200 and "attachment" in exported.headers["Content-Disposition"]
     assert ONEC_PASSWORD not in exported.text and "password" not in exported.text
     config = exported.json()
     assert config["settings"]["stages"]["0"]["make_order"] == "EXECUTING"
+    assert config["settings"]["category_bases"] == {"1": 0}  # the base's position in the file, not its id
 
     # the same file with a second, new base: the import asks for its password and saves nothing without it
     config["bases"].append({**config["bases"][0], "name": "Бухгалтерия", "url": f"{onec_url}/bp/",
                             "profile": "bp30"})
     config["settings"]["stages"]["0"]["make_order"] = "FINAL_INVOICE"
+    config["settings"]["category_bases"] = {"0": 1, "1": 0}
     text = json.dumps(config, ensure_ascii=False)
     preview = post_form(running_app.url, "/settings/import", frame_token(page.text),
                         files={"file": ("settings.json", text.encode(), "application/json")})
@@ -289,13 +316,20 @@ def test_export_has_no_secrets_and_import_asks_passwords_of_new_bases(admin_page
     assert ctx.bases.connection(member_id, bases["Бухгалтерия"].id).password == "bp-secret"
     assert ctx.bases.connection(member_id, bases["ООО «Ромашка» (ut)"].id).password == ONEC_PASSWORD
     assert ctx.portal_settings.get(member_id).stage_map(0).make_order == "FINAL_INVOICE"
+    assert ctx.portal_settings.get(member_id).category_bases == {"0": bases["Бухгалтерия"].id, "1": ut.id}
 
 
-def test_delete_base_needs_confirmation(admin_page, running_app, ctx, member_id, onec_url):
+def test_delete_base_needs_confirmation_and_drops_it_from_the_pipelines(admin_page, running_app, ctx, member_id,
+                                                                        onec_url):
     page = post_form(running_app.url, "/settings/base", frame_token(admin_page.text), base_form(onec_url))
     [record] = ctx.bases.list(member_id)
+    data = _settings_form(page.text, **{"category_base__0": str(record.id), "category_base__1": str(record.id)})
+    page = post_form(running_app.url, "/settings/save", data.pop("frame"), data)
+    assert ctx.portal_settings.get(member_id).category_bases == {"0": record.id, "1": record.id}
     form = {"base_id": record.id, "version": version_of(page.text)}
     unconfirmed = post_form(running_app.url, "/settings/base/delete", frame_token(page.text), form)
     assert unconfirmed.status_code == 422 and len(ctx.bases.list(member_id)) == 1
     done = post_form(running_app.url, "/settings/base/delete", frame_token(page.text), {**form, "confirm": "1"})
     assert done.status_code == 200 and ctx.bases.list(member_id) == []
+    assert ctx.portal_settings.get(member_id).category_bases == {}
+    assert _chosen(done.text, "category_base__0") == ""
