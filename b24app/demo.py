@@ -165,6 +165,7 @@ def run_demo(port: int = 8000, exit_after: float | None = None) -> int:
         for label, url in cards.items():
             print(f"{label:<15}: {url}")
         print("               (open the card's «1С: …» tab; add ?lang=en for English)")
+        print(f"settings page  : {portal_url}/marketplace/app/{client_id}/   (the app's own page, as an admin)")
         print(f"logs           : {DEMO_DIR}/")
         print("Ctrl-C stops everything.\n", flush=True)
         ok = bool(answer.get("installed")) and len(ours) == 2 and bool(cards)

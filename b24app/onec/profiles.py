@@ -8,6 +8,10 @@ integrator adapts it without touching code:
   * a file given as the profile itself may say `[profile] extends = "ut11"` to start from a shipped one.
 Merging is key by key: an override names only what differs (one field, one object's entity set,
 `enabled = false` for an object the base does not use, `{ omit = true }` for a field it lacks).
+
+Besides names, an object may carry `values`: the 1C values (enumeration value names) the app writes or
+compares with, under logical keys, e.g. `[objects.customer_order.values] status_closed = "Закрыт"`. They differ
+between configurations and releases as names do, so they live here too and merge the same way.
 """
 
 from __future__ import annotations
@@ -69,6 +73,8 @@ class ObjectSpec:
     idempotency_field: str = ""
     periodic: bool = False
     recorder_subordinate: bool = False
+    values: Mapping[str, str] = field(default_factory=dict)
+    profile: str = ""
 
     @property
     def is_register(self) -> bool:
@@ -87,6 +93,16 @@ class ObjectSpec:
             if logical in group:
                 return group[logical].name
         raise ProfileError(f"object {self.logical!r} ({self.entity_set}) has no field {logical!r} in the profile")
+
+    def value(self, key: str) -> str:
+        """The 1C value (e.g. an enumeration value name) the profile gives this object for a logical key."""
+        try:
+            return self.values[key]
+        except KeyError:
+            raise ProfileError(
+                f"profile {self.profile!r}: object {self.logical!r} ({self.entity_set}) names no value {key!r}; "
+                f"add it under [objects.{self.logical}.values]"
+            ) from None
 
     def table(self, logical: str) -> TableSpec:
         try:
@@ -208,6 +224,17 @@ def _fields(raw: Mapping, where: str) -> dict[str, FieldSpec]:
     return out
 
 
+def _values(raw: object, where: str) -> dict[str, str]:
+    if not isinstance(raw, Mapping):
+        raise ProfileError(f"{where}: must be a table of key = \"value\"")
+    out = {}
+    for key, value in raw.items():
+        if not isinstance(value, str):
+            raise ProfileError(f"{where}.{key}: a value must be a string, got {value!r}")
+        out[key] = value
+    return out
+
+
 def _build(doc: Mapping, files: tuple[str, ...]) -> Profile:
     head = doc.get("profile", {})
     name = head.get("name")
@@ -246,6 +273,8 @@ def _build(doc: Mapping, files: tuple[str, ...]) -> Profile:
             idempotency_field=str(raw.get("idempotency_field", "")),
             periodic=bool(raw.get("periodic", False)),
             recorder_subordinate=bool(raw.get("recorder_subordinate", False)),
+            values=_values(raw.get("values", {}), f"{where}.values"),
+            profile=str(name),
         )
     return Profile(
         name=str(name),

@@ -80,7 +80,8 @@ def create_counterparty(client: ODataClient, profile: Profile, who: CompanyIdent
     }
     if "legal_form" in spec.fields:
         # 10 digits: an organisation; 12 digits: an individual entrepreneur (tax code, art. 84).
-        body[spec.field("legal_form")] = "ЮрЛицо" if len(who.inn) == 10 else "ИндивидуальныйПредприниматель"
+        body[spec.field("legal_form")] = spec.value(
+            "legal_form_company" if len(who.inn) == 10 else "legal_form_entrepreneur")
     if "partner" in spec.fields and "partner" in profile.objects:
         partner = profile.object("partner")
         partner_body = {partner.field("name"): who.title[:100], partner.field("full_name"): who.full_name}

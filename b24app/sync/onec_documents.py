@@ -45,9 +45,6 @@ from b24app.sync.model import (
 )
 
 EMPTY_REF = "00000000-0000-0000-0000-000000000000"
-# Closed customer orders (enum СтатусыЗаказовКлиентов of УТ 11: НеСогласован / Согласован / КОбеспечению /
-# КОтгрузке / КВыполнению / Закрыт; src/Enums/СтатусыЗаказовКлиентов in andrewnomoore/ut_11_5_should_work).
-CLOSED_ORDER_STATUSES = frozenset({"Закрыт"})
 # Conditions joined with `or` in one request: keeps the URL well under common 8 KB limits of web servers.
 MAX_OR_TERMS = 40
 
@@ -590,8 +587,8 @@ class OneCDocuments:
             self._ref_filter(spec, "counterparty", counterparty_set, list(counterparty_keys)[:MAX_OR_TERMS]),
             q.eq(spec.field("posted"), True) if self.has(spec, "posted") else None,
             q.eq(spec.field("deleted"), False) if self.has(spec, "deleted") else None,
-            *(f"{q.prop(spec.field('status'))} ne {q.string(s)}" for s in sorted(CLOSED_ORDER_STATUSES)
-              if self.has(spec, "status")))
+            (f"{q.prop(spec.field('status'))} ne {q.string(spec.value('status_closed'))}"
+             if self.has(spec, "status") else None))
         rows = self.client.query(spec.entity_set, filter=condition, orderby=f"{spec.field('date')} desc",
                                  top=limit).rows
         return [self._order(spec, r) for r in rows]

@@ -1,9 +1,8 @@
 """References a 1C order needs besides the buyer: the seller organization, the currency, a warehouse, and
 the 1C item of every Bitrix24 product row.
 
-`Catalog_Организации` and `Catalog_Валюты` carry the same names in УТ 11 and БП 3.0 (the configuration dumps the
-profiles cite); the profiles do not map them yet, so they are named here until the profile grows `organization`
-and `currency` objects. Rouble is currency code 643 (ОКВ). A Bitrix24 product names its 1C item by XML_ID
+The organization and the currency are the profile's `organization` and `currency` objects. Rouble is currency
+code 643 (ОКВ). A Bitrix24 product names its 1C item by XML_ID
 ("external code", dev.1c-bitrix.ru/rest_help/crm/products/crm_product_fields.php): 1C's own exchange writes the
 item's Ref_Key there (`<guid>` or `<guid>#<characteristic guid>` for offers); anything else is read as the
 article (Артикул).
@@ -20,8 +19,6 @@ from b24app.onec.odata import ODataClient
 from b24app.onec.profiles import Profile
 from b24app.sync.errors import PermanentSyncError
 
-ORGANIZATIONS = "Catalog_Организации"
-CURRENCIES = "Catalog_Валюты"
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -44,24 +41,28 @@ def seller_refs(client: ODataClient, profile: Profile, legal_entity_inn: str | N
                 currency_code: str = "643") -> SellerRefs:
     """The organization (by the base's legal-entity INN, else the only one), the currency and the first
     warehouse. PermanentSyncError names what the 1C administrator has to fix."""
-    orgs = [r for r in client.query(ORGANIZATIONS, select=["Ref_Key", "ИНН", "DeletionMark", "Description"],
-                                    top=50).rows if not r.get("DeletionMark")]
-    chosen = [r for r in orgs if legal_entity_inn and r.get("ИНН") == legal_entity_inn] or (
+    org = profile.object("organization")
+    key_f, inn_f, deleted_f = org.field("key"), org.field("inn"), org.field("deleted")
+    orgs = [r for r in client.query(org.entity_set, select=[key_f, inn_f, deleted_f, org.field("name")],
+                                    top=50).rows if not r.get(deleted_f)]
+    chosen = [r for r in orgs if legal_entity_inn and r.get(inn_f) == legal_entity_inn] or (
         orgs if len(orgs) == 1 else [])
     if not chosen:
         raise PermanentSyncError(
             f"1C base has {len(orgs)} organizations and none with INN {legal_entity_inn or '(not set)'}: "
             "set the legal entity's INN of this base in the app's settings")
-    currencies = client.query(CURRENCIES, filter=q.eq("Code", currency_code), select=["Ref_Key"], top=1).rows
+    cur = profile.object("currency")
+    currencies = client.query(cur.entity_set, filter=q.eq(cur.field("code"), currency_code),
+                              select=[cur.field("key")], top=1).rows
     if not currencies:
-        raise PermanentSyncError(f"1C base has no currency with code {currency_code} in {CURRENCIES}")
+        raise PermanentSyncError(f"1C base has no currency with code {currency_code} in {cur.entity_set}")
     warehouse = None
     if "warehouse" in profile.objects and profile.objects["warehouse"].enabled:
         spec = profile.object("warehouse")
         rows = client.query(spec.entity_set, filter=q.all_of(q.eq("DeletionMark", False), q.eq("IsFolder", False)),
                             select=["Ref_Key"], orderby="Code", top=1).rows
         warehouse = rows[0]["Ref_Key"] if rows else None
-    return SellerRefs(chosen[0]["Ref_Key"], currencies[0]["Ref_Key"], warehouse)
+    return SellerRefs(chosen[0][key_f], currencies[0][cur.field("key")], warehouse)
 
 
 def resolve_product(client: ODataClient, profile: Profile, xml_id: str, label: str) -> ProductRef:

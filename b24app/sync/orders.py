@@ -177,10 +177,11 @@ def order_body(bundle: DealBundle, buyer: cp.CounterpartyRef, seller: SellerRefs
     values: dict[str, Any] = {
         "organization": seller.organization, "counterparty": buyer.ref_key, "partner": buyer.partner_key,
         "currency": seller.currency, "warehouse": seller.warehouse, "amount": total, "price_includes_vat": True,
-        # УТ 11 enum СтатусыЗаказовКлиентов: an order "to be done" reserves and expects payment; Закрыт ends it.
-        "status": "Закрыт" if cancel else "КВыполнению",
         "customer_number": f"B24-{bundle.deal['ID']}"[:30],
     }
+    if "status" in spec.fields:
+        # Enum values differ between configurations and releases, so the profile names them.
+        values["status"] = spec.value("status_closed" if cancel else "status_open")
     body = {spec.field(k): v for k, v in values.items() if v is not None and k in spec.fields}
     body[spec.table("goods").name] = lines
     return body

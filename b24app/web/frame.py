@@ -157,8 +157,12 @@ def _verified_identity(ctx: AppContext, record: PortalAddress, auth_id: str, cac
     user, app = answers.results.get("user") or {}, answers.results.get("app") or {}
     if not user.get("ID"):
         raise InstallRefused("the portal did not say who the user is", status=401)
+    presented = (str(app.get("ID")), str(app.get("CODE")))
     ours = our_app_identity(ctx, record.member_id)
-    if (str(app.get("ID")), str(app.get("CODE"))) != (ours["ID"], ours["CODE"]):
+    if presented != (ours["ID"], ours["CODE"]):
+        # The cached identity may predate a reinstall (a new app ID): ask the portal once more before refusing.
+        ours = our_app_identity(ctx, record.member_id, fresh=True)
+    if presented != (ours["ID"], ours["CODE"]):
         raise InstallRefused(f"the frame's AUTH_ID was issued to another application ({app.get('CODE')!r})")
     identity = {"user_id": str(user["ID"]), "is_admin": bool(answers.results.get("admin")) and "admin" not in failed,
                 "admin_checked": need_admin}
@@ -166,10 +170,11 @@ def _verified_identity(ctx: AppContext, record: PortalAddress, auth_id: str, cac
     return identity
 
 
-def our_app_identity(ctx: AppContext, member_id: str) -> dict[str, str]:
-    """This app's ID and CODE on the portal, as app.info tells it with our own token (cached for a day)."""
+def our_app_identity(ctx: AppContext, member_id: str, *, fresh: bool = False) -> dict[str, str]:
+    """This app's ID and CODE on the portal, as app.info tells it with our own token (cached for a day, or asked
+    afresh)."""
     key = f"{ctx.settings.queue_prefix}:app-identity:{member_id}"
-    cached = ctx.redis.get(key)
+    cached = None if fresh else ctx.redis.get(key)
     if cached is not None:
         return json.loads(cached)
     from b24app.bitrix.portal_client import client_for_portal

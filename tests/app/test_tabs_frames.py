@@ -140,3 +140,12 @@ def test_deal_tab_buttons_send_to_1c_and_refresh(ctx, configured_base, running_a
     forged = requests.post(running_app.url + "/tabs/deal/action", data={"frame": token[:-2] + "xx",
                                                                          "action": "order"}, timeout=10)
     assert forged.status_code == 403 and jobs.count == 2
+
+
+def test_a_stale_app_identity_from_before_a_reinstall_is_asked_again(ctx, configured_base, running_app, settings,
+                                                                     sandbox_url):
+    member_id = _member(sandbox_url)
+    ctx.redis.set(f"{settings.queue_prefix}:app-identity:{member_id}", json.dumps({"ID": "999", "CODE": "old.app"}))
+    page = open_tab(running_app.url, "deal", frame_params(sandbox_url, settings.client_id, "CRM_DEAL_DETAIL_TAB", 3))
+    assert page.status_code == 200
+    assert json.loads(ctx.redis.get(f"{settings.queue_prefix}:app-identity:{member_id}"))["CODE"] == settings.client_id

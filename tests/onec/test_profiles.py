@@ -9,7 +9,7 @@ from b24app.onec.profiles import SEARCH_PATH_ENV, SHIPPED_DIR, ProfileError, loa
 LOGICAL = {
     "counterparty", "contact_person", "product", "unit", "price_type", "price", "warehouse", "stock",
     "customer_order", "customer_invoice", "bank_receipt", "cash_receipt", "shipment", "act",
-    "vat_invoice", "settlements",
+    "vat_invoice", "settlements", "organization", "currency",
 }  # fmt: skip
 
 
@@ -102,3 +102,24 @@ def test_errors_name_what_is_wrong(tmp_path):
         load_profile(broken)
     with pytest.raises(ProfileError, match="no field 'nope'"):
         load_profile("ut11").object("counterparty").field("nope")
+
+
+def test_values_are_looked_up_merged_by_overrides_and_missing_keys_named(tmp_path):
+    ut = load_profile("ut11")
+    assert ut.object("customer_order").value("status_closed") == "Закрыт"
+    assert ut.object("customer_order").value("status_open") == "КОбеспечению"
+    assert ut.object("counterparty").value("legal_form_entrepreneur") == "ИндивидуальныйПредприниматель"
+    assert load_profile("bp30").object("counterparty").value("legal_form_company") == "ЮридическоеЛицо"
+
+    override = tmp_path / "old_ut.toml"
+    override.write_text('[objects.customer_order.values]\nstatus_open = "КВыполнению"\n', encoding="utf-8")
+    old = load_profile("ut11", overrides=[override]).object("customer_order")
+    assert old.value("status_open") == "КВыполнению"
+    assert old.value("status_closed") == "Закрыт"  # untouched by the override
+
+    with pytest.raises(ProfileError, match=r"profile 'bp30': object 'customer_order' .*no value 'status_closed'"):
+        load_profile("bp30").object("customer_order").value("status_closed")
+    bad = tmp_path / "bad_values.toml"
+    bad.write_text("[objects.customer_order.values]\nstatus_open = 3\n", encoding="utf-8")
+    with pytest.raises(ProfileError, match=r"objects\.customer_order\.values\.status_open: a value must be a string"):
+        load_profile("ut11", overrides=[bad])

@@ -27,7 +27,7 @@ def balance_for_order(sandbox, order_key: str) -> dict:
 def new_order(sandbox, amount: float) -> dict:
     template = sandbox.json("Document_ЗаказКлиента", **{"$top": 1, "$filter": "Posted eq true"})["value"][0]
     body = {k: template[k] for k in ("Организация_Key", "Партнер_Key", "Контрагент_Key", "Валюта_Key", "Склад_Key")}
-    body.update({"Статус": "КВыполнению", "СуммаДокумента": amount, "Комментарий": "b24:test:deal:1",
+    body.update({"Статус": "КОбеспечению", "СуммаДокумента": amount, "Комментарий": "b24:test:deal:1",
                  "Товары": [{"Номенклатура_Key": template["Товары"][0]["Номенклатура_Key"], "Количество": 2,
                              "Цена": amount / 2, "Сумма": amount}]})
     response = sandbox.send("POST", "Document_ЗаказКлиента", body=body)

@@ -458,7 +458,7 @@ class Seeder:
 
     def post(self, doc: dict) -> None:
         if doc.get("Статус") == "НеСогласован":
-            doc["Статус"] = "КВыполнению"
+            doc["Статус"] = "КОбеспечению"
         self.record_movements(doc)
         doc["Posted"] = True
 
