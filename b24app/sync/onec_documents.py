@@ -558,14 +558,7 @@ class OneCDocuments:
             spec = self.spec(logical)
             if spec is None:
                 continue
-            counterparty_set = self.profile.object("counterparty").entity_set
-            condition = q.all_of(
-                self._ref_filter(spec, "counterparty", counterparty_set, list(counterparty_keys)[:MAX_OR_TERMS]),
-                q.eq(spec.field("posted"), True) if self.has(spec, "posted") else None,
-                q.eq(spec.field("deleted"), False) if self.has(spec, "deleted") else None)
-            rows = self.client.query(spec.entity_set, filter=condition, orderby=f"{spec.field('date')} desc",
-                                     top=limit).rows
-            for row in rows:
+            for row in self._newest_of_counterparties(spec, counterparty_keys, limit):
                 key = row[spec.field("key")]
                 total = money(self._value(spec, row, "amount"))
                 out.append(Payment(
@@ -582,30 +575,29 @@ class OneCDocuments:
         spec = self.spec("customer_order")
         if spec is None:
             return []
-        counterparty_set = self.profile.object("counterparty").entity_set
-        condition = q.all_of(
-            self._ref_filter(spec, "counterparty", counterparty_set, list(counterparty_keys)[:MAX_OR_TERMS]),
-            q.eq(spec.field("posted"), True) if self.has(spec, "posted") else None,
-            q.eq(spec.field("deleted"), False) if self.has(spec, "deleted") else None,
-            (f"{q.prop(spec.field('status'))} ne {q.string(spec.value('status_closed'))}"
-             if self.has(spec, "status") else None))
-        rows = self.client.query(spec.entity_set, filter=condition, orderby=f"{spec.field('date')} desc",
-                                 top=limit).rows
-        return [self._order(spec, r) for r in rows]
+        not_closed = (f"{q.prop(spec.field('status'))} ne {q.string(spec.value('status_closed'))}"
+                      if self.has(spec, "status") else None)
+        return [self._order(spec, r) for r in self._newest_of_counterparties(spec, counterparty_keys, limit,
+                                                                             not_closed)]
 
     def recent_shipments(self, counterparty_keys: Sequence[str], limit: int | None = None) -> list[Shipment]:
         limit = limit or self.recent
         spec = self.spec("shipment")
         if spec is None:
             return []
+        return [self._shipment(spec, r) for r in self._newest_of_counterparties(spec, counterparty_keys, limit)]
+
+    def _newest_of_counterparties(self, spec: ObjectSpec, counterparty_keys: Sequence[str], limit: int,
+                                  extra: str | None = None) -> list[dict]:
+        """Posted, not deletion-marked documents of these counterparties, newest first (one query)."""
         counterparty_set = self.profile.object("counterparty").entity_set
         condition = q.all_of(
             self._ref_filter(spec, "counterparty", counterparty_set, list(counterparty_keys)[:MAX_OR_TERMS]),
             q.eq(spec.field("posted"), True) if self.has(spec, "posted") else None,
-            q.eq(spec.field("deleted"), False) if self.has(spec, "deleted") else None)
-        rows = self.client.query(spec.entity_set, filter=condition, orderby=f"{spec.field('date')} desc",
+            q.eq(spec.field("deleted"), False) if self.has(spec, "deleted") else None,
+            extra)
+        return self.client.query(spec.entity_set, filter=condition, orderby=f"{spec.field('date')} desc",
                                  top=limit).rows
-        return [self._shipment(spec, r) for r in rows]
 
 
 def _same_number(candidate: str, wanted: str) -> bool:
