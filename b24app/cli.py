@@ -67,21 +67,21 @@ def cmd_db(args: argparse.Namespace) -> None:
 
 
 def cmd_sandbox_portal(args: argparse.Namespace) -> None:
-    from b24app.sandbox.portal.server import main
+    from b24app.sandbox.portal.server import run
 
-    main(args.rest)
+    sys.exit(run(args))
 
 
 def cmd_sandbox_1c(args: argparse.Namespace) -> None:
-    from b24app.sandbox.onec.server import main
+    from b24app.sandbox.onec.server import run
 
-    main(args.rest)
+    sys.exit(run(args, args.parser))
 
 
-def cmd_onec(args: argparse.Namespace) -> None:
-    from b24app.onec.cli import main
+def cmd_onec_check(args: argparse.Namespace) -> None:
+    from b24app.onec.cli import run_check
 
-    sys.exit(main(args.rest))
+    sys.exit(run_check(args))
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -113,12 +113,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("revision", nargs="?")
     p.set_defaults(func=cmd_db)
 
-    for name, func, what in (("sandbox-portal", cmd_sandbox_portal, "the sandbox Bitrix24 portal"),
-                             ("sandbox-1c", cmd_sandbox_1c, "the sandbox 1C bases"),
-                             ("onec", cmd_onec, "1C connector tools: `b24app onec check ...`")):
-        p = sub.add_parser(name, help=what, add_help=False)
-        p.add_argument("rest", nargs=argparse.REMAINDER)
-        p.set_defaults(func=func)
+    from b24app.onec import cli as onec_cli
+    from b24app.sandbox.onec import server as sandbox_1c
+    from b24app.sandbox.portal import server as sandbox_portal
+
+    p = sub.add_parser("sandbox-portal", help="the sandbox Bitrix24 portal", description=sandbox_portal.DESCRIPTION)
+    sandbox_portal.add_arguments(p)
+    p.set_defaults(func=cmd_sandbox_portal)
+
+    p = sub.add_parser("sandbox-1c", help="the sandbox 1C bases", description=sandbox_1c.DESCRIPTION)
+    sandbox_1c.add_arguments(p)
+    p.set_defaults(func=cmd_sandbox_1c, parser=p)
+
+    p = sub.add_parser("onec", help="1C connector tools: `b24app onec check ...`", description=onec_cli.DESCRIPTION)
+    checks = p.add_subparsers(dest="onec_command", required=True, metavar="{check}")
+    check = checks.add_parser("check", help=onec_cli.CHECK_HELP, description=onec_cli.CHECK_HELP)
+    onec_cli.add_check_arguments(check)
+    check.set_defaults(func=cmd_onec_check)
 
     p = sub.add_parser("demo", help="sandbox portal + app + worker + scheduler, installed end to end")
     p.add_argument("--port", type=int, default=8000, help="the app's port (the sandbox picks a free one)")

@@ -21,10 +21,17 @@ EXIT_PROBLEMS = 1
 EXIT_UNREACHABLE = 2
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="b24app onec", description="1C connector tools")
-    commands = parser.add_subparsers(dest="command", required=True)
-    cmd = commands.add_parser("check", help="check that a base publishes what its profile needs")
+DESCRIPTION = "1C connector tools"
+CHECK_HELP = "check that a base publishes what its profile needs (exit 0 ok, 1 problems, 2 unreachable)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """`onec`'s sub-commands, declared once: the app's CLI and `python -m b24app.onec.cli` both use them."""
+    commands = parser.add_subparsers(dest="onec_command", required=True, metavar="{check}")
+    add_check_arguments(commands.add_parser("check", help=CHECK_HELP, description=CHECK_HELP))
+
+
+def add_check_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--url", required=True, help="publication root of the base, e.g. http://host/ut/")
     cmd.add_argument("--login", required=True)
     cmd.add_argument(
@@ -35,7 +42,6 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--profile", default="ut11", help="shipped profile name or a profile TOML file")
     cmd.add_argument("--override", action="append", default=[], help="profile override file (repeatable)")
     cmd.add_argument("--json", action="store_true", help="print the report as JSON")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -43,7 +49,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] == "onec":
         args_list = args_list[1:]
-    args = _parser().parse_args(args_list)
+    parser = argparse.ArgumentParser(prog="b24app onec", description=DESCRIPTION)
+    add_arguments(parser)
+    return run_check(parser.parse_args(args_list))
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """`b24app onec check`: the schema check of one base, printed; returns the exit code."""
     password = args.password if args.password is not None else os.environ.get("B24APP_ONEC_PASSWORD", "")
     try:
         profile = load_profile(args.profile, overrides=args.override)

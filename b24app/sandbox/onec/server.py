@@ -193,9 +193,11 @@ def plain_json(data: object, status: int = 200) -> Response:
     return Response(json.dumps(data, ensure_ascii=False), status=status, content_type="application/json")
 
 
-def parse_args(argv: list[str]) -> Settings:
-    parser = argparse.ArgumentParser(prog="python -m b24app.sandbox.onec",
-                                     description="Sandbox 1C:Enterprise bases with the standard OData interface")
+DESCRIPTION = "Sandbox 1C:Enterprise bases publishing the standard OData interface on loopback"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The server's options, declared once: `python -m` and `b24app sandbox-1c` both use them."""
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=1)
@@ -205,7 +207,9 @@ def parse_args(argv: list[str]) -> Settings:
     parser.add_argument("--bases", default="ut:ut11,bp:bp30", help="name:configuration pairs (ut11, bp30)")
     parser.add_argument("--user", default="Администратор")
     parser.add_argument("--password", default="secret")
-    ns = parser.parse_args(argv)
+
+
+def settings_from(ns: argparse.Namespace, parser: argparse.ArgumentParser) -> Settings:
     bases = {}
     for item in ns.bases.split(","):
         name, _, config = item.strip().partition(":")
@@ -215,9 +219,23 @@ def parse_args(argv: list[str]) -> Settings:
     return Settings(ns.host, ns.port, ns.seed, ns.counterparties, ns.settlements, bases, ns.user, ns.password)
 
 
+def parse_args(argv: list[str]) -> Settings:
+    parser = argparse.ArgumentParser(prog="python -m b24app.sandbox.onec", description=DESCRIPTION)
+    add_arguments(parser)
+    return settings_from(parser.parse_args(argv), parser)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start the server; the first stdout line is `SANDBOX_1C_URL=http://host:port`, flushed."""
-    settings = parse_args(sys.argv[1:] if argv is None else argv)
+    return serve(parse_args(sys.argv[1:] if argv is None else argv))
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """`b24app sandbox-1c`: serve with the options parsed by the app's CLI."""
+    return serve(settings_from(args, parser))
+
+
+def serve(settings: Settings) -> int:
     app = SandboxApp(settings)
     server = make_server(settings.host, settings.port, app, threaded=True)
     host, port = server.server_address[:2]

@@ -38,8 +38,11 @@ def create_app(options: Options | None = None) -> Flask:
     return app
 
 
-def parse_options(argv: list[str] | None) -> Options:
-    parser = argparse.ArgumentParser(prog="b24app.sandbox.portal", description="Sandbox Bitrix24 portal")
+DESCRIPTION = "Sandbox Bitrix24 portal (REST, OAuth server, events, install wizard, cards) on loopback"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The server's options, declared once: `python -m` and `b24app sandbox-portal` both use them."""
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=1)
@@ -54,7 +57,9 @@ def parse_options(argv: list[str] | None) -> Options:
         default=480.0,
         help="per-method execution seconds per 10 minutes before OPERATION_TIME_LIMIT",
     )
-    args = parser.parse_args(argv)
+
+
+def options_from(args: argparse.Namespace) -> Options:
     return Options(
         host=args.host,
         port=args.port,
@@ -68,9 +73,24 @@ def parse_options(argv: list[str] | None) -> Options:
     )
 
 
+def parse_options(argv: list[str] | None) -> Options:
+    parser = argparse.ArgumentParser(prog="python -m b24app.sandbox.portal", description=DESCRIPTION)
+    add_arguments(parser)
+    return options_from(parser.parse_args(argv))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Start the server; the first stdout line is ``SANDBOX_PORTAL_URL=http://<host>:<port>``."""
-    options = parse_options(argv)
+    serve(parse_options(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """`b24app sandbox-portal`: serve with the options parsed by the app's CLI."""
+    serve(options_from(args))
+    return 0
+
+
+def serve(options: Options) -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app = create_app(options)
     server = make_server(options.host, options.port, app, threaded=True)
