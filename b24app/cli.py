@@ -66,14 +66,56 @@ def cmd_db(args: argparse.Namespace) -> None:
     print(f"database {args.action}d: {settings.database_url.split('@')[-1]}")
 
 
+SANDBOXES_MISSING = (
+    "the sandboxes are a development tool, not part of the product: install them with "
+    "`pip install -e ./sandboxes` from a checkout of the repository (scripts/setup does)"
+)
+
+
+def _sandbox_server(name: str):
+    """`b24sandbox.<name>.server`, or None when the sandboxes are not installed (a product install)."""
+    from importlib import import_module
+
+    module = f"b24sandbox.{name}.server"
+    try:
+        return import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name in {"b24sandbox", f"b24sandbox.{name}", module}:
+            return None
+        raise
+
+
+def _add_sandbox_command(sub, command: str, name: str, help_text: str, func) -> None:
+    """`b24app sandbox-…` with the options its sandbox declares. Without the sandboxes the command still exists
+    and takes any words (prefix `+`, so `--port 1` is not an unknown option): running it explains what to do."""
+    server = _sandbox_server(name)
+    if server is None:
+        p = sub.add_parser(command, help=f"{help_text} (not installed)", description=SANDBOXES_MISSING,
+                           prefix_chars="+", add_help=False)
+        p.add_argument("words", nargs="*", help=argparse.SUPPRESS)
+        p.set_defaults(func=cmd_sandbox_missing, parser=p)
+        return
+    p = sub.add_parser(command, help=help_text, description=server.DESCRIPTION)
+    server.add_arguments(p)
+    p.set_defaults(func=func, parser=p)
+
+
+def cmd_sandbox_missing(args: argparse.Namespace) -> None:
+    if {"-h", "--help"} & set(args.words):
+        args.parser.print_help()
+        sys.exit(0)
+    print(f"b24app {args.command}: {SANDBOXES_MISSING}", file=sys.stderr)
+    sys.exit(2)
+
+
 def cmd_sandbox_portal(args: argparse.Namespace) -> None:
-    from b24app.sandbox.portal.server import run
+    from b24sandbox.portal.server import run
 
     sys.exit(run(args))
 
 
 def cmd_sandbox_1c(args: argparse.Namespace) -> None:
-    from b24app.sandbox.onec.server import run
+    from b24sandbox.onec.server import run
 
     sys.exit(run(args, args.parser))
 
@@ -114,16 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_db)
 
     from b24app.onec import cli as onec_cli
-    from b24app.sandbox.onec import server as sandbox_1c
-    from b24app.sandbox.portal import server as sandbox_portal
 
-    p = sub.add_parser("sandbox-portal", help="the sandbox Bitrix24 portal", description=sandbox_portal.DESCRIPTION)
-    sandbox_portal.add_arguments(p)
-    p.set_defaults(func=cmd_sandbox_portal)
-
-    p = sub.add_parser("sandbox-1c", help="the sandbox 1C bases", description=sandbox_1c.DESCRIPTION)
-    sandbox_1c.add_arguments(p)
-    p.set_defaults(func=cmd_sandbox_1c, parser=p)
+    _add_sandbox_command(sub, "sandbox-portal", "portal", "the sandbox Bitrix24 portal", cmd_sandbox_portal)
+    _add_sandbox_command(sub, "sandbox-1c", "onec", "the sandbox 1C bases", cmd_sandbox_1c)
 
     p = sub.add_parser("onec", help="1C connector tools: `b24app onec check ...`", description=onec_cli.DESCRIPTION)
     checks = p.add_subparsers(dest="onec_command", required=True, metavar="{check}")

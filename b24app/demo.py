@@ -117,9 +117,9 @@ def run_demo(port: int = 8000, exit_after: float | None = None) -> int:
 
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        portal, portal_url = _start_sandbox("b24app.sandbox.portal", "SANDBOX_PORTAL_URL", ["--deals", "200"])
+        portal, portal_url = _start_sandbox("b24sandbox.portal", "SANDBOX_PORTAL_URL", ["--deals", "200"])
         children.append(portal)
-        onec, onec_url = _start_sandbox("b24app.sandbox.onec", "SANDBOX_1C_URL", [])
+        onec, onec_url = _start_sandbox("b24sandbox.onec", "SANDBOX_1C_URL", [])
         children.append(onec)
         app_url = f"http://127.0.0.1:{port}"
         client_id = f"local.{secrets.token_hex(7)}.{secrets.token_hex(4)}"

@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     sandbox = start_server(
         [
-            "b24app.sandbox.portal",
+            "b24sandbox.portal",
             "--port",
             "0",
             "--deals",

@@ -1,6 +1,6 @@
 """Benchmark: stream 100,000 counterparties and 100,000 settlement records out of the sandbox 1C.
 
-Starts the sandbox (`python -m b24app.sandbox.onec`) with the requested sizes, reads both sets in
+Starts the sandbox (`python -m b24sandbox.onec`) with the requested sizes, reads both sets in
 full through the app's OData client, and prints per set: rows/s, HTTP requests made against the
 minimum the page size allows, and the client's memory growth during the read (ru_maxrss delta for the
 process, tracemalloc peak for Python objects) to show that streaming keeps memory flat.
@@ -30,7 +30,7 @@ LOGIN, PASSWORD = "Администратор", "bench"
 
 def start_sandbox(rows: int) -> tuple[subprocess.Popen, str]:
     cmd = [
-        sys.executable, "-m", "b24app.sandbox.onec", "--port", "0", "--seed", "1",
+        sys.executable, "-m", "b24sandbox.onec", "--port", "0", "--seed", "1",
         "--counterparties", str(rows), "--settlements", str(rows), "--bases", "ut:ut11",
         "--user", LOGIN, "--password", PASSWORD,
     ]  # fmt: skip

@@ -84,9 +84,9 @@ class Stand:
 
     def __init__(self, deals: int) -> None:
         self.tmp = tempfile.TemporaryDirectory()
-        self.portal = start_server(["b24app.sandbox.portal", "--port", "0", "--deals", str(deals)],
+        self.portal = start_server(["b24sandbox.portal", "--port", "0", "--deals", str(deals)],
                                    "SANDBOX_PORTAL_URL", timeout=180)
-        self.onec = start_server(["b24app.sandbox.onec", "--port", "0", "--counterparties", "300"],
+        self.onec = start_server(["b24sandbox.onec", "--port", "0", "--counterparties", "300"],
                                  "SANDBOX_1C_URL", timeout=180)
         self.server = AppServer()
         database_url = f"sqlite:///{self.tmp.name}/bench.sqlite3"

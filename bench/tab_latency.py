@@ -155,10 +155,10 @@ class Bench:
     def start(self) -> None:
         # The portal's REST limit (limits.md: 2 req/s after a burst of 50) is lifted: the warm-up makes ~60 calls
         # (deal fields, frame checks, deal reads) and the bench measures the tab, not the portal's bucket.
-        portal = start_server(["b24app.sandbox.portal", "--port", "0", "--deals", "60", "--rate", "1000",
+        portal = start_server(["b24sandbox.portal", "--port", "0", "--deals", "60", "--rate", "1000",
                                "--burst", "1000"], "SANDBOX_PORTAL_URL")
         self.servers.append(portal)
-        onec = start_server(["b24app.sandbox.onec", "--port", "0", "--bases", "ut:ut11", "--user", LOGIN,
+        onec = start_server(["b24sandbox.onec", "--port", "0", "--bases", "ut:ut11", "--user", LOGIN,
                              "--password", PASSWORD], "SANDBOX_1C_URL")
         self.servers.append(onec)
         self.portal_url, self.onec_url = portal.url, onec.url

@@ -56,7 +56,7 @@ def queue_prefix(redis_client) -> str:
 
 @pytest.fixture(scope="module")
 def portal_sandbox():
-    server = start_server(["b24app.sandbox.portal", "--port", "0", "--deals", "60"], "SANDBOX_PORTAL_URL")
+    server = start_server(["b24sandbox.portal", "--port", "0", "--deals", "60"], "SANDBOX_PORTAL_URL")
     yield server
     server.stop()
 
@@ -155,7 +155,7 @@ ONEC_LOGIN, ONEC_PASSWORD = "Администратор", "secret"
 @pytest.fixture(scope="module")
 def onec_sandbox():
     """Two sandbox 1C bases on one port: `ut` (УТ 11) and `bp` (БП 3.0)."""
-    server = start_server(["b24app.sandbox.onec", "--port", "0", "--counterparties", "300",
+    server = start_server(["b24sandbox.onec", "--port", "0", "--counterparties", "300",
                            "--user", ONEC_LOGIN, "--password", ONEC_PASSWORD], "SANDBOX_1C_URL")
     yield server
     server.stop()

@@ -34,7 +34,7 @@ ITEMS_SET = "Catalog_Номенклатура"
 @pytest.fixture(scope="module")
 def onec_sandbox():
     """This module's sandbox 1C: two УТ 11 bases, `ut` and `ut2`, on one port."""
-    server = start_server(["b24app.sandbox.onec", "--port", "0", "--counterparties", "120", "--bases",
+    server = start_server(["b24sandbox.onec", "--port", "0", "--counterparties", "120", "--bases",
                            "ut:ut11,ut2:ut11", "--user", ONEC_LOGIN, "--password", ONEC_PASSWORD], "SANDBOX_1C_URL")
     yield server
     server.stop()

@@ -53,8 +53,8 @@ class Sandbox:
 
 
 def start_sandbox(*args: str) -> Sandbox:
-    """Start ``python -m b24app.sandbox.portal --port 0 <args>``; wait until it answers its health check."""
-    server = start_server(["b24app.sandbox.portal", "--port", "0", *args], "SANDBOX_PORTAL_URL")
+    """Start ``python -m b24sandbox.portal --port 0 <args>``; wait until it answers its health check."""
+    server = start_server(["b24sandbox.portal", "--port", "0", *args], "SANDBOX_PORTAL_URL")
     sandbox = Sandbox(server.url, server)
     try:
         wait_until(lambda: _healthy(sandbox.url), timeout=30, what="the sandbox portal's health check")

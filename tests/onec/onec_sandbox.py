@@ -16,7 +16,7 @@ FAST_RETRY = RetryPolicy(attempts=3, base_delay=0.05, max_delay=0.2)
 
 class Sandbox:
     def __init__(self, *args: str) -> None:
-        cmd = [sys.executable, "-m", "b24app.sandbox.onec", "--port", "0", "--seed", "1",
+        cmd = [sys.executable, "-m", "b24sandbox.onec", "--port", "0", "--seed", "1",
                "--user", LOGIN, "--password", PASSWORD, *args]  # fmt: skip
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline().strip()

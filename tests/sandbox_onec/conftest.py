@@ -62,7 +62,7 @@ class Sandbox:
 
 
 def start_sandbox(*args: str) -> Sandbox:
-    command = [sys.executable, "-m", "b24app.sandbox.onec", "--port", "0", "--user", LOGIN, "--password", PASSWORD,
+    command = [sys.executable, "-m", "b24sandbox.onec", "--port", "0", "--user", LOGIN, "--password", PASSWORD,
                *args]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)

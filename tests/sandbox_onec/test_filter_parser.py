@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from b24app.sandbox.onec.errors import ODataError
-from b24app.sandbox.onec.filter_syntax import parse_filter
-from b24app.sandbox.onec.registers import parse_parameters
+from b24sandbox.onec.errors import ODataError
+from b24sandbox.onec.filter_syntax import parse_filter
+from b24sandbox.onec.registers import parse_parameters
 
 
 def test_priority_of_and_over_or():
@@ -22,7 +22,7 @@ def test_literals():
 
 
 def test_key_lower_bound_is_found_inside_and_chain():
-    from b24app.sandbox.onec.filter_eval import key_lower_bound
+    from b24sandbox.onec.filter_eval import key_lower_bound
 
     tree = parse_filter("DeletionMark eq false and Ref_Key gt guid'00000000-0000-0000-0000-000000000001'")
     assert key_lower_bound(tree) == ("gt", "00000000-0000-0000-0000-000000000001")

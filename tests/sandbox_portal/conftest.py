@@ -42,7 +42,7 @@ def portal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     # stderr goes to a file: an undrained pipe would block the server once it filled.
     log = (tmp_path_factory.mktemp("sandbox_portal") / "stderr.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "b24app.sandbox.portal", "--deals", str(DEALS), "--companies", "50", "--seed", "1"],
+        [sys.executable, "-m", "b24sandbox.portal", "--deals", str(DEALS), "--companies", "50", "--seed", "1"],
         stdout=subprocess.PIPE,
         stderr=log,
         text=True,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from b24app.sandbox.portal.rest import _resolve
+from b24sandbox.portal.rest import _resolve
 from tests.sandbox_portal.conftest import Portal
 
 

@@ -79,3 +79,22 @@ def test_documented_options_reach_the_tools():
     assert (args.port, args.counterparties) == (18802, 50)
     args = build_parser().parse_args(["onec", "check", "--url", "http://h/ut/", "--login", "L", "--profile", "bp30"])
     assert (args.url, args.login, args.profile, args.password) == ("http://h/ut/", "L", "bp30", None)
+
+
+HIDE_SANDBOXES = "import sys; sys.modules['b24sandbox'] = None; from b24app.cli import main; main(sys.argv[1:])"
+
+
+@pytest.mark.parametrize(("argv", "code"), [
+    (["sandbox-portal", "--port", "18801"], 2),
+    (["sandbox-1c"], 2),
+    (["sandbox-portal", "--help"], 0),
+    (["--help"], 0),
+])
+def test_a_product_install_without_the_sandboxes(argv: list[str], code: int):
+    """The product wheel has no `b24sandbox`: the CLI still builds, and the sandbox commands say how to get them."""
+    done = subprocess.run([sys.executable, "-c", HIDE_SANDBOXES, *argv], capture_output=True, text=True, timeout=60)
+    assert done.returncode == code, done.stderr
+    if code == 2:
+        assert "development tool" in done.stderr and "pip install -e ./sandboxes" in done.stderr
+    else:
+        assert "usage: b24app" in done.stdout and "sandbox-" in done.stdout

@@ -1,8 +1,0 @@
-"""`python -m b24app.sandbox.onec`: start the sandbox 1C server."""
-
-import sys
-
-from b24app.sandbox.onec.server import main
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

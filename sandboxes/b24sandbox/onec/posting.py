@@ -1,0 +1,215 @@
+"""Posting and unposting documents: the register movements each document makes.
+
+The movements are the sandbox's own simplified model, chosen so that the balances the app reads stay
+consistent with the documents:
+- УТ 11.5 `AccumulationRegister_РасчетыСКлиентами` (by partner analytics, settlement object, currency): an
+  agreed customer order becomes a settlement object (`Catalog_ОбъектыРасчетов` with `Объект` = the order) and
+  adds `КОплате` (to be paid) and `КОтгрузке` (to be shipped) on it; a sale or an act adds `Сумма` (the
+  customer's debt) and takes `КОтгрузке` away; a bank or cash receipt takes `Сумма` and `КОплате` away on the
+  settlement object named in each `РасшифровкаПлатежа` row. So `СуммаBalance` is the debt (negative = advance),
+  `КОплатеBalance` what is still to be paid and `КОтгрузкеBalance` what is still to be shipped.
+- УТ 11 `AccumulationRegister_ТоварыНаСкладах`: an agreed order adds `КОтгрузке` per line; a sale takes
+  `ВНаличии` away, and `КОтгрузке` too when it ships an order.
+- БП 3.0 `AccountingRegister_Хозрасчетный`: see `b24sandbox/onec/accounting.py`.
+"""
+
+from __future__ import annotations
+
+from b24sandbox.onec import accounting
+from b24sandbox.onec.errors import ODataError
+from b24sandbox.onec.schema import EMPTY_REF, UNDEFINED_TYPE, ObjectDef
+from b24sandbox.onec.store import Base
+
+RECEIPT = "Receipt"
+EXPENSE = "Expense"
+_LAST_LINE = 10**9
+
+UT_SETTLEMENTS = "AccumulationRegister_РасчетыСКлиентами"
+UT_STOCK = "AccumulationRegister_ТоварыНаСкладах"
+UT_ORDER = "Document_ЗаказКлиента"
+SETTLEMENT_OBJECTS = "Catalog_ОбъектыРасчетов"
+_COUNTERPARTY_TYPE = "StandardODATA.Catalog_Контрагенты"
+
+
+def _catalog_row(base: Base, set_name: str, key: str, **values: object) -> dict:
+    row = {"Ref_Key": key, "DataVersion": base.next_version(), "DeletionMark": False, "Code": "",
+           "Description": "", "Predefined": False, "PredefinedDataName": ""}
+    obj = base.obj(set_name)
+    if obj is not None:
+        for attr in obj.columns():
+            row.update(attr.default_values())
+    row.update(values)
+    return row
+
+
+def analytics_key(base: Base, partner: str, counterparty: str, organization: str) -> str:
+    """The УТ 11 partner-analytics key for this triple, created on first use as 1C does."""
+    triple = (partner, counterparty, organization)
+    key = base.analytics.get(triple)
+    if key is None:
+        key = base.new_guid()
+        counterparty_row = base.lookup("Catalog_Контрагенты", counterparty) or {}
+        base.table("Catalog_КлючиАналитикиУчетаПоПартнерам").put(key, _catalog_row(
+            base, "Catalog_КлючиАналитикиУчетаПоПартнерам", key,
+            Description=str(counterparty_row.get("Description", "")), Партнер_Key=partner,
+            Организация_Key=organization, **_composite("Контрагент", counterparty, _COUNTERPARTY_TYPE)))
+        base.analytics[triple] = key
+    return key
+
+
+def settlement_object(base: Base, set_name: str, doc: dict) -> str:
+    """The `Catalog_ОбъектыРасчетов` element standing for this document, created on first use.
+
+    In УТ 11.5 settlements with a client are kept per settlement object; an order (or a sale without an
+    order) gets one whose `Объект` is the document itself (ОбъектыРасчетов.mdo).
+    """
+    ref_key = doc["Ref_Key"]
+    key = base.settlement_objects.get(ref_key)
+    if key is None:
+        key = base.new_guid()
+        base.table(SETTLEMENT_OBJECTS).put(key, _catalog_row(
+            base, SETTLEMENT_OBJECTS, key,
+            Description=f"{doc.get('Number', '')} от {str(doc.get('Date', ''))[:10]}",
+            ТипРасчетов="РасчетыСКлиентом", Номер=doc.get("Number", ""), Дата=doc.get("Date", ""),
+            Сумма=doc.get("СуммаДокумента", 0), Валюта_Key=doc.get("Валюта_Key", EMPTY_REF),
+            Партнер_Key=doc.get("Партнер_Key", EMPTY_REF), Организация_Key=doc.get("Организация_Key", EMPTY_REF),
+            **_composite("Объект", ref_key, f"StandardODATA.{set_name}"),
+            **_composite("Контрагент", doc.get("Контрагент_Key", EMPTY_REF), _COUNTERPARTY_TYPE)))
+        base.settlement_objects[ref_key] = key
+    return key
+
+
+def _composite(name: str, value: str, type_name: str) -> dict:
+    if not value or value == EMPTY_REF:
+        return {name: "", f"{name}_Type": UNDEFINED_TYPE}
+    return {name: value, f"{name}_Type": type_name}
+
+
+def _record(doc: dict, set_name: str, kind: str, **values: object) -> dict:
+    row = {
+        "Recorder": doc["Ref_Key"],
+        "Recorder_Type": f"StandardODATA.{set_name}",
+        "Period": doc["Date"],
+        "LineNumber": 0,
+        "Active": True,
+        "RecordType": kind,
+    }
+    row.update(values)
+    return row
+
+
+def _shipped_object(base: Base, set_name: str, doc: dict) -> tuple[str, bool]:
+    """(settlement object, whether it is an order's) for a sale or an act."""
+    order = doc.get("ЗаказКлиента", "")
+    if order and doc.get("ЗаказКлиента_Type") == f"StandardODATA.{UT_ORDER}":
+        order_row = base.lookup(UT_ORDER, order)
+        if order_row is not None:
+            return settlement_object(base, UT_ORDER, order_row), True
+    return settlement_object(base, set_name, doc), False
+
+
+def _ut_movements(base: Base, set_name: str, doc: dict) -> dict[str, list[dict]]:
+    moves: dict[str, list[dict]] = {}
+    org, counterparty = doc.get("Организация_Key", EMPTY_REF), doc.get("Контрагент_Key", EMPTY_REF)
+    currency = doc.get("Валюта_Key", EMPTY_REF)
+    if set_name == UT_ORDER:
+        if doc.get("Статус") == "НеСогласован":
+            return moves
+        key = analytics_key(base, doc.get("Партнер_Key", EMPTY_REF), counterparty, org)
+        amount = doc.get("СуммаДокумента", 0)
+        moves[UT_SETTLEMENTS] = [
+            _record(doc, set_name, RECEIPT, АналитикаУчетаПоПартнерам_Key=key, Валюта_Key=currency,
+                    ОбъектРасчетов_Key=settlement_object(base, set_name, doc), КОплате=amount, КОтгрузке=amount),
+        ]
+        moves[UT_STOCK] = [
+            _record(doc, set_name, RECEIPT, Номенклатура_Key=line["Номенклатура_Key"],
+                    Склад_Key=line.get("Склад_Key") or doc.get("Склад_Key", EMPTY_REF),
+                    КОтгрузке=line.get("Количество", 0))
+            for line in doc.get("Товары", []) if not line.get("Отменено")
+        ]
+    elif set_name in ("Document_РеализацияТоваровУслуг", "Document_АктВыполненныхРабот"):
+        key = analytics_key(base, doc.get("Партнер_Key", EMPTY_REF), counterparty, org)
+        target, for_order = _shipped_object(base, set_name, doc)
+        amount = doc.get("СуммаДокумента", 0)
+        common = dict(АналитикаУчетаПоПартнерам_Key=key, Валюта_Key=currency, ОбъектРасчетов_Key=target)
+        records = [_record(doc, set_name, RECEIPT, Сумма=amount, **common)]
+        if for_order:
+            records.append(_record(doc, set_name, EXPENSE, КОтгрузке=amount, **common))
+        moves[UT_SETTLEMENTS] = records
+        if set_name == "Document_РеализацияТоваровУслуг":
+            moves[UT_STOCK] = [
+                _record(doc, set_name, EXPENSE, Номенклатура_Key=line["Номенклатура_Key"],
+                        Склад_Key=line.get("Склад_Key") or doc.get("Склад_Key", EMPTY_REF),
+                        ВНаличии=line.get("Количество", 0), КОтгрузке=line.get("Количество", 0) if for_order else 0)
+                for line in doc.get("Товары", [])
+            ]
+    elif set_name in ("Document_ПоступлениеБезналичныхДенежныхСредств", "Document_ПриходныйКассовыйОрдер"):
+        records = []
+        for line in doc.get("РасшифровкаПлатежа", []):
+            key = analytics_key(base, line.get("Партнер_Key", EMPTY_REF), counterparty, org)
+            records.append(_record(doc, set_name, EXPENSE, АналитикаУчетаПоПартнерам_Key=key,
+                                   Валюта_Key=currency, ОбъектРасчетов_Key=line.get("ОбъектРасчетов_Key", EMPTY_REF),
+                                   Сумма=line.get("Сумма", 0), КОплате=line.get("Сумма", 0)))
+        moves[UT_SETTLEMENTS] = records
+    return moves
+
+
+def record_defaults(obj: ObjectDef) -> dict:
+    """Every column of a register record at its empty value, so records carry all their properties."""
+    row: dict = {}
+    for attr in obj.columns():
+        row.update(attr.default_values())
+    return row
+
+
+def movements(base: Base, set_name: str, doc: dict) -> dict[str, list[tuple[tuple[str, int], dict]]]:
+    """The (key, record) pairs a posted document writes, per published register."""
+    rules = _ut_movements if base.config.name == "ut11" else accounting.movements
+    out = {}
+    for register, records in rules(base, set_name, doc).items():
+        obj = base.obj(register)
+        if obj is None:
+            continue
+        defaults = record_defaults(obj)
+        filled = []
+        for line, record in enumerate(records, start=1):
+            record["LineNumber"] = line
+            filled.append({**defaults, **record})
+        out[register] = [((doc["Ref_Key"], r["LineNumber"]), r) for r in filled]
+    return out
+
+
+def write_movements(base: Base, set_name: str, doc: dict) -> int:
+    """Replace the document's movements in every register; returns how many records were written."""
+    clear_movements(base, set_name, doc["Ref_Key"])
+    written = 0
+    for register, items in movements(base, set_name, doc).items():
+        table = base.table(register)
+        for key, record in items:
+            table.put(key, record)
+            written += 1
+    return written
+
+
+def clear_movements(base: Base, set_name: str, recorder: str) -> None:
+    for register in base.registers():
+        table = base.tables.get(register.set_name)
+        if table is not None:
+            table.delete_range((recorder, 0), (recorder, _LAST_LINE))
+
+
+def post(base: Base, set_name: str, doc: dict) -> None:
+    """Post a document: 1C refuses a deletion-marked one with an internal error (HTTP 500, code -1)."""
+    if doc.get("DeletionMark"):
+        raise ODataError(500, -1, "Помеченный на удаление документ не может быть проведен.")
+    write_movements(base, set_name, doc)
+    doc["Posted"] = True
+    doc["DataVersion"] = base.next_version()
+    base.counters.posted += 1
+
+
+def unpost(base: Base, set_name: str, doc: dict) -> None:
+    clear_movements(base, set_name, doc["Ref_Key"])
+    doc["Posted"] = False
+    doc["DataVersion"] = base.next_version()
+    base.counters.unposted += 1

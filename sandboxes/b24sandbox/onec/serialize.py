@@ -1,0 +1,56 @@
+"""Rows → the JSON shapes 1C answers with (see ../shared/samples/odata/).
+
+An object lists system properties, attributes, tabular sections (arrays of rows with `Ref_Key` and
+`LineNumber`), then `Predefined`/`PredefinedDataName` for catalogs, then `<Ref>@navigationLinkUrl` for every
+filled reference. Edm.Int64 values are JSON strings ("LineNumber": "1"); whole Edm.Double values have no
+fraction ("СуммаДокумента": 150129).
+"""
+
+from __future__ import annotations
+
+from b24sandbox.onec.schema import EMPTY_REF, ObjectDef
+
+
+def json_value(value: object, edm: str) -> object:
+    if edm == "Edm.Int64":
+        return str(value if value is not None else 0)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
+
+
+def object_json(obj: ObjectDef, row: dict, keep: set[str] | None = None, keep_tables: bool = True,
+                table_fields: dict[str, set[str]] | None = None) -> dict:
+    """One catalog or document element in 1C's layout, restricted by `$select` when `keep` is given."""
+    out: dict = {}
+    tail = dict(obj.tail_props())
+    for prop, edm in obj.props().items():
+        if prop in tail:
+            continue
+        if keep is None or prop in keep:
+            out[prop] = json_value(row.get(prop), edm)
+    for table in obj.tables:
+        fields = (table_fields or {}).get(table)
+        if keep is not None and fields is None and not keep_tables:
+            continue
+        if keep is None and not keep_tables and fields is None:
+            continue
+        row_props = obj.row_props(table)
+        lines = []
+        for line in row.get(table) or []:
+            lines.append({p: json_value(line.get(p), e) for p, e in row_props.items() if not fields or p in fields})
+        out[table] = lines
+    for prop, edm in tail.items():
+        if keep is None or prop in keep:
+            out[prop] = json_value(row.get(prop), edm)
+    ref_key = row.get("Ref_Key")
+    for ref in obj.ref_attrs():
+        value = row.get(ref.prop)
+        if value and value != EMPTY_REF and (keep is None or ref.prop in keep):
+            out[f"{ref.name}@navigationLinkUrl"] = f"{obj.set_name}(guid'{ref_key}')/{ref.name}"
+    return out
+
+
+def flat_json(props: dict[str, str], row: dict, keep: set[str] | None = None) -> dict:
+    """A record, tabular-section row or virtual-table row: its properties in declared order."""
+    return {p: json_value(row.get(p), e) for p, e in props.items() if keep is None or p in keep}

@@ -1,0 +1,249 @@
+"""The sandbox HTTP server: one listening socket, several 1C bases at `/<base>/odata/standard.odata/`.
+
+Authentication is HTTP Basic with the login and password encoded as UTF-8 (what 1C's web extension accepts
+for Cyrillic logins such as «Администратор»); bad credentials answer 401 with `WWW-Authenticate: Basic`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import json
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from b24sandbox.onec import control
+from b24sandbox.onec.bp30_schema import BP30
+from b24sandbox.onec.errors import ODataError, unknown_resource
+from b24sandbox.onec.metadata import entity_set_names, render_metadata, render_service_document_atom
+from b24sandbox.onec.odata_api import ODataApi, Reply
+from b24sandbox.onec.schema import Configuration
+from b24sandbox.onec.seed import SeedSizes, new_configuration_base
+from b24sandbox.onec.store import Base
+from b24sandbox.onec.ut11_schema import UT11
+
+CONFIGURATIONS: dict[str, Configuration] = {"ut11": UT11, "bp30": BP30}
+_ODATA_ROOT = "/odata/standard.odata"
+
+_DOWN_PAGE = (
+    "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head><title>503 Service Unavailable</title>"
+    "</head><body><h1>Service Unavailable</h1><p>The server is temporarily unable to service your request "
+    "due to maintenance downtime or capacity problems. Please try again later.</p></body></html>\n"
+)
+
+
+@dataclass
+class Settings:
+    """What the command line configures."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    seed: int = 1
+    counterparties: int = 300
+    settlements: int | None = None
+    bases: dict[str, str] = field(default_factory=lambda: {"ut": "ut11", "bp": "bp30"})
+    user: str = "Администратор"
+    password: str = "secret"
+
+
+class SandboxApp:
+    """The WSGI application holding every base's state."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.bases: dict[str, Base] = {}
+        self.rng = random.Random(settings.seed)
+        for name in settings.bases:
+            self.bases[name] = self.build(name)
+
+    def build(self, name: str) -> Base:
+        config = CONFIGURATIONS[self.settings.bases[name]]
+        sizes = SeedSizes(self.settings.counterparties, self.settings.settlements)
+        return new_configuration_base(name, config, self.settings.seed, sizes)
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        try:
+            response = self.dispatch(request)
+        except ODataError as exc:
+            response = odata_error(exc)
+        return response(environ, start_response)
+
+    # -- routing -------------------------------------------------------------------------------
+    def dispatch(self, request: Request) -> Response:
+        path = request.path
+        if path.startswith("/_sandbox/"):
+            return self.control(request, path.removeprefix("/_sandbox/").strip("/"))
+        name, _, rest = path.lstrip("/").partition("/")
+        base = self.bases.get(name)
+        if base is None or not ("/" + rest).startswith(_ODATA_ROOT):
+            return Response("Not Found", status=404, content_type="text/plain; charset=utf-8")
+        with base.lock:
+            base.counters.requests += 1
+            faults = base.faults
+            down, slow = faults.down, faults.slow_ms
+        if down:
+            return Response(_DOWN_PAGE, status=503, content_type="text/html; charset=iso-8859-1")
+        if slow:
+            time.sleep(slow / 1000)
+        with base.lock:
+            if faults.unauthorized or not self.authorized(request):
+                return unauthorized()
+            if faults.error500_count > 0 or (faults.error500_rate and self.rng.random() < faults.error500_rate):
+                faults.error500_count = max(0, faults.error500_count - 1)
+                return odata_error(ODataError(
+                    500, -1, "Произошла внутренняя ошибка OData сервиса. Дополнительные сведения можно найти "
+                             "в технологическом журнале."))
+            resource = ("/" + rest)[len(_ODATA_ROOT):].lstrip("/")
+            root = f"{request.host_url}{name}{_ODATA_ROOT}/"
+            return self.odata(base, request, resource, root)
+
+    def authorized(self, request: Request) -> bool:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            login, _, password = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        return login == self.settings.user and password == self.settings.password
+
+    def odata(self, base: Base, request: Request, resource: str, root: str) -> Response:
+        args = {k: v for k, v in request.args.items()}
+        if resource in ("", "/"):
+            names = entity_set_names(base)
+            if wants_json(request):
+                body = {"odata.metadata": root.rstrip("/"), "value": [{"name": n, "url": n} for n in names]}
+                return json_response(Reply(200, body))
+            return Response(render_service_document_atom(root.rstrip("/"), names), status=200,
+                            content_type="application/xml;charset=utf-8")
+        if resource == "$metadata":
+            return Response(render_metadata(base), status=200, content_type="application/xml;charset=utf-8",
+                            headers={"DataServiceVersion": "3.0"})
+        if resource.startswith("$"):
+            raise unknown_resource(resource)
+        api = ODataApi(base, root)
+        headers = {k: v for k, v in request.headers.items()}
+        reply = api.handle(request.method, resource, args, request.get_data(), headers)
+        return json_response(reply)
+
+    # -- control API ---------------------------------------------------------------------------
+    def control(self, request: Request, path: str) -> Response:
+        try:
+            if path == "state" and request.method == "GET":
+                return plain_json(control.state(self.bases))
+            if request.method != "POST":
+                raise control.ControlError(405, "use POST")
+            if path == "reset":
+                for name in list(self.bases):
+                    self.bases[name] = self.build(name)
+                return plain_json({"reset": sorted(self.bases)})
+            name, _, action = path.partition("/")
+            base = self.bases.get(name)
+            if base is None:
+                raise control.ControlError(404, f"unknown base {name!r}")
+            if action == "reset":
+                self.bases[name] = self.build(name)
+                return plain_json({"reset": [name]})
+            handler = control.base_actions().get(action)
+            if handler is None:
+                raise control.ControlError(404, f"unknown action {action!r}")
+            data = request.get_json(force=True, silent=True) or {}
+            with base.lock:
+                return plain_json(handler(base, data))
+        except control.ControlError as exc:
+            return plain_json({"error": exc.message}, exc.status)
+
+
+def wants_json(request: Request) -> bool:
+    fmt = request.args.get("$format", "").lower()
+    return "json" in fmt or (not fmt and "application/json" in request.headers.get("Accept", ""))
+
+
+def json_response(reply: Reply) -> Response:
+    headers = {"DataServiceVersion": "3.0", **(reply.headers or {})}
+    if isinstance(reply.body, (dict, list)):
+        body = json.dumps(reply.body, ensure_ascii=False)
+    else:
+        body = "" if reply.body is None else str(reply.body)
+    return Response(body, status=reply.status, content_type=reply.content_type, headers=headers)
+
+
+def odata_error(exc: ODataError) -> Response:
+    # JSON error shape of 1C (seen in public forum answers): {"odata.error": {"code": "13", "message":
+    # {"lang": "ru", "value": "…"}}}; the codes are those of the platform docs 17.4.10.
+    body = {"odata.error": {"code": str(exc.code), "message": {"lang": "ru", "value": exc.message}}}
+    return Response(json.dumps(body, ensure_ascii=False), status=exc.http_status,
+                    content_type="application/json;charset=utf-8")
+
+
+def unauthorized() -> Response:
+    return Response("Unauthorized", status=401, content_type="text/plain; charset=utf-8",
+                    headers={"WWW-Authenticate": 'Basic realm="1C:Enterprise"'})
+
+
+def plain_json(data: object, status: int = 200) -> Response:
+    return Response(json.dumps(data, ensure_ascii=False), status=status, content_type="application/json")
+
+
+DESCRIPTION = "Sandbox 1C:Enterprise bases publishing the standard OData interface on loopback"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The server's options, declared once: `python -m` and `b24app sandbox-1c` both use them."""
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--counterparties", type=int, default=300)
+    parser.add_argument("--settlements", type=int, default=None,
+                        help="settlement register rows to generate (documents are added until reached)")
+    parser.add_argument("--bases", default="ut:ut11,bp:bp30", help="name:configuration pairs (ut11, bp30)")
+    parser.add_argument("--user", default="Администратор")
+    parser.add_argument("--password", default="secret")
+
+
+def settings_from(ns: argparse.Namespace, parser: argparse.ArgumentParser) -> Settings:
+    bases = {}
+    for item in ns.bases.split(","):
+        name, _, config = item.strip().partition(":")
+        if config not in CONFIGURATIONS or not name:
+            parser.error(f"--bases: {item!r} is not name:configuration with configuration in {list(CONFIGURATIONS)}")
+        bases[name] = config
+    return Settings(ns.host, ns.port, ns.seed, ns.counterparties, ns.settlements, bases, ns.user, ns.password)
+
+
+def parse_args(argv: list[str]) -> Settings:
+    parser = argparse.ArgumentParser(prog="python -m b24sandbox.onec", description=DESCRIPTION)
+    add_arguments(parser)
+    return settings_from(parser.parse_args(argv), parser)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the server; the first stdout line is `SANDBOX_1C_URL=http://host:port`, flushed."""
+    return serve(parse_args(sys.argv[1:] if argv is None else argv))
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """`b24app sandbox-1c`: serve with the options parsed by the app's CLI."""
+    return serve(settings_from(args, parser))
+
+
+def serve(settings: Settings) -> int:
+    app = SandboxApp(settings)
+    server = make_server(settings.host, settings.port, app, threaded=True)
+    host, port = server.server_address[:2]
+    print(f"SANDBOX_1C_URL=http://{host}:{port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
