@@ -1,4 +1,5 @@
-"""SQLAlchemy models. Every table but `portals` is keyed by portal: the app is multi-tenant from day one."""
+"""SQLAlchemy models. Every table but `portals` (and the processes' `health_heartbeats`) is keyed by portal: the
+app is multi-tenant from day one."""
 
 from __future__ import annotations
 
@@ -198,3 +199,13 @@ class WatermarkRow(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
     )
+
+
+class HeartbeatRow(Base):
+    """The last time a process proved the database takes writes (`/healthz` rewrites its row on every probe).
+    One row per process kind and host, so the table stays as small as the deployment."""
+
+    __tablename__ = "health_heartbeats"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)  # e.g. web@host-1
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
