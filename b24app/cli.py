@@ -30,29 +30,35 @@ def cmd_web(args: argparse.Namespace) -> None:
 def cmd_worker(args: argparse.Namespace) -> None:
     from rq import Worker
 
-    from b24app.context import AppContext
-    from b24app.jobs.runtime import queues
+    from b24app.jobs.supervise import supervise
+    from b24app.runtime import Runtime
 
-    settings = _settings_for_serving()
-    ctx = AppContext(settings)
-    worker = Worker(queues(ctx.redis, settings.queue_prefix), connection=ctx.redis)
-    worker.work(with_scheduler=True, burst=args.burst, logging_level="INFO")
+    rt = Runtime(_settings_for_serving())
+
+    def work() -> None:
+        # A new Worker each round: one whose connection broke has registered itself in a Redis that forgot it.
+        Worker(rt.queues(), connection=rt.redis).work(with_scheduler=True, burst=args.burst, logging_level="INFO")
+
+    supervise(work, rt.redis, rt.clock, what="worker")
 
 
 def cmd_scheduler(args: argparse.Namespace) -> None:
     from rq.cron import CronScheduler
 
-    from b24app.context import AppContext
-    from b24app.jobs.runtime import queue_name
     from b24app.jobs.schedule import SCHEDULE
+    from b24app.jobs.supervise import supervise
+    from b24app.runtime import Runtime
 
-    settings = _settings_for_serving()
-    ctx = AppContext(settings)
-    scheduler = CronScheduler(connection=ctx.redis, logging_level="INFO")
-    for job in SCHEDULE:
-        scheduler.register(job.func, queue_name(settings.queue_prefix, job.queue), interval=job.interval,
-                           job_timeout=job.timeout, name=job.name)
-    scheduler.start()
+    rt = Runtime(_settings_for_serving())
+
+    def schedule() -> None:
+        scheduler = CronScheduler(connection=rt.redis, logging_level="INFO")
+        for job in SCHEDULE:
+            scheduler.register(job.func, rt.queue_name(job.queue), interval=job.interval, job_timeout=job.timeout,
+                               name=job.name)
+        scheduler.start()
+
+    supervise(schedule, rt.redis, rt.clock, what="scheduler")
 
 
 def cmd_db(args: argparse.Namespace) -> None:

@@ -1,12 +1,14 @@
 """Application configuration, read once from environment variables.
 
-Every process (web, worker, scheduler, CLI) builds its settings through `Settings.from_env`, so the README's
-table of variables is the single description of how the app is configured.
+Every process (web, worker, scheduler, CLI) builds its settings through `Settings.from_env`, once, in the
+composition root (`b24app/runtime.py`); nothing else reads the environment. The README's table of variables is
+the single description of how the app is configured.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +24,40 @@ class ConfigError(RuntimeError):
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class SyncTuning:
+    """How patient the exchange is: leases, attempts, backoff and the per-base circuit breaker. Defaults suit
+    production; tests and benchmarks shorten them (e.g. `B24APP_SYNC_LEASE_SECONDS=3`)."""
+
+    # An item being worked on is hidden from the sweeper this long; a killed worker's item reappears after it.
+    lease_seconds: float = 120.0
+    # Attempts at a transient failure before an item becomes a dead letter (the first run counts). Waiting for
+    # a 1C base that is known to be down spends none.
+    max_attempts: int = 6
+    # Retry n waits about base * 2**(n-1) seconds (with jitter), capped.
+    retry_base_seconds: float = 10.0
+    retry_cap_seconds: float = 1800.0
+    # After 1C was found down (no connection, or a run of 5xx answers), the base's circuit stays open this long
+    # before one probe may try it again; each failed probe doubles it, up to `circuit_cap_seconds`.
+    circuit_seconds: float = 30.0
+    circuit_cap_seconds: float = 600.0
+    # 5xx answers in a row (within `circuit_seconds`) that open the circuit.
+    circuit_5xx_run: int = 5
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SyncTuning:
+        base = cls()
+        return cls(
+            lease_seconds=float(env.get("B24APP_SYNC_LEASE_SECONDS") or base.lease_seconds),
+            max_attempts=int(env.get("B24APP_SYNC_MAX_ATTEMPTS") or base.max_attempts),
+            retry_base_seconds=float(env.get("B24APP_SYNC_RETRY_BASE_SECONDS") or base.retry_base_seconds),
+            retry_cap_seconds=float(env.get("B24APP_SYNC_RETRY_CAP_SECONDS") or base.retry_cap_seconds),
+            circuit_seconds=float(env.get("B24APP_SYNC_CIRCUIT_SECONDS") or base.circuit_seconds),
+            circuit_cap_seconds=float(env.get("B24APP_SYNC_CIRCUIT_CAP_SECONDS") or base.circuit_cap_seconds),
+            circuit_5xx_run=int(env.get("B24APP_SYNC_CIRCUIT_5XX_RUN") or base.circuit_5xx_run),
+        )
 
 
 @dataclass(frozen=True)
@@ -41,7 +77,9 @@ class Settings:
     # Where pages load the BX24 JS library from; `{domain}` is replaced by the portal's domain (the sandbox
     # portal serves its own stand-in at http://{domain}/bx24.js).
     bx24_js_url: str = DEFAULT_BX24_JS_URL
-    extra: dict[str, str] = field(default_factory=dict)
+    sync: SyncTuning = field(default_factory=SyncTuning)
+    # Directories with 1C profile overrides `<name>.toml`, merged over the shipped profiles.
+    onec_profile_path: tuple[str, ...] = ()
 
     @property
     def oauth_token_url(self) -> str:
@@ -49,7 +87,7 @@ class Settings:
         return self.oauth_server.rstrip("/") + "/oauth/token/"
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         default_db = "sqlite:///" + str(Path.cwd() / "b24app.sqlite3")
         return cls(
@@ -64,6 +102,8 @@ class Settings:
             refresh_ahead_seconds=int(env.get("B24APP_REFRESH_AHEAD_SECONDS") or 600),
             queue_prefix=env.get("B24APP_QUEUE_PREFIX") or "b24app",
             bx24_js_url=env.get("B24APP_BX24_JS_URL") or DEFAULT_BX24_JS_URL,
+            sync=SyncTuning.from_env(env),
+            onec_profile_path=tuple(p for p in (env.get("B24APP_ONEC_PROFILE_PATH") or "").split(os.pathsep) if p),
         )
 
     def bx24_js_url_for(self, domain: str) -> str:

@@ -15,14 +15,13 @@ from pathlib import Path
 
 import requests
 
-from b24app.bitrix.portal_client import client_for_portal
 from b24app.config import Settings
-from b24app.context import AppContext
+from b24app.core.model import PaidStatus
+from b24app.core.portal_settings import PortalSettings
 from b24app.demo_links import make_shared_debtor, write_company_inn, write_deal_field, write_deal_number
-from b24app.portal_settings import PortalSettings
+from b24app.onec.readers import OneCDocuments
+from b24app.runtime import Runtime
 from b24app.store.migrate import upgrade
-from b24app.sync.model import PaidStatus
-from b24app.sync.onec_documents import OneCDocuments
 
 DEMO_DIR = Path.cwd() / ".demo"
 ONEC_LOGIN, ONEC_PASSWORD = "Администратор", "secret"  # the sandbox 1C's defaults
@@ -64,7 +63,7 @@ def _link_demo_data(env: dict[str, str], portal_url: str, onec_url: str) -> dict
 
     Returns the card URLs worth opening: a paid deal, a partly paid one, a company with debt in both bases.
     """
-    ctx = AppContext(Settings.from_env(env))
+    ctx = Runtime(Settings.from_env(env))
     try:
         member_id = requests.get(portal_url + "/_sandbox/state", timeout=10).json()["member_id"]
         ut = ctx.bases.save(member_id, name="ООО «Ромашка» (УТ 11)", url=f"{onec_url}/ut/", login=ONEC_LOGIN,
@@ -79,7 +78,7 @@ def _link_demo_data(env: dict[str, str], portal_url: str, onec_url: str) -> dict
             **current.to_json(), "legal_entity_field": LEGAL_FIELD,
             "legal_entity_bases": {"ООО «Ромашка»": ut.id, "ООО «Ромашка-Сервис»": bp.id}}), version)
         number_field = ctx.portal_settings.get(member_id).deal_fields["order_number"]
-        client = client_for_portal(ctx, member_id)
+        client = ctx.bitrix(member_id)
         reader = OneCDocuments.for_base(ctx.bases.connection(member_id, ut.id))
         status = {}
         for deal_id, number in DEMO_DEALS.items():

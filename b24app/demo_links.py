@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from b24app.bitrix.client import BitrixClient
+from b24app.core.model import ZERO, DebtBalance
+from b24app.onec.readers import OneCDocuments
 from b24app.sync.linking import REQUISITE_COMPANY
-from b24app.sync.model import ZERO, DebtBalance
-from b24app.sync.onec_documents import OneCDocuments
 
 
 @dataclass(frozen=True)

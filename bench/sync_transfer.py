@@ -42,16 +42,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from redis import Redis  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from b24app.bitrix.portal_client import client_for_portal  # noqa: E402
 from b24app.config import Settings  # noqa: E402
-from b24app.context import AppContext  # noqa: E402
+from b24app.core.model import Order, OrderDocuments, Payment, PaymentKind  # noqa: E402
+from b24app.runtime import Runtime  # noqa: E402
 from b24app.store.migrate import upgrade  # noqa: E402
 from b24app.store.models import JournalRow, OutboxRow  # noqa: E402
-from b24app.sync import deal_push  # noqa: E402
-from b24app.sync.deal_push import DealUpdate  # noqa: E402
-from b24app.sync.model import Order, OrderDocuments, Payment, PaymentKind  # noqa: E402
-from b24app.sync.order_state import payment_comment, payment_fields  # noqa: E402
-from b24app.sync.user_fields import ensure_user_fields  # noqa: E402
+from b24app.sync.to_bitrix import deal_writes as deal_push  # noqa: E402
+from b24app.sync.to_bitrix.deal_state import payment_comment, payment_fields  # noqa: E402
+from b24app.sync.to_bitrix.deal_writes import DealUpdate  # noqa: E402
+from b24app.sync.to_bitrix.user_fields import ensure_user_fields  # noqa: E402
 from b24app.web import create_app  # noqa: E402
 from tests.support import sync_data as sd  # noqa: E402
 from tests.support.appserver import AppServer  # noqa: E402
@@ -98,7 +97,7 @@ class Stand:
             client_secret=secrets.token_urlsafe(24), oauth_server=self.portal.url,
             secret_key=secrets.token_urlsafe(32), allow_insecure_loopback=True,
             queue_prefix=f"bench{uuid.uuid4().hex[:8]}", bx24_js_url=self.portal.url + "/bx24.js")
-        self.ctx = AppContext(self.settings)
+        self.ctx = Runtime(self.settings)
         post_json(self.portal.url + "/_sandbox/apps", {
             "client_id": self.settings.client_id, "client_secret": self.settings.client_secret,
             "install_url": self.server.url + "/install", "handler_url": self.server.url + "/app",
@@ -149,7 +148,7 @@ def run_orders(stand: Stand, options: argparse.Namespace) -> None:
     deals = sd.bulk_deals(client, company["ID"], items, options.deals, stage="NEW", title="Бенчмарк")
     post_json(stand.portal.url + "/_sandbox/events/wait")
     sd.run_burst(ctx)  # the set-up's events: nothing to order yet
-    ensure_user_fields(client_for_portal(ctx, stand.member), ctx.portal_settings.get(stand.member))
+    ensure_user_fields(ctx.bitrix(stand.member), ctx.portal_settings.get(stand.member))
 
     stand.limit(options.order_rate, options.order_burst)
     workers = [subprocess.Popen([str(Path(sys.executable).with_name("b24app")), "worker"], env={**os.environ},
@@ -177,14 +176,14 @@ def run_orders(stand: Stand, options: argparse.Namespace) -> None:
           f"(orders + the buyer's partner and counterparty)")
 
 
-def _ordered(ctx: AppContext) -> int:
+def _ordered(ctx: Runtime) -> int:
     with ctx.db.transaction() as s:
         rows = s.execute(select(JournalRow.entity).where(JournalRow.kind == "deal_order",
                                                          JournalRow.status == "ok")).all()
     return len({r[0] for r in rows})
 
 
-def _latencies(ctx: AppContext, deals: list[str]) -> list[float]:
+def _latencies(ctx: Runtime, deals: list[str]) -> list[float]:
     with ctx.db.transaction() as s:
         done = {}
         for entity, started_at, duration in s.execute(select(JournalRow.entity, JournalRow.started_at,
@@ -205,7 +204,7 @@ def _latencies(ctx: AppContext, deals: list[str]) -> list[float]:
 def run_payments(stand: Stand, options: argparse.Namespace) -> None:
     ctx = stand.ctx
     stand.limit(500, 5000)
-    client = client_for_portal(ctx, stand.member)
+    client = ctx.bitrix(stand.member)
     ensure_user_fields(client, ctx.portal_settings.get(stand.member))
     settings = ctx.portal_settings.get(stand.member)
     ids = [str(d["ID"]) for d in client.list_all("crm.deal.list", {"select": ["ID"], "order": {"ID": "ASC"}})]
@@ -219,7 +218,7 @@ def run_payments(stand: Stand, options: argparse.Namespace) -> None:
         updates.append(DealUpdate(deal_id, payment_fields(settings, docs), [payment_comment(payment, order.number)]))
     stand.limit(DEFAULT_RATE, DEFAULT_BURST)  # the portal's default from here on: limits.md
     time.sleep(DEFAULT_BURST / DEFAULT_RATE)  # an empty bucket, as after a quiet spell
-    client = client_for_portal(ctx, stand.member)
+    client = ctx.bitrix(stand.member)
     started = time.monotonic()
     outcome = deal_push.push(client, updates)
     elapsed = time.monotonic() - started

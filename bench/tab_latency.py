@@ -57,10 +57,9 @@ from redis import Redis
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from b24app.bitrix.portal_client import client_for_portal  # noqa: E402
 from b24app.config import Settings  # noqa: E402
-from b24app.context import AppContext  # noqa: E402
 from b24app.demo_links import write_deal_number  # noqa: E402
+from b24app.runtime import Runtime  # noqa: E402
 from b24app.store.migrate import upgrade  # noqa: E402
 from tests.support.processes import Server, start_server  # noqa: E402
 
@@ -195,10 +194,10 @@ class Bench:
         if not answer.get("installed"):
             raise SystemExit(f"install failed: {answer}")
         self.member_id = requests.get(self.portal_url + "/_sandbox/state", timeout=10).json()["member_id"]
-        self.ctx = AppContext(Settings.from_env(self.env))
+        self.ctx = Runtime(Settings.from_env(self.env))
         self.ctx.bases.save(self.member_id, name="ООО «Ромашка» (УТ 11)", url=f"{self.onec_url}/ut/", login=LOGIN,
                             password=PASSWORD, profile="ut11", legal_entity="ООО «Ромашка»")
-        client = client_for_portal(self.ctx, self.member_id)
+        client = self.ctx.bitrix(self.member_id)
         field_name = self.ctx.portal_settings.get(self.member_id).deal_fields["order_number"]
         for deal in range(1, DEALS + 1):
             write_deal_number(client, deal, f"ТД00-{deal:06d}", field_name)

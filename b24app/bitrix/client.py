@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from b24app.bitrix.errors import (
 )
 from b24app.bitrix.operating import OperatingBudget
 from b24app.bitrix.ratelimit import RateLimiter
+from b24app.core.backoff import backoff_delay
 
 log = logging.getLogger(__name__)
 
@@ -331,8 +331,7 @@ class BitrixClient:
                 self._operating.record(command.method, timing)
 
     def _backoff(self, attempt: int) -> float:
-        ceiling = min(self._backoff_cap, self._backoff_base * (2**attempt))
-        return random.uniform(ceiling / 2, ceiling)
+        return backoff_delay(attempt, self._backoff_base, self._backoff_cap)
 
 
 def _retryable(error: BitrixError, method: str) -> bool:

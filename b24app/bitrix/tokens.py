@@ -50,7 +50,7 @@ class PortalTokens:
         *,
         spent: SpentRefreshTokens | None = None,
         refresh_ahead_seconds: float = 600,
-        lock_prefix: str = "b24app",
+        lock_key: str | None = None,
     ) -> None:
         self.member_id = member_id
         self._store = store
@@ -58,7 +58,7 @@ class PortalTokens:
         self._redis = redis
         self._spent = spent
         self._ahead = refresh_ahead_seconds
-        self._lock_key = refresh_lock_key(lock_prefix, member_id)
+        self._lock_key = lock_key or refresh_lock_key("b24app", member_id)
         self._record: PortalRecord = self._usable(store.require(member_id))
 
     @property

@@ -2,91 +2,117 @@
 
 Bitrix24 → 1C: `process_outbox_item(id)` (enqueued by the event handler, the sweeper and the offline
 collector). 1C → Bitrix24: `sync_tick()` enqueues each portal's due streams (`pull_stream(member_id, stream)`)
-at the frequencies of its settings. Failures are retried by RQ with exponential backoff and jitter
-(`Retry(interval=[...])`); the outbox row counts the attempts and becomes a dead letter after the last one.
+at the frequencies of its settings. A failed outbox item is settled by the retry policy (`jobs/retry.py`): the
+outbox row counts the attempts and holds the time of the next try; RQ only runs what is due.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
-from rq import Retry
-
-from b24app.context import AppContext
-from b24app.jobs.runtime import job_context, queue
+from b24app.core.errors import PermanentSyncError
+from b24app.jobs.retry import decide
+from b24app.runtime import Runtime, process_runtime
+from b24app.store.journal import JournalEntry
 from b24app.store.models import utcnow
-from b24app.sync.errors import PermanentSyncError
-from b24app.sync.outbox import DEAD, Outbox
-from b24app.sync.tuning import SyncTuning
+from b24app.store.outbox import DEAD, OutboxItem
+from b24app.sync.to_onec.invoices import InvoiceDocuments
+from b24app.sync.to_onec.orders import DealOrders
 
 log = logging.getLogger(__name__)
 
 STREAMS = ("payments", "shipments", "debt")
 
 
-def enqueue_outbox_item(ctx: AppContext, item_id: int) -> None:
-    tuning = SyncTuning.from_env()
-    queue(ctx, "default").enqueue(
-        process_outbox_item, item_id, job_timeout=max(60, int(tuning.lease_seconds)),
-        retry=Retry(max=tuning.max_attempts - 1, interval=tuning.retry_intervals()),
-        description=f"outbox item {item_id}", failure_ttl=7 * 86400,
-    )
+def enqueue_outbox_item(ctx: Runtime, item_id: int, *, delay: float = 0.0) -> None:
+    """Queue the item's job, now or after `delay` seconds. RQ does not retry it: the outbox row is the one
+    record of attempts and the retry policy (`jobs/retry.py`) decides every next try."""
+    job_timeout = max(60, int(ctx.tuning.lease_seconds))
+    queue = ctx.queue("default")
+    options = {"job_timeout": job_timeout, "description": f"outbox item {item_id}", "failure_ttl": 7 * 86400,
+               "result_ttl": 3600}
+    if delay >= 1:
+        queue.enqueue_in(timedelta(seconds=delay), process_outbox_item, item_id, **options)
+    else:
+        queue.enqueue(process_outbox_item, item_id, **options)
 
 
 def process_outbox_item(item_id: int) -> str:
-    """Do what one accepted event asks (a deal → its 1C order). Returns the outcome; raises to be retried."""
-    ctx = job_context()
-    outbox = Outbox(ctx.db)
-    item = outbox.claim(item_id)
+    """Job: do what one accepted event asks (a deal → its 1C order). Returns the outcome."""
+    return run_outbox_item(process_runtime(), item_id)
+
+
+def run_outbox_item(ctx: Runtime, item_id: int) -> str:
+    """Claim the item, run it, and settle a failure by the retry policy: a dead letter at once for a permanent
+    error, a wait without spending an attempt while its 1C base is down, a backoff for anything transient.
+    Never raises for a failure of the work itself, so RQ keeps no second account of retries."""
+    item = ctx.outbox.claim(item_id)
     if item is None:
         return "already handled"
     read_started = utcnow()
     try:
         outcome = _handle(ctx, item.member_id, item.kind, item.entity_id, force=bool(item.payload.get("force")))
-    except PermanentSyncError as exc:
-        outbox.fail(item, str(exc), permanent=True)
-        _tell_deal(ctx, item.member_id, item.kind, item.entity_id, str(exc))
-        log.warning("outbox %s (%s %s) set aside: %s", item_id, item.kind, item.entity_id, exc)
-        return DEAD
-    except Exception as exc:
-        status = outbox.fail(item, f"{type(exc).__name__}: {exc}")
-        if status == DEAD:
-            _tell_deal(ctx, item.member_id, item.kind, item.entity_id, f"{type(exc).__name__}: {exc}")
-        raise
-    outbox.complete(item, read_started)
+    except Exception as exc:  # noqa: BLE001 - every failure is sorted by kind below
+        return _settle_failure(ctx, item, exc)
+    ctx.outbox.complete(item, read_started)
     return outcome
 
 
-def _handle(ctx: AppContext, member_id: str, kind: str, entity_id: str, *, force: bool) -> str:
-    if kind == "deal":
-        from b24app.sync.orders import DealOrders
+def _settle_failure(ctx: Runtime, item: OutboxItem, exc: Exception) -> str:
+    decision = decide(exc, item.attempts, ctx.tuning, ctx.clock.now().timestamp())
+    status = ctx.outbox.settle(item, decision.reason, decision.delay, counts=decision.counts)
+    if not getattr(exc, "journaled", False):
+        # A failure before the exchange began (reading the deal, the base's circuit) is an attempt too.
+        ctx.journal.record(item.member_id, JournalEntry(
+            kind=f"{item.kind}_order" if item.kind == "deal" else item.kind, direction="b24_to_1c",
+            status="error" if status == DEAD else "retry", entity=f"{item.kind}:{item.entity_id}",
+            error=decision.reason, base_id=getattr(exc, "base_id", None)))
+    if status == DEAD:
+        log.warning("outbox %s (%s %s) set aside (%s): %s", item.id, item.kind, item.entity_id,
+                    decision.kind.value, decision.reason)
+        _tell_deal(ctx, item.member_id, item.kind, item.entity_id, decision.reason)
+        return DEAD
+    log.info("outbox %s (%s %s) %s, next try in %.0f s: %s", item.id, item.kind, item.entity_id,
+             decision.kind.value, decision.delay or 0, decision.reason)
+    try:
+        enqueue_outbox_item(ctx, item.id, delay=decision.delay or 0)
+    except Exception:  # noqa: BLE001 - the row is pending with its time; the sweeper enqueues it then
+        log.exception("outbox %s not re-enqueued; the sweeper will", item.id)
+    return f"retry in {decision.delay:.0f} s ({decision.kind.value})"
 
+
+def _handle(ctx: Runtime, member_id: str, kind: str, entity_id: str, *, force: bool) -> str:
+    if kind == "deal":
         return DealOrders(ctx, member_id).push(entity_id, force=force).outcome
     if kind == "invoice":
-        from b24app.sync.invoices import InvoiceDocuments
-
         return InvoiceDocuments(ctx, member_id).push(entity_id).outcome
     raise PermanentSyncError(f"outbox kind {kind!r} has no handler")
 
 
-def _tell_deal(ctx: AppContext, member_id: str, kind: str, entity_id: str, why: str) -> None:
-    """The manager sees on the deal why 1C did not get it (the administrator sees it in the dead letters)."""
+def _tell_deal(ctx: Runtime, member_id: str, kind: str, entity_id: str, why: str) -> None:
+    """The manager sees on the deal why 1C did not get it (the administrator sees it in the dead letters).
+    The words depend on what 1C already has: a deal whose order exists is never told "not created"."""
     if kind != "deal":
         return
     try:
-        from b24app.bitrix.portal_client import client_for_portal
-
-        client_for_portal(ctx, member_id).call("crm.timeline.comment.add", {"fields": {
-            "ENTITY_TYPE": "deal", "ENTITY_ID": entity_id,
-            "COMMENT": f"Заказ в 1С не создан: {why}. Исправьте и повторите отправку."}})
+        orders = [lk for lk in ctx.links.for_entity(member_id, "deal", entity_id) if lk.b24_type == "deal"]
+        if orders:
+            number = orders[0].onec_number or orders[0].onec_ref
+            text = (f"Заказ клиента № {number} в 1С есть, но обновить его по сделке не удалось: {why}. "
+                    "Исправьте причину и повторите отправку.")
+        else:
+            text = f"Сделку не удалось отправить в 1С: {why}. Исправьте причину и повторите отправку."
+        ctx.bitrix(member_id).call("crm.timeline.comment.add", {"fields": {
+            "ENTITY_TYPE": "deal", "ENTITY_ID": entity_id, "COMMENT": text}})
     except Exception:  # noqa: BLE001 - a comment is a courtesy; the dead letter is the record
         log.exception("could not comment on deal %s of %s", entity_id, member_id)
 
 
-def order_deal_now(ctx: AppContext, member_id: str, deal_id: str) -> int:
+def order_deal_now(ctx: Runtime, member_id: str, deal_id: str) -> int:
     """The "send to 1C" button: an outbox item that orders the deal whatever its stage; returns its id."""
-    accepted = Outbox(ctx.db).accept(member_id, "deal", str(deal_id), f"button:deal:{deal_id}:{utcnow().isoformat()}",
+    accepted = ctx.outbox.accept(member_id, "deal", str(deal_id), f"button:deal:{deal_id}:{utcnow().isoformat()}",
                                      {"event": "BUTTON", "source": "button", "force": True})
     enqueue_outbox_item(ctx, accepted.id)
     return accepted.id
@@ -94,13 +120,13 @@ def order_deal_now(ctx: AppContext, member_id: str, deal_id: str) -> int:
 
 def request_deal_order(member_id: str, deal_id: str) -> int:
     """Job form of the button, for callers that hold only IDs."""
-    return order_deal_now(job_context(), member_id, deal_id)
+    return order_deal_now(process_runtime(), member_id, deal_id)
 
 
 def sweep_outbox() -> int:
     """Scheduled: enqueue every pending item whose lease or backoff ran out (lost queue, killed worker)."""
-    ctx = job_context()
-    due = Outbox(ctx.db).due()
+    ctx = process_runtime()
+    due = ctx.outbox.due()
     for item_id in due:
         enqueue_outbox_item(ctx, item_id)
     if due:
@@ -110,16 +136,15 @@ def sweep_outbox() -> int:
 
 def collect_offline_events() -> int:
     """Scheduled: move every active portal's offline events into the outbox and enqueue the new ones."""
-    from b24app.bitrix.portal_client import client_for_portal
-    from b24app.sync.offline_events import collect
+    from b24app.sync.to_onec.offline_events import collect
 
-    ctx = job_context()
-    outbox = Outbox(ctx.db)
+    ctx = process_runtime()
+    outbox = ctx.outbox
     total = 0
     for member_id in ctx.portals.active_member_ids():
         try:
             with ctx.journal.exchange(member_id, "offline_events", "b24_to_1c") as entry:
-                got = collect(client_for_portal(ctx, member_id), outbox, member_id)
+                got = collect(ctx.bitrix(member_id), outbox, member_id)
                 entry.items = got.read
         except Exception:  # noqa: BLE001 - one portal's failure must not starve the others; it is journaled
             log.exception("offline events of %s not collected", member_id)
@@ -137,7 +162,7 @@ def sync_tick() -> list[str]:
     "Due" is a Redis key per portal and stream living for the stream's interval, set with NX: whichever tick
     sets it enqueues, so several schedulers never double a pull and a changed interval applies on the next run.
     """
-    ctx = job_context()
+    ctx = process_runtime()
     started: list[str] = []
     for member_id in ctx.portals.active_member_ids():
         settings = ctx.portal_settings.get(member_id)
@@ -145,42 +170,41 @@ def sync_tick() -> list[str]:
             continue
         for stream in STREAMS:
             interval = int(getattr(settings.schedules, f"{stream}_seconds"))
-            key = f"{ctx.settings.queue_prefix}:due:{member_id}:{stream}"
+            key = ctx.keys.stream_due(member_id, stream)
             if ctx.redis.set(key, "1", nx=True, ex=max(1, interval)):
                 enqueue_pull(ctx, member_id, stream)
                 started.append(f"{member_id}:{stream}")
     return started
 
 
-def enqueue_pull(ctx: AppContext, member_id: str, stream: str) -> None:
-    tuning = SyncTuning.from_env()
-    queue(ctx, "default").enqueue(
+def enqueue_pull(ctx: Runtime, member_id: str, stream: str) -> None:
+    """A pull needs no retries of its own: its watermark stays put on failure and the next tick runs it again."""
+    ctx.queue("default").enqueue(
         pull_stream, member_id, stream, job_timeout=1800,
-        retry=Retry(max=3, interval=tuning.retry_intervals()[:3]),
         description=f"pull {stream} of {member_id}", failure_ttl=7 * 86400,
     )
 
 
 def pull_stream(member_id: str, stream: str) -> int:
     """Bring one 1C → Bitrix24 stream of one portal up to date (every enabled base); returns items sent."""
-    from b24app.sync.pull import pull
+    from b24app.sync.to_bitrix.streams import pull
 
-    return pull(job_context(), member_id, stream)
+    return pull(process_runtime(), member_id, stream)
 
 
 def refresh_deal(member_id: str, deal_id: str) -> str:
     """On demand: recompute the deal's payment and shipment fields from 1C now."""
-    from b24app.sync.payments import refresh_deal as refresh
+    from b24app.sync.to_bitrix.payments import refresh_deal as refresh
 
-    return refresh(job_context(), member_id, str(deal_id))
+    return refresh(process_runtime(), member_id, str(deal_id))
 
 
 # "Sync now" on the settings page (b24app/jobs/sync_now.py) runs these by name: fn(member_id, base_id, progress).
 
 def _run_now(stream: str, member_id: str, base_id: int | None, progress: Callable[[int, int], None] | None) -> dict:
-    from b24app.sync.pull import pull_base
+    from b24app.sync.to_bitrix.streams import pull_base
 
-    ctx = job_context()
+    ctx = process_runtime()
     bases = [b.id for b in ctx.bases.list(member_id) if b.enabled and (base_id is None or b.id == base_id)]
     updated = 0
     for n, one in enumerate(bases, start=1):

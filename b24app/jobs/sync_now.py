@@ -19,9 +19,8 @@ from rq import get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
-from b24app.context import AppContext
-from b24app.jobs.runtime import job_context, queue
 from b24app.onec.schema import check
+from b24app.runtime import Runtime, process_runtime
 from b24app.store.journal import JournalEntry
 
 log = logging.getLogger(__name__)
@@ -73,11 +72,11 @@ def available(name: str) -> bool:
     return True
 
 
-def _current_key(ctx: AppContext, member_id: str, name: str, base_id: int | None) -> str:
-    return f"{ctx.settings.queue_prefix}:sync-now:{member_id}:{name}:{base_id or 'all'}"
+def _current_key(ctx: Runtime, member_id: str, name: str, base_id: int | None) -> str:
+    return ctx.keys.sync_now_job(member_id, name, base_id)
 
 
-def enqueue(ctx: AppContext, member_id: str, name: str, base_id: int | None = None) -> str:
+def enqueue(ctx: Runtime, member_id: str, name: str, base_id: int | None = None) -> str:
     """Start job `name` for the portal (optionally one base) and return the RQ job id. A press while the same
     job is still queued or running returns that job instead of starting a second one."""
     resolve(name)
@@ -90,7 +89,7 @@ def enqueue(ctx: AppContext, member_id: str, name: str, base_id: int | None = No
                 return job.id
         except NoSuchJobError:
             pass
-    job = queue(ctx, "default").enqueue(
+    job = ctx.queue("default").enqueue(
         run_named_job, member_id, name, base_id, job_timeout=3600, result_ttl=86400, failure_ttl=86400,
         meta={"member_id": member_id, "name": name, "base_id": base_id, "done": 0, "total": 0},
         description=f"sync now: {name} of {member_id}" + (f" base {base_id}" if base_id else ""),
@@ -139,7 +138,7 @@ class JobProgress:
                 "error": self.error}
 
 
-def job_progress(ctx: AppContext, member_id: str, job_id: str) -> JobProgress:
+def job_progress(ctx: Runtime, member_id: str, job_id: str) -> JobProgress:
     """Where the job stands; UnknownJob for an unknown id or another portal's job (no cross-portal peeking)."""
     try:
         job = Job.fetch(job_id, connection=ctx.redis)
@@ -161,11 +160,11 @@ def job_progress(ctx: AppContext, member_id: str, job_id: str) -> JobProgress:
 
 # -- the base check -------------------------------------------------------------------------------------------
 
-def check_result_key(ctx: AppContext, member_id: str, base_id: int) -> str:
-    return f"{ctx.settings.queue_prefix}:base-check:{member_id}:{base_id}"
+def check_result_key(ctx: Runtime, member_id: str, base_id: int) -> str:
+    return ctx.keys.base_check_result(member_id, base_id)
 
 
-def save_check_result(ctx: AppContext, member_id: str, base_id: int, report: dict) -> None:
+def save_check_result(ctx: Runtime, member_id: str, base_id: int, report: dict) -> None:
     """Keep the latest schema check of a base for the settings page (and journal it for monitoring)."""
     stamped = {**report, "checked_at": time.time()}
     ctx.redis.set(check_result_key(ctx, member_id, base_id), json.dumps(stamped, ensure_ascii=False),
@@ -176,12 +175,12 @@ def save_check_result(ctx: AppContext, member_id: str, base_id: int, report: dic
                                                items=1, error=error or None))
 
 
-def latest_check(ctx: AppContext, member_id: str, base_id: int) -> dict | None:
+def latest_check(ctx: Runtime, member_id: str, base_id: int) -> dict | None:
     raw = ctx.redis.get(check_result_key(ctx, member_id, base_id))
     return json.loads(raw) if raw else None
 
 
-def check_base(ctx: AppContext, member_id: str, base_id: int) -> dict:
+def check_base(ctx: Runtime, member_id: str, base_id: int) -> dict:
     """Run the connector's schema check of one stored base; the report as a dict, also saved for the page."""
     report = check(ctx.bases.connection(member_id, base_id)).to_dict()
     save_check_result(ctx, member_id, base_id, report)
@@ -191,7 +190,7 @@ def check_base(ctx: AppContext, member_id: str, base_id: int) -> dict:
 def check_all_bases(member_id: str, base_id: int | None = None, *, progress: Progress | None = None) -> dict:
     """Registry job "check every 1C base": the schema check of each enabled base (or of `base_id`), one
     progress step per base. Returns {"checked": n, "ok": n, "bases": {id: ok}}."""
-    ctx = job_context()
+    ctx = process_runtime()
     bases = [b for b in ctx.bases.list(member_id) if b.enabled and (base_id is None or b.id == base_id)]
     report = progress or (lambda done, total: None)
     report(0, len(bases))

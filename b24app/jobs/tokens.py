@@ -7,7 +7,7 @@ import logging
 from rq import Retry
 
 from b24app.bitrix.tokens import TokenUnavailable
-from b24app.jobs.runtime import job_context, queue
+from b24app.runtime import process_runtime
 
 log = logging.getLogger(__name__)
 
@@ -18,9 +18,9 @@ def refresh_expiring_tokens() -> list[str]:
     The window is twice the configured lead so that a portal is caught by at least one tick of a scheduler
     running at the configured interval before its token reaches the lead time.
     """
-    ctx = job_context()
+    ctx = process_runtime()
     due = ctx.portals.expiring(ctx.settings.refresh_ahead_seconds * 2)
-    q = queue(ctx, "tokens")
+    q = ctx.queue("tokens")
     for member_id in due:
         q.enqueue(refresh_portal_token, member_id, job_timeout=120,
                   retry=Retry(max=3, interval=[10, 60, 300]), description=f"refresh token of {member_id}")
@@ -31,7 +31,7 @@ def refresh_expiring_tokens() -> list[str]:
 
 def refresh_portal_token(member_id: str) -> str:
     """Refresh one portal's token unless another process already did. Returns the new expiry (ISO)."""
-    ctx = job_context()
+    ctx = process_runtime()
     try:
         tokens = ctx.tokens(member_id)
         tokens.refresh_now()

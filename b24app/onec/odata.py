@@ -18,7 +18,6 @@ import base64
 import json
 import logging
 import math
-import random
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from datetime import date, datetime
 import requests
 from defusedxml import ElementTree as SafeET
 
+from b24app.core.backoff import backoff_delay
 from b24app.onec import query as q
 from b24app.onec.base import OneCBase
 from b24app.onec.errors import (
@@ -60,14 +60,14 @@ class Utf8BasicAuth(requests.auth.AuthBase):
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential backoff with full jitter: attempt n waits uniform(0, min(cap, base * 2**n))."""
+    """In-call retries of one request: `attempts` tries, waiting `core.backoff.backoff_delay` between them."""
 
     attempts: int = 4
     base_delay: float = 0.3
     max_delay: float = 8.0
 
     def delay(self, attempt: int) -> float:
-        return random.uniform(0, min(self.max_delay, self.base_delay * (2**attempt)))
+        return backoff_delay(attempt, self.base_delay, self.max_delay)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 A profile is data (TOML under `b24app/onec/profiles/`), one per configuration (ut11, bp30). An
 integrator adapts it without touching code:
-  * a file `<name>.toml` in a directory listed in the environment variable `B24APP_ONEC_PROFILE_PATH`
-    (os.pathsep-separated) is merged over the shipped profile of that name;
+  * a file `<name>.toml` in a directory of the search path (`B24APP_ONEC_PROFILE_PATH`, read into Settings;
+    `ProfileLoader`) is merged over the shipped profile of that name;
   * explicit override files (`load_profile(..., overrides=[path])`) are merged after that, in order;
   * a file given as the profile itself may say `[profile] extends = "ut11"` to start from a shipped one.
 Merging is key by key: an override names only what differs (one field, one object's entity set,
@@ -16,15 +16,12 @@ between configurations and releases as names do, so they live here too and merge
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 SHIPPED_DIR = Path(__file__).with_name("profiles")
-SEARCH_PATH_ENV = "B24APP_ONEC_PROFILE_PATH"
-
 KINDS = ("catalog", "document", "information_register", "accumulation_register", "accounting_register")
 
 
@@ -159,10 +156,7 @@ def _read(path: Path) -> dict:
 
 
 def _search_dirs(extra: Iterable[Path | str]) -> list[Path]:
-    dirs = [Path(p) for p in extra]
-    env = os.environ.get(SEARCH_PATH_ENV, "")
-    dirs += [Path(p) for p in env.split(os.pathsep) if p]
-    return dirs
+    return [Path(p) for p in extra]
 
 
 def load_profile(
@@ -283,3 +277,18 @@ def _build(doc: Mapping, files: tuple[str, ...]) -> Profile:
         source=str(head.get("source", "")),
         files=files,
     )
+
+
+class ProfileLoader:
+    """Loads profiles by name with the deployment's override directories (`B24APP_ONEC_PROFILE_PATH`, read once
+    into Settings), caching each: the composition root builds one and hands it to whoever reads 1C."""
+
+    def __init__(self, search_path: Iterable[Path | str] = ()) -> None:
+        self._search_path = tuple(search_path)
+        self._cache: dict[str, Profile] = {}
+
+    def load(self, name_or_path: str | Path) -> Profile:
+        key = str(name_or_path)
+        if key not in self._cache:
+            self._cache[key] = load_profile(name_or_path, search_path=self._search_path)
+        return self._cache[key]

@@ -55,6 +55,8 @@ class Journal:
         except Exception as exc:
             entry.status = "error"
             entry.error = f"{type(exc).__name__}: {exc}"
+            # The job layer journals failures that happen outside any exchange block; this one is recorded.
+            exc.journaled = True  # type: ignore[attr-defined]
             raise
         finally:
             entry.duration_ms = int((time.monotonic() - started) * 1000)

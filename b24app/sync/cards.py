@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from b24app.core.model import Counterparty, DebtBalance, Order, OrderDocuments, Payment, Shipment
+from b24app.onec.readers import OneCDocuments
 from b24app.sync.linking import CompanyTarget, DealTarget
-from b24app.sync.model import Counterparty, DebtBalance, Order, OrderDocuments, Payment, Shipment
-from b24app.sync.onec_documents import OneCDocuments
 
 FOUND = "found"
 NOT_FOUND = "not_found"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from b24app.bitrix.client import BitrixClient
 from b24app.bitrix.errors import AccessDenied, NotFound
-from b24app.portal_settings import PortalSettings
+from b24app.core.portal_settings import PortalSettings
 from b24app.store.bases import BaseRecord
 from b24app.store.links import Link
 

@@ -8,16 +8,16 @@ from pathlib import Path
 from flask import Flask
 
 from b24app.config import Settings
-from b24app.context import AppContext
+from b24app.runtime import Runtime
 from b24app.web.formatting import format_datetime, format_money
 from b24app.web.i18n import t
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 
 
-def create_app(settings: Settings | None = None, *, context: AppContext | None = None) -> Flask:
+def create_app(settings: Settings | None = None, *, context: Runtime | None = None) -> Flask:
     """Build the web app. Touches no global state: tests build their own with their own settings."""
-    ctx = context or AppContext(settings or Settings.from_env())
+    ctx = context or Runtime(settings or Settings.from_env())
     app = Flask(__name__, template_folder=str(TEMPLATES))
     app.config["SECRET_KEY"] = ctx.settings.secret_key
     # The portal embeds our pages in its frames and posts to them cross-site.

@@ -6,14 +6,14 @@ import logging
 
 from flask import Blueprint, current_app, jsonify, request
 
-from b24app.installation import (
+from b24app.bitrix.installation import (
     InstallEvent,
     InstallRefused,
     accept_install_event,
     check_event_token,
     uninstall,
 )
-from b24app.sync.events_map import entity_of, is_sync_event
+from b24app.sync.to_onec.events_map import entity_of, is_sync_event
 from b24app.web.params import nested
 
 log = logging.getLogger(__name__)
@@ -49,11 +49,11 @@ def receive_event():
         if not event:
             raise InstallRefused("request carries no event name", status=400)
         if event == "ONAPPINSTALL":
-            accept_install_event(ctx, _install_event())
+            accept_install_event(ctx.installer, _install_event())
         else:
-            record = check_event_token(ctx, member_id, nested(request, "auth", "application_token"), event)
+            record = check_event_token(ctx.installer, member_id, nested(request, "auth", "application_token"), event)
             if event == "ONAPPUNINSTALL":
-                uninstall(ctx, record.member_id)
+                uninstall(ctx.installer, record.member_id)
             elif is_sync_event(event):
                 _accept_sync_event(ctx, record.member_id, event)
             else:
@@ -65,7 +65,7 @@ def receive_event():
     return jsonify(ok=True)
 
 
-def _accept_sync_event(ctx, member_id: str, event: str) -> None:  # noqa: ANN001 - AppContext
+def _accept_sync_event(ctx, member_id: str, event: str) -> None:  # noqa: ANN001 - Runtime
     """Write the event to the outbox (committed before we answer), then enqueue its job.
 
     The dedup key is what identifies one delivery of one change: the event, the entity and the event's `ts`
@@ -73,7 +73,6 @@ def _accept_sync_event(ctx, member_id: str, event: str) -> None:  # noqa: ANN001
     may fail (Redis away): the row is safe and the sweeper enqueues it once its lease runs out.
     """
     from b24app.jobs.sync import enqueue_outbox_item
-    from b24app.sync.outbox import Outbox
 
     entity_id = nested(request, "data[FIELDS]", "ID")
     if not entity_id:
@@ -82,7 +81,7 @@ def _accept_sync_event(ctx, member_id: str, event: str) -> None:  # noqa: ANN001
     if kind is None:
         return  # a smart process of another type: nothing for the exchange
     ts = (request.form.get("ts") or "").strip()
-    accepted = Outbox(ctx.db).accept(member_id, kind, entity_id, f"online:{event}:{entity_id}:{ts}",
+    accepted = ctx.outbox.accept(member_id, kind, entity_id, f"online:{event}:{entity_id}:{ts}",
                                      {"event": event, "source": "online", "ts": ts})
     if accepted.new:
         try:

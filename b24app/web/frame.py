@@ -12,7 +12,6 @@ third-party cookies are unreliable inside the portal's iframe, and the signature
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -23,9 +22,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from b24app.bitrix.client import BitrixClient
 from b24app.bitrix.errors import BitrixError, PortalAuthError, TokenExpired
+from b24app.bitrix.installation import InstallRefused
 from b24app.bitrix.tokens import TokenUnavailable
-from b24app.context import AppContext
-from b24app.installation import InstallRefused
+from b24app.runtime import Runtime
 from b24app.store.portals import PortalAddress
 from b24app.web.params import lang_of, portal_param
 
@@ -67,7 +66,7 @@ class _FrameToken:
         raise TokenExpired("expired_token", "the frame's AUTH_ID has expired; reopen the page", None, 401)
 
 
-def stored_portal(ctx: AppContext, req: Request) -> PortalAddress:
+def stored_portal(ctx: Runtime, req: Request) -> PortalAddress:
     """The installed, active portal the request names, its DOMAIN matching what we stored.
 
     Read from the database on every request, never from a cache: an uninstalled portal, or one that needs
@@ -86,12 +85,12 @@ def stored_portal(ctx: AppContext, req: Request) -> PortalAddress:
     return record
 
 
-def verify_frame(ctx: AppContext, req: Request, *, need_admin: bool = False, timeout: float = 5.0) -> FrameUser:
+def verify_frame(ctx: Runtime, req: Request, *, need_admin: bool = False, timeout: float = 5.0) -> FrameUser:
     """Check a frame POST end to end; raise InstallRefused (403/401/400) with the reason when it fails."""
     return verify_frame_fetching(ctx, req, need_admin=need_admin, timeout=timeout)[0]
 
 
-def verify_frame_fetching(ctx: AppContext, req: Request, also: Callable[[str, dict], list[str]] | None = None, *,
+def verify_frame_fetching(ctx: Runtime, req: Request, also: Callable[[str, dict], list[str]] | None = None, *,
                           need_admin: bool = False, timeout: float = 5.0) -> tuple[FrameUser, list[bytes | None]]:
     """`verify_frame`, plus the Redis values of the keys `also(member_id, options)` names, read in the same round
     trip as the cached verification (a warm card tab then costs one MGET for both). The checks are exactly
@@ -123,12 +122,11 @@ def _placement_options(req: Request) -> tuple[dict, str | None]:
     return options, None
 
 
-def _identity_key(ctx: AppContext, member_id: str, auth_id: str) -> str:
-    digest = hashlib.sha256(f"{member_id}:{auth_id}".encode()).hexdigest()
-    return f"{ctx.settings.queue_prefix}:frame-auth:{digest}"
+def _identity_key(ctx: Runtime, member_id: str, auth_id: str) -> str:
+    return ctx.keys.frame_auth(member_id, auth_id)
 
 
-def _verified_identity(ctx: AppContext, record: PortalAddress, auth_id: str, cached: bytes | None, key: str, *,
+def _verified_identity(ctx: Runtime, record: PortalAddress, auth_id: str, cached: bytes | None, key: str, *,
                        need_admin: bool, timeout: float) -> dict:
     """Who the AUTH_ID belongs to: the cached answer (`cached`, read from `key`) when it covers what is needed,
     else the portal's answer, cached for AUTH_CACHE_SECONDS."""
@@ -170,17 +168,16 @@ def _verified_identity(ctx: AppContext, record: PortalAddress, auth_id: str, cac
     return identity
 
 
-def our_app_identity(ctx: AppContext, member_id: str, *, fresh: bool = False) -> dict[str, str]:
+def our_app_identity(ctx: Runtime, member_id: str, *, fresh: bool = False) -> dict[str, str]:
     """This app's ID and CODE on the portal, as app.info tells it with our own token (cached for a day, or asked
     afresh)."""
-    key = f"{ctx.settings.queue_prefix}:app-identity:{member_id}"
+    key = ctx.keys.app_identity(member_id)
     cached = None if fresh else ctx.redis.get(key)
     if cached is not None:
         return json.loads(cached)
-    from b24app.bitrix.portal_client import client_for_portal
 
     try:
-        info = client_for_portal(ctx, member_id, timeout=10.0).call("app.info").result or {}
+        info = ctx.bitrix(member_id, timeout=10.0).call("app.info").result or {}
     except BitrixError as exc:
         raise InstallRefused(f"cannot ask the portal about this app ({exc.code})", status=503) from None
     except TokenUnavailable as exc:
@@ -190,16 +187,16 @@ def our_app_identity(ctx: AppContext, member_id: str, *, fresh: bool = False) ->
     return identity
 
 
-def _serializer(ctx: AppContext) -> URLSafeTimedSerializer:
+def _serializer(ctx: Runtime) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(ctx.settings.secret_key, salt="b24app-frame")
 
 
-def sign_frame(ctx: AppContext, user: FrameUser) -> str:
+def sign_frame(ctx: Runtime, user: FrameUser) -> str:
     """A token the page sends back with its forms and polls; it stands for the verified frame request."""
     return _serializer(ctx).dumps(asdict(user))
 
 
-def load_frame(ctx: AppContext, token: str, *, max_age: int = FRAME_TOKEN_MAX_AGE) -> FrameUser:
+def load_frame(ctx: Runtime, token: str, *, max_age: int = FRAME_TOKEN_MAX_AGE) -> FrameUser:
     """The FrameUser a signed token stands for; InstallRefused when forged, altered or expired."""
     try:
         data = _serializer(ctx).loads(token or "", max_age=max_age)

@@ -6,7 +6,7 @@ import logging
 
 from flask import Blueprint, current_app, render_template, request
 
-from b24app.installation import InstallRefused, InstallRequest, install
+from b24app.bitrix.installation import InstallRefused, InstallRequest, install
 from b24app.web.params import lang_of, portal_param
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def install_post():
     ctx = current_app.extensions["b24app"]
     lang = lang_of(portal_param(request, "LANG"))
     try:
-        record = install(ctx, _install_request())
+        record = install(ctx.installer, _install_request())
     except InstallRefused as exc:
         log.warning("install refused from %s: %s", request.remote_addr, exc.reason)
         return render_template("install.html", ok=False, lang=lang, reason=exc.reason,

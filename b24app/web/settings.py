@@ -18,15 +18,16 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from b24app.bitrix.errors import BitrixError
-from b24app.context import AppContext
-from b24app.installation import InstallRefused
+from b24app.bitrix.installation import InstallRefused
+from b24app.core.portal_settings import DEFAULT_COMPANY_FIELDS, DEFAULT_DEAL_FIELDS
 from b24app.jobs import sync_now
 from b24app.onec.base import OneCBase
 from b24app.onec.schema import check
-from b24app.portal_settings import DEFAULT_COMPANY_FIELDS, DEFAULT_DEAL_FIELDS, StaleSettings
-from b24app.settings_transfer import SettingsFileError, apply_import, export_config, plan_import, remove_base
+from b24app.runtime import Runtime
 from b24app.store.bases import BaseNotFound
+from b24app.store.config_transfer import SettingsFileError, apply_import, export_config, plan_import, remove_base
 from b24app.store.journal import JournalEntry
+from b24app.store.portal_settings import StaleSettings
 from b24app.web.frame import FrameUser, load_frame, sign_frame, verify_frame
 from b24app.web.params import lang_of, portal_param
 from b24app.web.settings_forms import (
@@ -51,7 +52,7 @@ LEGAL_ENTITY_FIELD = "UF_CRM_B24_1C_SELLER"
 SYNC_JOBS = ("check_bases", "payments", "debt", "shipments")
 
 
-def _ctx() -> AppContext:
+def _ctx() -> Runtime:
     return current_app.extensions["b24app"]
 
 
@@ -101,7 +102,7 @@ class PageState:
     import_text: str = ""
 
 
-def _schema(ctx: AppContext, member_id: str) -> tuple[PortalSchema | None, str]:
+def _schema(ctx: Runtime, member_id: str) -> tuple[PortalSchema | None, str]:
     try:
         return portal_schema(ctx, member_id), ""
     except BitrixError as exc:
@@ -109,10 +110,10 @@ def _schema(ctx: AppContext, member_id: str) -> tuple[PortalSchema | None, str]:
         return None, f"{exc.code or type(exc).__name__}"
 
 
-def _report_broken(ctx: AppContext, member_id: str, broken: list) -> None:
+def _report_broken(ctx: Runtime, member_id: str, broken: list) -> None:
     """Write a mapping_broken journal entry when the set of broken mapped fields changes (not on every view)."""
     custom = sorted(f"{b.entity}.{b.logical}={b.field}" for b in broken if not b.default)
-    key = f"{ctx.settings.queue_prefix}:mapping-broken:{member_id}"
+    key = ctx.keys.mapping_broken(member_id)
     fingerprint = "|".join(custom)
     if (ctx.redis.get(key) or b"").decode() == fingerprint:
         return
@@ -167,7 +168,7 @@ def page():
 
 # -- 1C bases -----------------------------------------------------------------------------------------------------
 
-def _base_connection(ctx: AppContext, member_id: str, inp: BaseInput) -> OneCBase:
+def _base_connection(ctx: Runtime, member_id: str, inp: BaseInput) -> OneCBase:
     password = inp.password
     if not password and inp.base_id is not None:
         password = ctx.bases.connection(member_id, inp.base_id).password
@@ -267,12 +268,11 @@ def save_settings():
 @bp.post("/settings/fields/create")
 def create_fields():
     """Create the app's own deal and company fields the portal lacks (the default mapping)."""
-    from b24app.bitrix.portal_client import client_for_portal
-    from b24app.sync.user_fields import ensure_user_fields
+    from b24app.sync.to_bitrix.user_fields import ensure_user_fields
 
     ctx, user = _ctx(), _user(admin=True)
     try:
-        created = ensure_user_fields(client_for_portal(ctx, user.member_id, timeout=15),
+        created = ensure_user_fields(ctx.bitrix(user.member_id, timeout=15),
                                      ctx.portal_settings.get(user.member_id))
     except (BitrixError, RuntimeError) as exc:
         return _render(user, PageState(error=msg("err_fields_create", why=str(exc))), 502)
@@ -286,12 +286,11 @@ def create_legal_field():
     """Create the deal list field "Seller legal entity" with one value per legal entity of the bases, select it
     and map each value to its base (crm.deal.userfield.add, USER_TYPE_ID enumeration with LIST:
     api-reference/crm/deals/user-defined-fields/crm-deal-userfield-add.md)."""
-    from b24app.bitrix.portal_client import client_for_portal
 
     ctx, user = _ctx(), _user(admin=True)
     bases = ctx.bases.list(user.member_id)
     names = list(dict.fromkeys(b.legal_entity or b.name for b in bases))
-    client = client_for_portal(ctx, user.member_id, timeout=15)
+    client = ctx.bitrix(user.member_id, timeout=15)
     label = {"ru": st("legal_field_label", "ru"), "en": st("legal_field_label", "en")}
     try:
         client.call("crm.deal.userfield.add", {"fields": {
@@ -386,7 +385,7 @@ def import_confirm():
     return _render(user, PageState(notice=msg("notice_imported", count=len(plan.bases))))
 
 
-def _safe_plan(ctx: AppContext, member_id: str, text: str):
+def _safe_plan(ctx: Runtime, member_id: str, text: str):
     try:
         return plan_import(ctx, member_id, json.loads(text))
     except (ValueError, SettingsFileError):

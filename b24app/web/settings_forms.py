@@ -14,14 +14,8 @@ from urllib.parse import urlsplit
 
 from stdnum.ru import inn as ru_inn
 
+from b24app.core.portal_settings import DEFAULT_COMPANY_FIELDS, DEFAULT_DEAL_FIELDS, PortalSettings, Schedules, StageMap
 from b24app.onec.profiles import SHIPPED_DIR, ProfileError, load_profile
-from b24app.portal_settings import (
-    DEFAULT_COMPANY_FIELDS,
-    DEFAULT_DEAL_FIELDS,
-    PortalSettings,
-    Schedules,
-    StageMap,
-)
 from b24app.store.bases import BaseRecord
 from b24app.web.settings_portal import PortalSchema
 

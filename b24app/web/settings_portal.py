@@ -17,7 +17,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from b24app.bitrix.client import BitrixClient
-from b24app.context import AppContext
+from b24app.runtime import Runtime
 
 CACHE_SECONDS = 60
 
@@ -91,21 +91,20 @@ def read_schema(client: BitrixClient) -> PortalSchema:
     return PortalSchema(_fields(first.results.get("deal")), _fields(first.results.get("company")), pipelines)
 
 
-def _key(ctx: AppContext, member_id: str) -> str:
-    return f"{ctx.settings.queue_prefix}:portal-schema:{member_id}"
+def _key(ctx: Runtime, member_id: str) -> str:
+    return ctx.keys.portal_schema(member_id)
 
 
-def portal_schema(ctx: AppContext, member_id: str, *, timeout: float = 10.0) -> PortalSchema:
+def portal_schema(ctx: Runtime, member_id: str, *, timeout: float = 10.0) -> PortalSchema:
     """The portal's schema, from the one-minute cache or fresh from the portal (raises BitrixError)."""
     cached = ctx.redis.get(_key(ctx, member_id))
     if cached is not None:
         return PortalSchema.from_json(json.loads(cached))
-    from b24app.bitrix.portal_client import client_for_portal
 
-    schema = read_schema(client_for_portal(ctx, member_id, timeout=timeout))
+    schema = read_schema(ctx.bitrix(member_id, timeout=timeout))
     ctx.redis.set(_key(ctx, member_id), json.dumps(schema.to_json(), ensure_ascii=False), ex=CACHE_SECONDS)
     return schema
 
 
-def forget_schema(ctx: AppContext, member_id: str) -> None:
+def forget_schema(ctx: Runtime, member_id: str) -> None:
     ctx.redis.delete(_key(ctx, member_id))

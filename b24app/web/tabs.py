@@ -21,17 +21,16 @@ from flask import Blueprint, current_app, g, render_template, request
 from markupsafe import Markup, escape
 
 from b24app.bitrix.errors import BitrixError
-from b24app.bitrix.portal_client import client_for_portal
-from b24app.context import AppContext
-from b24app.installation import InstallRefused
+from b24app.bitrix.installation import InstallRefused
+from b24app.core.model import from_json, to_json
+from b24app.core.portal_settings import PortalSettings
 from b24app.onec.profiles import Profile, ProfileError, load_profile
-from b24app.portal_settings import PortalSettings
+from b24app.onec.readers import OneCDocuments
+from b24app.runtime import Runtime
 from b24app.store.bases import BaseRecord
 from b24app.store.links import Link
+from b24app.store.tab_cache import TabCache
 from b24app.sync import cards, linking
-from b24app.sync.model import from_json, to_json
-from b24app.sync.onec_documents import OneCDocuments
-from b24app.sync.tab_cache import TabCache
 from b24app.web.frame import FrameUser, load_frame, sign_frame, verify_frame_fetching
 from b24app.web.i18n import t
 from b24app.web.params import lang_of, portal_param
@@ -92,16 +91,16 @@ def _refused(exc: InstallRefused, lang: str):
     return render_template("refused.html", lang=lang), exc.status
 
 
-def _entity_key(ctx: AppContext, what: str, member_id: str, kind: str, entity_id: str) -> str:
+def _entity_key(ctx: Runtime, what: str, member_id: str, kind: str, entity_id: str) -> str:
     """Key of the entity's facts (`what` "entity") or of its stored links ("links")."""
-    return f"{ctx.settings.queue_prefix}:tab-{what}:{member_id}:{kind}:{entity_id}"
+    return ctx.keys.tab_entity(what, member_id, kind, entity_id)
 
 
-def _setup_key(ctx: AppContext, member_id: str) -> str:
-    return f"{ctx.settings.queue_prefix}:tab-setup:{member_id}"
+def _setup_key(ctx: Runtime, member_id: str) -> str:
+    return ctx.keys.tab_setup(member_id)
 
 
-def _prefetch(ctx: AppContext, kind: str) -> Callable[[str, dict], list[str]]:
+def _prefetch(ctx: Runtime, kind: str) -> Callable[[str, dict], list[str]]:
     """For verify_frame_fetching: the keys of the tab's own short caches, once the entity ID looks like one."""
     def keys(member_id: str, options: dict) -> list[str]:
         entity_id = str(options.get("ID") or "")
@@ -112,7 +111,7 @@ def _prefetch(ctx: AppContext, kind: str) -> Callable[[str, dict], list[str]]:
     return keys
 
 
-def _setup(ctx: AppContext, member_id: str, raw: bytes | None, writes: dict[str, tuple[str, int]]):
+def _setup(ctx: Runtime, member_id: str, raw: bytes | None, writes: dict[str, tuple[str, int]]):
     """The portal's settings and 1C bases: from the short Redis copy when there is one, else the database."""
     if raw is not None:
         doc = json.loads(raw)
@@ -124,7 +123,7 @@ def _setup(ctx: AppContext, member_id: str, raw: bytes | None, writes: dict[str,
     return settings, bases
 
 
-def _links(ctx: AppContext, member_id: str, kind: str, entity_id: str, raw: bytes | None,
+def _links(ctx: Runtime, member_id: str, kind: str, entity_id: str, raw: bytes | None,
            writes: dict[str, tuple[str, int]]) -> list[Link]:
     """The links the app stored for this entity: from the short Redis copy when there is one, else the database."""
     if raw is not None:
@@ -135,13 +134,13 @@ def _links(ctx: AppContext, member_id: str, kind: str, entity_id: str, raw: byte
     return links
 
 
-def _entity_facts(ctx: AppContext, user: FrameUser, kind: str, entity_id: str, settings: PortalSettings,
+def _entity_facts(ctx: Runtime, user: FrameUser, kind: str, entity_id: str, settings: PortalSettings,
                   raw: bytes | None, writes: dict[str, tuple[str, int]]):
     """The deal/company as this portal knows it, cached briefly; InstallRefused(403) if it is not there."""
     cls = linking.DealFacts if kind == "deal" else linking.CompanyFacts
     if raw is not None:
         return from_json(cls, json.loads(raw))
-    client = client_for_portal(ctx, user.member_id, timeout=settings.tab_timeout_seconds)
+    client = ctx.bitrix(user.member_id, timeout=settings.tab_timeout_seconds)
     try:
         facts = (linking.read_deal(client, entity_id, settings) if kind == "deal"
                  else linking.read_company(client, entity_id))
@@ -154,7 +153,7 @@ def _entity_facts(ctx: AppContext, user: FrameUser, kind: str, entity_id: str, s
     return facts
 
 
-def _write(ctx: AppContext, writes: dict[str, tuple[str, int]]) -> None:
+def _write(ctx: Runtime, writes: dict[str, tuple[str, int]]) -> None:
     """Store what a request had to read afresh (key -> (JSON, seconds to keep)), in one round trip."""
     if writes:
         pipe = ctx.redis.pipeline(transaction=False)
@@ -163,7 +162,7 @@ def _write(ctx: AppContext, writes: dict[str, tuple[str, int]]) -> None:
         pipe.execute()
 
 
-def _reader(ctx: AppContext, member_id: str, base: BaseRecord, timeout: float) -> OneCDocuments:
+def _reader(ctx: Runtime, member_id: str, base: BaseRecord, timeout: float) -> OneCDocuments:
     return OneCDocuments.for_base(ctx.bases.connection(member_id, base.id), timeout=timeout)
 
 
@@ -179,7 +178,7 @@ def _server_timing(response):
 @bp.route("/tabs/<kind>", methods=["GET", "POST"])
 def card_tab(kind: str):
     started = g.tab_started = time.monotonic()
-    ctx: AppContext = current_app.extensions["b24app"]
+    ctx: Runtime = current_app.extensions["b24app"]
     lang = lang_of(portal_param(request, "LANG"))
     placement = PLACEMENTS.get(kind)
     writes: dict[str, tuple[str, int]] = {}
@@ -211,7 +210,7 @@ def card_tab(kind: str):
     if not any(b.enabled for b in bases):
         return render_template(f"tab_{kind}.html", state="no_base", sections=[], **common)
     by_id = {b.id: b for b in bases}
-    cache = TabCache(ctx.redis, ctx.settings.queue_prefix)
+    cache = TabCache(ctx.redis, ctx.keys)
     jobs, meta = {}, {}
     if kind == "deal":
         order_sets = {b.id: _sets(b.profile, ("customer_order", "customer_invoice")) for b in bases}
@@ -243,11 +242,11 @@ def card_tab(kind: str):
     return render_template(f"tab_{kind}.html", state="ok", sections=sections, **common)
 
 
-def _deal_job(ctx: AppContext, member_id: str, base: BaseRecord, target: linking.DealTarget, timeout: float):
+def _deal_job(ctx: Runtime, member_id: str, base: BaseRecord, target: linking.DealTarget, timeout: float):
     return to_json(cards.deal_section(_reader(ctx, member_id, base, timeout), target, base.name))
 
 
-def _company_job(ctx: AppContext, member_id: str, base: BaseRecord, target: linking.CompanyTarget,
+def _company_job(ctx: Runtime, member_id: str, base: BaseRecord, target: linking.CompanyTarget,
                  timeout: float):
     return to_json(cards.company_section(_reader(ctx, member_id, base, timeout), target, base.name))
 
@@ -258,10 +257,9 @@ def deal_action():
 
     The request carries the signed token the tab was rendered with: only a page we served after verifying the
     frame can press them, and only for the deal it was opened on."""
-    from b24app.jobs.runtime import queue
     from b24app.jobs.sync import order_deal_now, refresh_deal
 
-    ctx: AppContext = current_app.extensions["b24app"]
+    ctx: Runtime = current_app.extensions["b24app"]
     action = request.form.get("action", "")
     try:
         user = load_frame(ctx, request.form.get("frame", ""))
@@ -275,7 +273,7 @@ def deal_action():
     if action == "order":
         order_deal_now(ctx, user.member_id, user.entity_id)
     else:
-        queue(ctx, "default").enqueue(refresh_deal, user.member_id, user.entity_id, job_timeout=120,
+        ctx.queue("default").enqueue(refresh_deal, user.member_id, user.entity_id, job_timeout=120,
                                       description=f"refresh deal {user.entity_id} from 1C")
     log.info("portal %s user %s: deal %s %s requested", user.member_id, user.user_id, user.entity_id, action)
     return render_template("tab_action.html", lang=lang, action=action, bx24_js_url=None)

@@ -12,7 +12,7 @@ import pytest
 from redis import Redis
 
 from b24app.config import Settings
-from b24app.context import AppContext
+from b24app.runtime import Runtime
 from b24app.store.migrate import upgrade
 from b24app.web import create_app
 from tests.support.appserver import AppServer
@@ -107,16 +107,16 @@ def settings_env(settings, monkeypatch) -> dict[str, str]:
     }
     for k, v in env.items():
         monkeypatch.setenv(k, v)
-    from b24app.jobs.runtime import job_context
+    from b24app.runtime import process_runtime
 
-    job_context.cache_clear()
+    process_runtime.cache_clear()
     yield env
-    job_context.cache_clear()
+    process_runtime.cache_clear()
 
 
 @pytest.fixture
-def ctx(settings) -> AppContext:
-    context = AppContext(settings)
+def ctx(settings) -> Runtime:
+    context = Runtime(settings)
     yield context
     context.db.dispose()
 

@@ -13,12 +13,12 @@ import time
 
 import pytest
 
+from b24app.core.portal_settings import PortalSettings
 from b24app.jobs.sync import sweep_outbox
 from b24app.onec.base import OneCBase
 from b24app.onec.odata import ODataClient
-from b24app.portal_settings import PortalSettings
-from b24app.sync.legal_entity import SWITCH_KIND
-from b24app.sync.orders import order_key
+from b24app.sync.to_onec.legal_entity import SWITCH_KIND
+from b24app.sync.to_onec.orders import order_key
 from tests.app.conftest import ONEC_LOGIN, ONEC_PASSWORD
 from tests.support import sync_data as sd
 from tests.support.processes import post_json, start_server
@@ -61,9 +61,8 @@ def _twin_items(client, ut, ut2, count: int) -> list[sd.Item]:
 def two_bases(ctx, installed, running_app, sandbox_url, onec_url, settings, settings_env, monkeypatch):
     """Bases `ut` (legal entity A) and `ut2` (B) added on the settings page, the seller field created there and
     mapped; the default pipeline's PREPARATION stage makes orders; a deal with a company and two rows."""
-    monkeypatch.setenv("B24APP_SYNC_LEASE_SECONDS", "3")
-    monkeypatch.setenv("B24APP_SYNC_RETRY_BASE_SECONDS", "1")
-    monkeypatch.setenv("B24APP_SYNC_CIRCUIT_SECONDS", "1")
+    sd.retune(ctx, monkeypatch, B24APP_SYNC_LEASE_SECONDS="3", B24APP_SYNC_RETRY_BASE_SECONDS="1",
+              B24APP_SYNC_CIRCUIT_SECONDS="1")
     member = sd.member_id(sandbox_url)
     page = open_settings(running_app.url, app_frame(sandbox_url, settings.client_id))
     assert page.status_code == 200, page.text[:500]
@@ -180,9 +179,10 @@ def test_a_new_base_that_fails_leaves_the_old_order_and_the_switch_is_retried_wh
     [still] = _orders(env, A)
     assert _live(still) and still["DataVersion"] == in_a["DataVersion"]  # the deal keeps its order
     assert _order_links(ctx, env) == {env["base"][A]: in_a["Ref_Key"]}
-    [failed] = _switches(ctx, member)
-    assert failed.status == "error" and "OneCUnavailable" in failed.error and "Ромашка-Сервис" in failed.error
-    assert failed.entity == f"deal:{env['deal']} base:{env['base'][A]}->{env['base'][B]}"  # the record of why
+    failures = _switches(ctx, member)  # every failed attempt is journaled
+    assert failures and all(f.status == "error" and "Ромашка-Сервис" in f.error for f in failures)
+    assert all(f.entity == f"deal:{env['deal']} base:{env['base'][A]}->{env['base'][B]}"  # the record of why
+               for f in failures)
 
     post_json(f"{env['onec']}/_sandbox/ut2/fault", {"down": False})
     time.sleep(2.2)  # the retry's backoff and the base's circuit breaker run out
@@ -191,7 +191,8 @@ def test_a_new_base_that_fails_leaves_the_old_order_and_the_switch_is_retried_wh
     [in_a], [in_b] = _orders(env, A), _orders(env, B)
     assert _cancelled(in_a) and _live(in_b)
     assert _order_links(ctx, env) == {env["base"][B]: in_b["Ref_Key"]}
-    assert [s.status for s in _switches(ctx, member)] == ["ok", "error"]  # newest first
+    statuses = [s.status for s in _switches(ctx, member)]  # newest first
+    assert statuses[0] == "ok" and set(statuses[1:]) == {"error"}
 
 
 def _pipeline_bases(ctx, env: dict, bases: dict[str, str]) -> None:

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from b24app.core.errors import PermanentSyncError
+from b24app.core.portal_settings import PortalSettings
 from b24app.jobs import sync_now
-from b24app.portal_settings import PortalSettings
 from b24app.store.bases import BaseRecord
-from b24app.sync.errors import PermanentSyncError
-from b24app.sync.orders import deal_base
+from b24app.sync.to_onec.orders import deal_base
 from b24app.web.settings_forms import BaseInput, SettingsInput, broken_mapping, validate_base, validate_settings
 from b24app.web.settings_portal import Pipeline, PortalField, PortalSchema
 from b24app.web.settings_texts import TEXTS, st
@@ -30,7 +30,7 @@ def test_every_text_has_russian_and_english_and_every_used_key_exists():
         used |= set(re.findall(r"st\('([a-z_0-9]+)'", text)) | set(re.findall(r'msg\("([a-z_0-9]+)"', text))
     used = {key for key in used if not key.endswith("_")}  # prefixes of composed keys, checked below
     assert used and used <= set(TEXTS), sorted(used - set(TEXTS))
-    from b24app.portal_settings import DEFAULT_COMPANY_FIELDS, DEFAULT_DEAL_FIELDS
+    from b24app.core.portal_settings import DEFAULT_COMPANY_FIELDS, DEFAULT_DEAL_FIELDS
     from b24app.web.settings import SYNC_JOBS
     from b24app.web.settings_forms import SCHEDULED_STREAMS, STAGE_ROLES
 

@@ -10,7 +10,6 @@ import socket
 
 import pytest
 
-from b24app.bitrix.portal_client import client_for_portal
 from b24app.web import create_app
 from tests.support.processes import get_json, post_json
 from tests.support.settings_data import (
@@ -232,7 +231,7 @@ def test_concurrent_save_says_changed_by_someone_else(admin_page, running_app, c
 
 
 def test_broken_mapping_is_flagged_and_journaled_once(admin_page, running_app, ctx, member_id, sandbox_url):
-    client = client_for_portal(ctx, member_id)
+    client = ctx.bitrix(member_id)
     field_id = client.call("crm.deal.userfield.add", {"fields": {"FIELD_NAME": "MY_PAID", "USER_TYPE_ID": "double",
                                                                  "EDIT_FORM_LABEL": "Оплачено (наше поле)"}}).result
     from b24app.web.settings_portal import forget_schema
@@ -264,12 +263,12 @@ def test_create_app_fields_and_legal_entity_field(admin_page, running_app, ctx, 
     assert 'id="mapping-broken"' not in page.text  # and that is no breakage
     created = post_form(running_app.url, "/settings/fields/create", frame_token(page.text))
     assert created.status_code == 200 and 'id="fields-not-created"' not in created.text
-    names = {f["FIELD_NAME"] for f in client_for_portal(ctx, member_id).call("crm.deal.userfield.list").result}
+    names = {f["FIELD_NAME"] for f in ctx.bitrix(member_id).call("crm.deal.userfield.list").result}
     assert {"UF_CRM_B24_1C_PAID", "UF_CRM_B24_1C_PAID_SUM"} <= names
 
     legal = post_form(running_app.url, "/settings/legal-field/create", frame_token(created.text))
     assert legal.status_code == 200, legal.text[:500]
-    fields = client_for_portal(ctx, member_id).call("crm.deal.userfield.list").result
+    fields = ctx.bitrix(member_id).call("crm.deal.userfield.list").result
     [seller] = [f for f in fields if f["FIELD_NAME"] == "UF_CRM_B24_1C_SELLER"]
     assert seller["USER_TYPE_ID"] == "enumeration"
     assert ctx.portal_settings.get(member_id).legal_entity_field == "UF_CRM_B24_1C_SELLER"

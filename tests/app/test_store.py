@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select
 
 from b24app.config import Settings
-from b24app.context import AppContext
+from b24app.runtime import Runtime
 from b24app.store.bases import BaseNotFound
 from b24app.store.journal import JournalEntry
 from b24app.store.models import Base, OneCBaseRow
@@ -21,12 +21,12 @@ pytestmark = pytest.mark.db
 
 @pytest.fixture
 def store_ctx(database_url):
-    ctx = AppContext(Settings(database_url=database_url, secret_key="test-secret-key-0123456789"))
+    ctx = Runtime(Settings(database_url=database_url, secret_key="test-secret-key-0123456789"))
     yield ctx
     ctx.db.dispose()
 
 
-def _portal(ctx: AppContext, member_id: str = "m" * 32) -> str:
+def _portal(ctx: Runtime, member_id: str = "m" * 32) -> str:
     grant = TokenGrant("access", "refresh", datetime.now(UTC) + timedelta(hours=1))
     ctx.portals.save_install(member_id, f"{member_id[:4]}.bitrix24.ru", f"https://{member_id[:4]}.bitrix24.ru/rest/",
                              grant)
@@ -90,7 +90,8 @@ def test_journal_times_and_records_failures(store_ctx):
 def test_portal_settings_round_trip_defaults_and_stale_writes(store_ctx):
     from dataclasses import replace
 
-    from b24app.portal_settings import PortalSettings, StageMap, StaleSettings
+    from b24app.core.portal_settings import PortalSettings, StageMap
+    from b24app.store.portal_settings import StaleSettings
 
     m = _portal(store_ctx)
     settings, version = store_ctx.portal_settings.load(m)

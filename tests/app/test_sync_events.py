@@ -7,7 +7,7 @@ import pytest
 import requests
 from rq import Queue
 
-from b24app.jobs.runtime import queue_name
+from b24app.jobs.queues import queue_name
 from b24app.store.models import OutboxRow
 from tests.support import sync_data as sd
 

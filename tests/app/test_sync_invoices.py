@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from b24app.sync.invoices import invoice_key
-from b24app.sync.orders import DealOrders
-from b24app.sync.outbox import Outbox
+from b24app.sync.to_onec.invoices import invoice_key
+from b24app.sync.to_onec.orders import DealOrders
 from tests.support import sync_data as sd
 from tests.support.processes import post_json
 
@@ -68,4 +67,4 @@ def test_item_events_of_other_smart_processes_are_ignored(ctx, installed, runnin
         "event": "ONCRMDYNAMICITEMUPDATE", "data[FIELDS][ID]": "5", "data[FIELDS][ENTITY_TYPE_ID]": "1220",
         "auth[member_id]": member, "auth[application_token]": token}, timeout=10)
     assert answer.status_code == 200
-    assert Outbox(ctx.db).counts(member)["pending"] == 0
+    assert ctx.outbox.counts(member)["pending"] == 0

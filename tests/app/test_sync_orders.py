@@ -9,8 +9,7 @@ import pytest
 
 from b24app.jobs.sync import sweep_outbox
 from b24app.store.models import OutboxRow
-from b24app.sync.orders import DealOrders, order_key
-from b24app.sync.outbox import Outbox
+from b24app.sync.to_onec.orders import DealOrders, order_key
 from tests.support import sync_data as sd
 from tests.support.processes import post_json, wait_until
 
@@ -20,8 +19,7 @@ pytestmark = pytest.mark.db
 @pytest.fixture
 def sales(ctx, configured_base, sandbox_url, onec_url, settings_env, monkeypatch):
     """A manager's portal with a deal of a company with requisites, three catalog items, order stage set."""
-    monkeypatch.setenv("B24APP_SYNC_LEASE_SECONDS", "3")
-    monkeypatch.setenv("B24APP_SYNC_RETRY_BASE_SECONDS", "1")
+    sd.retune(ctx, monkeypatch, B24APP_SYNC_LEASE_SECONDS="3", B24APP_SYNC_RETRY_BASE_SECONDS="1")
     member = sd.member_id(sandbox_url)
     client = sd.manager(sandbox_url)
     odata = sd.onec(onec_url)
@@ -114,9 +112,9 @@ def test_company_without_inn_is_a_dead_letter_with_a_reason_on_the_deal(ctx, sal
     client.call("crm.deal.update", {"id": deal, "fields": {"STAGE_ID": sd.ORDER_STAGE}})
     post_json(sandbox_url + "/_sandbox/events/wait")
     sd.run_burst(ctx)
-    dead = Outbox(ctx.db).dead(sales["member"])
+    dead = ctx.outbox.dead(sales["member"])
     assert dead and "has no INN" in dead[0].last_error
-    assert any("Заказ в 1С не создан" in c for c in _comments(client, deal))
+    assert any("Сделку не удалось отправить в 1С" in c and "has no INN" in c for c in _comments(client, deal))
 
 
 @pytest.mark.slow

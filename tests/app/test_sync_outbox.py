@@ -1,6 +1,6 @@
 """The outbox's promises on the database alone: an event is stored once per waiting entity, claimed with a lease,
 retried with backoff, set aside after the last attempt, revived on replay; the offline-event collector and the
-event handler's acceptance rules; the backoff's shape."""
+event handler's acceptance rules."""
 
 from __future__ import annotations
 
@@ -8,14 +8,17 @@ import time
 
 import pytest
 
-from b24app.config import Settings
-from b24app.context import AppContext
-from b24app.installation import binding_commands
+from b24app.bitrix.installation import binding_commands
+from b24app.config import Settings, SyncTuning
+from b24app.core.errors import BaseUnavailable, PermanentSyncError
+from b24app.jobs.retry import decide
 from b24app.manifest import load_manifest
+from b24app.onec.errors import OneCUnavailable
+from b24app.runtime import Runtime
 from b24app.store.models import OutboxRow, utcnow
-from b24app.sync.events_map import entity_of
-from b24app.sync.outbox import DEAD, DONE, PENDING, Outbox
-from b24app.sync.tuning import SyncTuning
+from b24app.store.outbox import DEAD, DONE, PENDING, Outbox
+from b24app.sync.to_onec.events_map import entity_of
+from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.db
 
@@ -24,7 +27,7 @@ MEMBER = "a" * 32
 
 @pytest.fixture
 def outbox(database_url) -> Outbox:
-    ctx = AppContext(Settings(database_url=database_url, secret_key="k" * 32))
+    ctx = Runtime(Settings(database_url=database_url, secret_key="k" * 32))
     ctx.portals.save_install(MEMBER, "example.bitrix24.ru", "https://example.bitrix24.ru/rest/", None)
     yield Outbox(ctx.db, SyncTuning(lease_seconds=0.2, max_attempts=3, retry_base_seconds=0.2))
     ctx.db.dispose()
@@ -71,17 +74,22 @@ def test_complete_closes_rows_read_before_and_keeps_changes_after_the_read(outbo
     assert _row(outbox, waiting.id).status == PENDING  # worked again: the change after the read is not lost
 
 
+def _settle(outbox, item, exc):
+    decision = decide(exc, item.attempts, outbox.tuning, time.time())
+    return outbox.settle(item, decision.reason, decision.delay, counts=decision.counts)
+
+
 def test_failures_back_off_then_die_and_replay_revives(outbox):
     accepted = outbox.accept(MEMBER, "deal", "9", "x", {})
     assert outbox.due() == []  # leased to the job just enqueued
+    flaky = OneCUnavailable("", "HTTP 503", 503, "ut")
     for attempt in (1, 2):
         item = outbox.claim(accepted.id)
         assert item.attempts == attempt
-        assert outbox.fail(item, "OneCUnavailable: 503") == PENDING
+        assert _settle(outbox, item, flaky) == PENDING
         assert _row(outbox, accepted.id).next_attempt_at.replace(tzinfo=None) > utcnow().replace(tzinfo=None)
-        time.sleep(0.5)
-        assert outbox.due() == [accepted.id]
-    assert outbox.fail(outbox.claim(accepted.id), "OneCUnavailable: 503") == DEAD
+        wait_until(lambda: outbox.due() == [accepted.id], timeout=10, what="the retry to fall due")
+    assert _settle(outbox, outbox.claim(accepted.id), flaky) == DEAD
     assert [d.id for d in outbox.dead(MEMBER)] == [accepted.id]
     assert outbox.due() == []
     assert outbox.revive(MEMBER, accepted.id)
@@ -91,17 +99,17 @@ def test_failures_back_off_then_die_and_replay_revives(outbox):
 
 def test_permanent_error_dies_at_once(outbox):
     accepted = outbox.accept(MEMBER, "deal", "10", "y", {})
-    assert outbox.fail(outbox.claim(accepted.id), "no INN", permanent=True) == DEAD
+    assert _settle(outbox, outbox.claim(accepted.id), PermanentSyncError("no INN")) == DEAD
     assert outbox.counts(MEMBER) == {PENDING: 0, DONE: 0, DEAD: 1}
 
 
-def test_backoff_grows_with_jitter_and_caps():
-    tuning = SyncTuning(retry_base_seconds=10, retry_cap_seconds=60, max_attempts=6)
-    for attempt, ceiling in ((1, 10), (2, 20), (3, 40), (4, 60), (9, 60)):
-        samples = {tuning.backoff(attempt) for _ in range(50)}
-        assert all(ceiling / 2 <= s <= ceiling for s in samples)
-        assert len(samples) > 1
-    assert len(tuning.retry_intervals()) == 5
+def test_waiting_for_a_down_base_spends_no_attempt(outbox):
+    accepted = outbox.accept(MEMBER, "deal", "11", "z", {})
+    for _ in range(outbox.tuning.max_attempts * 3):
+        item = outbox.claim(accepted.id)
+        assert item.attempts == 1
+        assert _settle(outbox, item, BaseUnavailable("1C base ut is unavailable", 1, time.time() + 60)) == PENDING
+    assert _row(outbox, accepted.id).attempts == 0
 
 
 def test_manifest_binds_deal_events_online_and_offline():

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
+from b24app.core.portal_settings import PortalSettings
 from b24app.jobs.sync import pull_stream, refresh_deal, sync_tick
-from b24app.portal_settings import PortalSettings
-from b24app.sync.orders import DealOrders
-from b24app.sync.watermarks import Watermarks
+from b24app.store.watermarks import Watermarks
+from b24app.sync.to_onec.orders import DealOrders
 from tests.support import sync_data as sd
 from tests.support.processes import post_json
 

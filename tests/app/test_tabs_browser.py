@@ -11,11 +11,10 @@ import time
 
 import pytest
 
-from b24app.bitrix.portal_client import client_for_portal
+from b24app.core.model import PaidStatus, money
 from b24app.demo_links import make_shared_debtor, write_company_inn, write_deal_number
 from b24app.onec.query import eq
-from b24app.sync.model import PaidStatus, money
-from b24app.sync.onec_documents import OneCDocuments
+from b24app.onec.readers import OneCDocuments
 from b24app.web.formatting import format_money
 from b24app.web.tabs import format_onec_date
 from tests.app.conftest import ONEC_LOGIN, ONEC_PASSWORD
@@ -66,7 +65,7 @@ def test_deal_tabs_paid_partly_unpaid_shipments_and_1c_down(browser, ctx, config
                                                             sandbox_url, onec_url):
     member_id = get_json(sandbox_url + "/_sandbox/state")["member_id"]
     reader = OneCDocuments.for_base(ctx.bases.connection(member_id, configured_base.id))
-    client = client_for_portal(ctx, member_id)
+    client = ctx.bitrix(member_id)
     for deal_id, (number, _) in DEALS.items():
         write_deal_number(client, deal_id, number, FIELD)
 
@@ -130,7 +129,7 @@ def test_company_tab_with_debt_in_two_bases(browser, ctx, configured_base, runni
     ut = OneCDocuments.for_base(ctx.bases.connection(member_id, configured_base.id))
     bp = OneCDocuments.for_base(ctx.bases.connection(member_id, second.id))
     debtor = make_shared_debtor(ut, bp)
-    write_company_inn(client_for_portal(ctx, member_id), 1, debtor.inn, debtor.kpp)
+    write_company_inn(ctx.bitrix(member_id), 1, debtor.inn, debtor.kpp)
 
     page, frame = open_tab(browser, sandbox_url, "company", 1)
     sections = frame.locator(".tab-base")

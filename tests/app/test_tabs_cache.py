@@ -6,7 +6,8 @@ import threading
 import time
 
 from b24app.onec.errors import OneCUnavailable
-from b24app.sync.tab_cache import TabCache
+from b24app.store.keys import RedisKeys
+from b24app.store.tab_cache import TabCache
 
 
 class SlowJob:
@@ -44,7 +45,7 @@ def crowd(n: int, target) -> list:
 
 
 def test_stale_entry_is_refreshed_once_and_the_others_render_it(redis_client, queue_prefix):
-    cache = TabCache(redis_client, queue_prefix, fresh_seconds=60)
+    cache = TabCache(redis_client, RedisKeys(queue_prefix), fresh_seconds=60)
     key = cache.key("m" * 32, "deal", "7", 1)
     cache.store(key, "old", as_of=time.time() - 600)
     job = SlowJob(0.4)
@@ -63,7 +64,7 @@ def test_stale_entry_is_refreshed_once_and_the_others_render_it(redis_client, qu
 
 
 def test_missing_entry_waiters_get_the_one_refresh(redis_client, queue_prefix):
-    cache = TabCache(redis_client, queue_prefix)
+    cache = TabCache(redis_client, RedisKeys(queue_prefix))
     key = cache.key("m" * 32, "company", "3", 2)
     job = SlowJob(0.3, data={"debt": "10.00"})
     outcomes = crowd(8, lambda: cache.load({key: job}, time.monotonic() + 2.0)[key])
@@ -72,7 +73,7 @@ def test_missing_entry_waiters_get_the_one_refresh(redis_client, queue_prefix):
 
 
 def test_waiters_give_up_at_their_deadline_or_when_the_refresh_fails(redis_client, queue_prefix):
-    cache = TabCache(redis_client, queue_prefix)
+    cache = TabCache(redis_client, RedisKeys(queue_prefix))
     slow_key = cache.key("m" * 32, "deal", "8", 1)
     slow = SlowJob(1.5)
     started = time.monotonic()

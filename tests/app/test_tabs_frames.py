@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from b24app.sync.onec_documents import OneCDocuments
+from b24app.onec.readers import OneCDocuments
 from b24app.web.formatting import format_money
 from tests.support.processes import get_json, post_json
 from tests.support.tabs_data import frame_params, link_deal_by_number, open_tab
@@ -117,8 +117,7 @@ def test_deal_tab_buttons_send_to_1c_and_refresh(ctx, configured_base, running_a
                                                  redis_client):
     from rq import Queue
 
-    from b24app.jobs.runtime import queue_name
-    from b24app.sync.outbox import Outbox
+    from b24app.jobs.queues import queue_name
 
     member_id = _member(sandbox_url)
     page = open_tab(running_app.url, "deal", frame_params(sandbox_url, settings.client_id, "CRM_DEAL_DETAIL_TAB", 7))
@@ -128,7 +127,7 @@ def test_deal_tab_buttons_send_to_1c_and_refresh(ctx, configured_base, running_a
     sent = requests.post(running_app.url + "/tabs/deal/action", data={"frame": token, "action": "order"}, timeout=10)
     assert sent.status_code == 200 and 'id="tab-action-done"' in sent.text
     assert jobs.count == 1 and jobs.jobs[0].func_name == "b24app.jobs.sync.process_outbox_item"
-    item = Outbox(ctx.db).get(jobs.jobs[0].args[0])
+    item = ctx.outbox.get(jobs.jobs[0].args[0])
     assert (item.member_id, item.kind, item.entity_id, item.status) == (member_id, "deal", "7", "pending")
     assert item.payload["force"] is True
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from b24app.core.model import OrderDocuments, PaidStatus, from_json, to_json
 from b24app.onec.base import OneCBase
-from b24app.sync.model import OrderDocuments, PaidStatus, from_json, to_json
-from b24app.sync.onec_documents import OneCDocuments, navigation_path, navigation_ref
+from b24app.onec.readers import OneCDocuments, navigation_path, navigation_ref
 from tests.app.conftest import ONEC_LOGIN, ONEC_PASSWORD
 from tests.support.processes import post_json
 

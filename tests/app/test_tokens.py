@@ -12,13 +12,12 @@ import requests
 from rq import Worker
 from rq.cron import CronScheduler
 
-from b24app.bitrix.portal_client import client_for_portal
 from b24app.bitrix.tokens import TokenUnavailable
 from b24app.config import Settings
-from b24app.context import AppContext
-from b24app.jobs.runtime import queue, queue_name, queues
+from b24app.jobs.queues import queue_name
 from b24app.jobs.schedule import SCHEDULE
 from b24app.jobs.tokens import refresh_expiring_tokens, refresh_portal_token
+from b24app.runtime import Runtime
 from b24app.store.models import PortalStatus
 from b24app.store.portals import TokenGrant
 from tests.support.processes import get_json, post_json
@@ -34,7 +33,7 @@ def _member(sandbox_url: str) -> str:
     return get_json(sandbox_url + "/_sandbox/state")["member_id"]
 
 
-def _set_expiry(ctx: AppContext, member_id: str, when: datetime) -> None:
+def _set_expiry(ctx: Runtime, member_id: str, when: datetime) -> None:
     record = ctx.portals.require(member_id)
     ctx.portals.save_tokens(member_id, TokenGrant(record.access_token, record.refresh_token, when))
 
@@ -44,7 +43,7 @@ def test_on_demand_refresh_when_portal_says_expired(ctx, installed, sandbox_url)
     before = _refreshes(sandbox_url)["ok"]
     old = ctx.portals.require(member_id).access_token
     post_json(sandbox_url + "/_sandbox/tokens/expire")
-    answer = client_for_portal(ctx, member_id).call("user.current").result
+    answer = ctx.bitrix(member_id).call("user.current").result
     assert answer["ID"]
     assert _refreshes(sandbox_url)["ok"] == before + 1
     assert ctx.portals.require(member_id).access_token != old
@@ -54,13 +53,13 @@ def test_proactive_refresh_job_on_a_real_worker(ctx, installed, sandbox_url, set
     member_id = _member(sandbox_url)
     _set_expiry(ctx, member_id, datetime.now(UTC) + timedelta(seconds=120))
     before = _refreshes(sandbox_url)["ok"]
-    queue(ctx, "tokens").enqueue(refresh_expiring_tokens)
-    Worker(queues(redis_client, ctx.settings.queue_prefix), connection=redis_client).work(burst=True)
+    ctx.queue("tokens").enqueue(refresh_expiring_tokens)
+    Worker(ctx.queues(), connection=redis_client).work(burst=True)
     assert _refreshes(sandbox_url)["ok"] == before + 1
     assert ctx.portals.require(member_id).seconds_left() > 3000
     # Nothing is due any more: a second tick refreshes nothing.
-    queue(ctx, "tokens").enqueue(refresh_expiring_tokens)
-    Worker(queues(redis_client, ctx.settings.queue_prefix), connection=redis_client).work(burst=True)
+    ctx.queue("tokens").enqueue(refresh_expiring_tokens)
+    Worker(ctx.queues(), connection=redis_client).work(burst=True)
     assert _refreshes(sandbox_url)["ok"] == before + 1
 
 
@@ -78,9 +77,9 @@ def test_scheduler_table_registers_with_stable_names(redis_client, queue_prefix)
 
 
 def _race_worker(settings: dict, member_id: str, barrier, results) -> None:
-    ctx = AppContext(Settings(**settings))
+    ctx = Runtime(Settings(**settings))
     try:
-        client = client_for_portal(ctx, member_id)
+        client = ctx.bitrix(member_id)
         barrier.wait(30)
         results.put(("ok", client.call("user.current").result["ID"]))
     except Exception as exc:  # noqa: BLE001 - reported to the parent as a failure

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from b24app.bitrix.endpoints import UntrustedEndpoint, rest_endpoint, same_portal
+from b24app.bitrix.installation import binding_commands
 from b24app.config import ConfigError, Settings
-from b24app.installation import binding_commands
 from b24app.manifest import load_manifest
 from b24app.store.crypto import SecretBox, SecretDecryptError, same_secret
 from b24app.web.formatting import format_datetime, format_money

@@ -4,7 +4,8 @@ import tomllib
 
 import pytest
 
-from b24app.onec.profiles import SEARCH_PATH_ENV, SHIPPED_DIR, ProfileError, load_profile
+from b24app.config import Settings
+from b24app.onec.profiles import SHIPPED_DIR, ProfileError, ProfileLoader, load_profile
 
 LOGICAL = {
     "counterparty", "contact_person", "product", "unit", "price_type", "price", "warehouse", "stock",
@@ -66,12 +67,12 @@ def test_override_merges_key_by_key(tmp_path):
     assert str(override) in p.files
 
 
-def test_search_path_file_is_merged_over_the_shipped_one(tmp_path, monkeypatch):
+def test_search_path_file_is_merged_over_the_shipped_one(tmp_path):
     (tmp_path / "ut11.toml").write_text(
         '[objects.price]\nentity_set = "InformationRegister_ЦеныНоменклатуры25"\n', encoding="utf-8"
     )
-    monkeypatch.setenv(SEARCH_PATH_ENV, str(tmp_path))
-    p = load_profile("ut11")
+    settings = Settings.from_env({"B24APP_ONEC_PROFILE_PATH": str(tmp_path)})
+    p = ProfileLoader(settings.onec_profile_path).load("ut11")
     assert p.object("price").entity_set == "InformationRegister_ЦеныНоменклатуры25"
     assert p.object("price").field("price") == "Цена"
 

@@ -14,11 +14,10 @@ from pathlib import Path
 from rq import SimpleWorker, Worker
 
 from b24app.bitrix.client import BitrixClient
-from b24app.context import AppContext
-from b24app.jobs.runtime import queues
+from b24app.core.portal_settings import PortalSettings, StageMap
 from b24app.onec.base import OneCBase
 from b24app.onec.odata import ODataClient
-from b24app.portal_settings import PortalSettings, StageMap
+from b24app.runtime import Runtime
 from tests.support.processes import get_json, post_json
 
 ORDER_STAGE = "PREPARATION"
@@ -88,7 +87,7 @@ def set_rows(client: BitrixClient, deal_id: str, items: Sequence[Item], quantiti
     client.call("crm.deal.productrows.set", {"id": deal_id, "rows": rows})
 
 
-def order_on_stage(ctx: AppContext, member: str, stage: str = ORDER_STAGE) -> None:
+def order_on_stage(ctx: Runtime, member: str, stage: str = ORDER_STAGE) -> None:
     """Settings: deals of the default pipeline entering `stage` become 1C orders; payments move to WON-less
     stages so a test sees the move."""
     settings, version = ctx.portal_settings.load(member)
@@ -103,10 +102,10 @@ def orders_with_key(odata: ODataClient, key: str) -> list[dict]:
     return [r for r in rows if key in (r.get("Комментарий") or "").split()]
 
 
-def run_burst(ctx: AppContext, *, fork: bool = False) -> None:
+def run_burst(ctx: Runtime, *, fork: bool = False) -> None:
     """Run the app's queues until empty in this process (a forking `Worker` when `fork`, as in production)."""
     worker_cls = Worker if fork else SimpleWorker
-    worker_cls(queues(ctx.redis, ctx.settings.queue_prefix), connection=ctx.redis).work(burst=True)
+    worker_cls(ctx.queues(), connection=ctx.redis).work(burst=True)
 
 
 def worker_process(env: dict[str, str]) -> subprocess.Popen:
@@ -140,7 +139,7 @@ def kill(proc: subprocess.Popen) -> None:
     proc.wait(10)
 
 
-def unthrottle(ctx: AppContext, sandbox_url: str, member: str, rate: float = 500, burst: int = 2000) -> None:
+def unthrottle(ctx: Runtime, sandbox_url: str, member: str, rate: float = 500, burst: int = 2000) -> None:
     """Raise the portal's rate limit on both sides (sandbox and the app's limiter) for bulk tests."""
     post_json(sandbox_url + "/_sandbox/config", {"rate": rate, "burst": burst, "reset_limits": True})
     ctx.portals.set_rate_limit(member, rate, burst)
@@ -162,3 +161,19 @@ def bulk_deals(client: BitrixClient, company_id: str, items: Sequence[Item], cou
         commands.append(("crm.deal.update", {"id": deal, "fields": {"STAGE_ID": stage}}))
     client.batch(commands).raise_first_error()
     return ids
+
+
+def retune(ctx: Runtime, monkeypatch, **env: str) -> None:
+    """Shorter leases and retries for a test: the environment for worker processes and RQ jobs (their runtime
+    reads it once), and the same tuning for the test's own runtime (and the app it serves)."""
+    import dataclasses
+
+    from b24app.config import SyncTuning
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    ctx.settings = dataclasses.replace(ctx.settings, sync=SyncTuning.from_env(os.environ))
+    ctx.__dict__.pop("outbox", None)  # rebuilt with the new tuning on next use
+    from b24app.runtime import process_runtime
+
+    process_runtime.cache_clear()

@@ -6,7 +6,6 @@ import json
 
 import requests
 
-from b24app.bitrix.portal_client import client_for_portal
 from tests.support.processes import get_json, post_json
 
 
@@ -25,7 +24,7 @@ def open_tab(app_url: str, kind: str, params: dict) -> requests.Response:
 
 def link_deal_by_number(ctx, member_id: str, deal_id: int, number: str, field: str = "UF_CRM_B24_1C_ORDER") -> None:
     """Write the 1C number into the mapped deal field, as an administrator or manager would."""
-    client = client_for_portal(ctx, member_id)
+    client = ctx.bitrix(member_id)
     existing = client.call("crm.deal.userfield.list", {"filter": {"FIELD_NAME": field}}).result or []
     if not existing:
         client.call("crm.deal.userfield.add", {"fields": {

@@ -1,0 +1,93 @@
+"""A portal's settings: which Bitrix24 fields and stages the exchange reads and writes, how often it runs.
+
+Stored as one JSON document per portal (`store/portal_settings.py`, with a version for optimistic concurrency);
+this module is its schema. The settings page edits it; the card tabs and the sync jobs read it. Defaults describe a
+portal the app has just been installed on: the app's own user fields, no stage moves until an administrator
+maps stages, the pull intervals of the sync issue (payments 5 min, debt and shipments 15 min).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+# User fields the app creates when the mapping does not point at existing ones (crm.deal.userfield.add adds the
+# UF_CRM_ prefix: api-reference/crm/deals/user-defined-fields/crm-deal-userfield-add.md).
+DEFAULT_DEAL_FIELDS: dict[str, str] = {
+    "paid_status": "UF_CRM_B24_1C_PAID",            # no / partly / fully
+    "paid_sum": "UF_CRM_B24_1C_PAID_SUM",
+    "payment_date": "UF_CRM_B24_1C_PAID_DATE",
+    "remaining": "UF_CRM_B24_1C_REMAINING",
+    "shipment_status": "UF_CRM_B24_1C_SHIPPED",
+    "order_number": "UF_CRM_B24_1C_ORDER",          # also read to link a deal to an existing 1C order
+    "order_link": "UF_CRM_B24_1C_ORDER_URL",
+}
+DEFAULT_COMPANY_FIELDS: dict[str, str] = {
+    "debt": "UF_CRM_B24_1C_DEBT",
+    "overdue": "UF_CRM_B24_1C_OVERDUE",
+}
+
+
+@dataclass(frozen=True)
+class StageMap:
+    """Stages of one pipeline (deal category) that mean something to the exchange; None = do not move."""
+
+    make_order: str | None = None
+    partly_paid: str | None = None
+    paid: str | None = None
+    shipped: str | None = None
+
+
+@dataclass(frozen=True)
+class Schedules:
+    payments_seconds: int = 300
+    debt_seconds: int = 900
+    shipments_seconds: int = 900
+    pull_from_1c: bool = True   # 1C -> Bitrix24 on/off
+    push_to_1c: bool = True     # Bitrix24 -> 1C on/off
+
+
+@dataclass(frozen=True)
+class PortalSettings:
+    deal_fields: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_DEAL_FIELDS))
+    company_fields: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_COMPANY_FIELDS))
+    # The deal field (a list) that names the seller legal entity and so the 1C base; None: the only/first base.
+    legal_entity_field: str | None = None
+    # Which list value of that field means which base: {"<enum id>": <base id>}.
+    legal_entity_bases: dict[str, int] = field(default_factory=dict)
+    # Which pipeline (deal category) sells through which base: {"<category id>": <base id>} ("0" = default).
+    # A mapped legal-entity value wins over it; a pipeline without a base leaves the choice to the only/first base.
+    category_bases: dict[str, int] = field(default_factory=dict)
+    stages: dict[str, StageMap] = field(default_factory=dict)  # key: category id as a string ("0" = default)
+    schedules: Schedules = field(default_factory=Schedules)
+    tab_timeout_seconds: float = 3.0
+
+    def stage_map(self, category_id: str | int | None) -> StageMap:
+        return self.stages.get(str(category_id or 0), StageMap())
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> PortalSettings:
+        """Tolerant of documents written by older versions: unknown keys are dropped, missing ones defaulted."""
+        data = dict(data or {})
+        known = {f.name for f in fields(cls)}
+        data = {k: v for k, v in data.items() if k in known}
+        base = cls()
+        if "deal_fields" in data:
+            data["deal_fields"] = {**DEFAULT_DEAL_FIELDS, **{k: v for k, v in data["deal_fields"].items() if v}}
+        if "company_fields" in data:
+            data["company_fields"] = {**DEFAULT_COMPANY_FIELDS,
+                                      **{k: v for k, v in data["company_fields"].items() if v}}
+        if "stages" in data:
+            stage_keys = {f.name for f in fields(StageMap)}
+            data["stages"] = {str(category): StageMap(**{k: v for k, v in (stages or {}).items() if k in stage_keys})
+                              for category, stages in data["stages"].items()}
+        if "schedules" in data:
+            sched_keys = {f.name for f in fields(Schedules)}
+            data["schedules"] = Schedules(**{k: v for k, v in (data["schedules"] or {}).items() if k in sched_keys})
+        for name in ("legal_entity_bases", "category_bases"):
+            if name in data:
+                data[name] = {str(k): int(v) for k, v in (data[name] or {}).items()}
+        return replace(base, **data)

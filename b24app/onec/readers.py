@@ -1,0 +1,617 @@
+"""Reads what the app shows and syncs from one 1C base: an order and its documents, counterparties, debt.
+
+Every entity-set and property name comes from the base's profile (`b24app/onec/profiles/*.toml`) by logical
+name, so the same code reads УТ 11 and БП 3.0. OData notation used below is from the 1C:Enterprise 8.3.27
+docs, chapter 17.4 (repo hacker-cb/1c-odata, docs/1c/markdown/17.4_-_Cтандартный_интерфейс_OData_8_3_27.md):
+  * a composite attribute equals a reference only through `cast(guid'…', 'Document_X')` (17.4.5.2);
+  * rows with a matching tabular-section line: `Table/any(d: d/Field eq …)` (17.4.5.2);
+  * register balances: `<Register>/Balance(Period=…, Condition='…', Dimensions='…')`, resources come back as
+    `<Resource>Balance`; for an accounting register `…BalanceDr` / `…BalanceCr` and the subconto as
+    `ExtDimension1..3`, the docs' example filtering `ExtDimension1 eq cast(guid'…', 'Catalog_Контрагенты')`
+    (17.4.9, 17.4.13.1.1).
+
+Navigation links (`e1cib/data/Документ.ЗаказКлиента?ref=<32 hex>`) are the form 1C's own test data uses
+(e.g. Vanessa-Automation scenarios: `e1cib/data/Справочник.Валюты?ref=a9b000055d49b45e11db8c4421dda1c5`); the
+hex is the reference's 16 bytes as 1C stores them, i.e. the GUID's groups reordered 4-5-3-2-1
+(public code converting Ref_Key to 1C's binary _IDRRef: sas1510/ordersportal.vstg.com.ua,
+backend/utils/GuidToBin1C.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from datetime import datetime
+from decimal import Decimal
+from urllib.parse import quote, urlsplit
+
+from b24app.core.model import (
+    ZERO,
+    Act,
+    Counterparty,
+    DebtBalance,
+    Invoice,
+    Order,
+    OrderDocuments,
+    Payment,
+    PaymentKind,
+    Shipment,
+    VatInvoice,
+    money,
+)
+from b24app.onec import query as q
+from b24app.onec.base import OneCBase
+from b24app.onec.odata import ODataClient
+from b24app.onec.profiles import ObjectSpec, Profile, ProfileError, load_profile
+
+EMPTY_REF = "00000000-0000-0000-0000-000000000000"
+# Conditions joined with `or` in one request: keeps the URL well under common 8 KB limits of web servers.
+MAX_OR_TERMS = 40
+
+_METADATA_CLASS = {
+    "Document": "Документ",
+    "Catalog": "Справочник",
+}
+
+
+def navigation_ref(key: str) -> str:
+    """The `ref=` value of a 1C navigation link for a Ref_Key (groups 4, 5, 3, 2, 1 of the GUID)."""
+    q.guid(key)  # validates
+    a, b, c, d, e = key.lower().split("-")
+    return f"{d}{e}{c}{b}{a}"
+
+
+def navigation_path(entity_set: str, key: str) -> str | None:
+    """`e1cib/data/Документ.<Name>?ref=…` for a document or catalog element, None for other sets."""
+    prefix, _, name = entity_set.partition("_")
+    klass = _METADATA_CLASS.get(prefix)
+    if not klass or not name or not key or key == EMPTY_REF:
+        return None
+    return f"e1cib/data/{klass}.{name}?ref={navigation_ref(key)}"
+
+
+def web_client_link(base_url: str, entity_set: str, key: str) -> str | None:
+    """A URL opening the object in the base's web client, when the base is published over http(s).
+
+    The web client lives at the publication root (the same one as `/odata/standard.odata/`) and takes a
+    navigation link after `#`. None when the address is not http(s) or the object has no navigation link.
+    """
+    path = navigation_path(entity_set, key)
+    if path is None or urlsplit(base_url).scheme not in ("http", "https"):
+        return None
+    return f"{base_url.rstrip('/')}/#{quote(path, safe='/?=.#')}"
+
+
+def parse_date(value: object) -> datetime | None:
+    """A 1C Edm.DateTime; the empty date 0001-01-01 means "not set"."""
+    if not value or not isinstance(value, str) or value.startswith("0001-01-01"):
+        return None
+    try:
+        return datetime.fromisoformat(value[:19])
+    except ValueError:
+        return None
+
+
+def _ref(value: object) -> str | None:
+    if not value or not isinstance(value, str) or value == EMPTY_REF:
+        return None
+    return value
+
+
+def _chunks(items: Sequence[str], size: int = MAX_OR_TERMS) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class OneCDocuments:
+    """Reads domain objects from one base. Every method makes a bounded number of OData requests.
+
+    `link_base_url` is the publication root used for e1cib web-client links (by default the base's own URL);
+    pass None to make no links (e.g. a base reachable only from the app's network).
+    """
+
+    def __init__(
+        self,
+        client: ODataClient,
+        profile: Profile | None = None,
+        *,
+        link_base_url: str | None = "",
+        recent: int = 5,
+    ) -> None:
+        self.client = client
+        self.base = client.base
+        self.profile = profile or load_profile(self.base.profile)
+        self.link_base_url = self.base.url if link_base_url == "" else link_base_url
+        self.recent = recent
+
+    @classmethod
+    def for_base(cls, base: OneCBase, *, timeout: float = 5.0, **kwargs) -> OneCDocuments:
+        """A reader with one overall-ish budget: connect and read timeouts of `timeout`, no retries.
+
+        Card tabs must answer within their own timeout, so a failing base is reported at once instead of
+        being retried with backoff.
+        """
+        from b24app.onec.odata import RetryPolicy
+
+        client = ODataClient(base, timeout=(timeout, timeout), retry=RetryPolicy(attempts=1))
+        return cls(client, **kwargs)
+
+    # ------------------------------------------------------------------ profile access
+
+    def spec(self, logical: str) -> ObjectSpec | None:
+        """The enabled object, or None when the profile does not map it (the tab then omits it)."""
+        try:
+            return self.profile.object(logical)
+        except ProfileError:
+            return None
+
+    @staticmethod
+    def has(spec: ObjectSpec, logical: str) -> bool:
+        return logical in spec.fields or logical in spec.dimensions or logical in spec.resources
+
+    def link(self, entity_set: str, key: str) -> str | None:
+        if not self.link_base_url:
+            return None
+        return web_client_link(self.link_base_url, entity_set, key)
+
+    def _value(self, spec: ObjectSpec, row: dict, logical: str, default: object = None) -> object:
+        if not self.has(spec, logical):
+            return default
+        return row.get(spec.field(logical), default)
+
+    def _ref_filter(self, spec: ObjectSpec, logical: str, target_set: str, keys: Sequence[str]) -> str | None:
+        """`field eq …` for any of `keys`: via cast() when the profile marks the field composite (`<x>_type`)."""
+        if not keys or not self.has(spec, logical):
+            return None
+        prop = spec.field(logical)
+        if self.has(spec, f"{logical}_type") or not prop.endswith("_Key"):
+            terms = [f"{q.prop(prop)} eq cast({q.guid(k)}, {q.string(target_set)})" for k in keys]
+        else:
+            terms = [q.eq(prop, k) for k in keys]
+        return q.any_of(*terms)
+
+    # ------------------------------------------------------------------ orders
+
+    def _order(self, spec: ObjectSpec, row: dict) -> Order:
+        key = row[spec.field("key")]
+        return Order(
+            key=key,
+            number=str(self._value(spec, row, "number", "")).strip(),
+            date=parse_date(self._value(spec, row, "date")),
+            amount=money(self._value(spec, row, "amount")),
+            posted=bool(self._value(spec, row, "posted", False)),
+            deleted=bool(self._value(spec, row, "deleted", False)),
+            status=str(self._value(spec, row, "status", "") or ""),
+            counterparty_key=_ref(self._value(spec, row, "counterparty")),
+            customer_number=str(self._value(spec, row, "customer_number", "") or ""),
+            kind=spec.logical,
+            link=self.link(spec.entity_set, key),
+        )
+
+    def order_by_key(self, key: str, logical: str = "customer_order") -> Order | None:
+        spec = self.spec(logical)
+        if spec is None:
+            return None
+        page = self.client.query(spec.entity_set, filter=q.eq(spec.field("key"), key), top=1)
+        return self._order(spec, page.rows[0]) if page.rows else None
+
+    def order_by_number(self, number: str) -> Order | None:
+        """The customer order (else customer invoice) with this 1C number; the newest if numbers repeat.
+
+        1C numbers restart each year and carry a prefix ("ТД00-000012"): an exact match wins; a bare number
+        ("12") matches a document whose number ends in it after the prefix and leading zeros.
+        """
+        wanted = number.strip()
+        if not wanted:
+            return None
+        seen: set[str] = set()
+        for logical in ("customer_order", "customer_invoice"):
+            spec = self.spec(logical)
+            if spec is None or spec.entity_set in seen:
+                continue
+            seen.add(spec.entity_set)
+            prop = spec.field("number")
+            rows = self.client.query(spec.entity_set, filter=q.eq(prop, wanted), top=20).rows
+            if not rows and wanted.isdigit():
+                rows = self.client.query(spec.entity_set, filter=q.contains(prop, wanted.lstrip("0") or "0"),
+                                         top=50).rows
+                rows = [r for r in rows if _same_number(str(r.get(prop, "")), wanted)]
+            orders = [self._order(spec, r) for r in rows]
+            live = [o for o in orders if not o.deleted] or orders
+            if live:
+                return max(live, key=lambda o: o.date or datetime.min)
+        return None
+
+    def order_documents(self, order: Order) -> OrderDocuments:
+        """The order with its invoices, payments (the parts allocated to it), shipments, acts, VAT invoices.
+
+        Documents marked for deletion are left out; unposted ones are listed (a manager wants to see a
+        payment 1C has not posted yet) but do not count as money received.
+        """
+        order_spec = self.profile.object(order.kind)
+        # Independent reads go side by side: a tab waits for about three 1C round trips instead of eight.
+        with ThreadPoolExecutor(max_workers=6, thread_name_prefix="onec-read") as pool:
+            invoices_f = pool.submit(self._invoices_of, order, order_spec)
+            settlement_f = pool.submit(self._settlement_keys, order, order_spec)
+            shipments_f = pool.submit(self._shipments_of, order, order_spec)
+            acts_f = pool.submit(self._acts_of, order, order_spec)
+            invoices, settlement_keys = invoices_f.result(), settlement_f.result()
+            payments_f = pool.submit(self._payments_of, order, order_spec, invoices, settlement_keys, pool)
+            shipments, acts = shipments_f.result(), acts_f.result()
+            vat = self._vat_invoices_of(shipments, acts)
+            payments = payments_f.result()
+        return OrderDocuments(order=order, invoices=invoices, payments=payments, shipments=shipments, acts=acts,
+                              vat_invoices=vat)
+
+    def _invoices_of(self, order: Order, order_spec: ObjectSpec) -> list[Invoice]:
+        spec = self.spec("customer_invoice")
+        if spec is None or spec.entity_set == order_spec.entity_set:
+            return []  # БП 3.0: the customer invoice IS the order document
+        condition = self._ref_filter(spec, "basis", order_spec.entity_set, [order.key])
+        if condition is None:
+            return []
+        out = []
+        for row in self.client.query(spec.entity_set, filter=condition, orderby="Date").rows:
+            if self._value(spec, row, "deleted", False) or self._value(spec, row, "cancelled", False):
+                continue
+            key = row[spec.field("key")]
+            out.append(Invoice(
+                key=key, number=str(self._value(spec, row, "number", "")).strip(),
+                date=parse_date(self._value(spec, row, "date")), amount=money(self._value(spec, row, "amount")),
+                posted=bool(self._value(spec, row, "posted", False)), basis_key=order.key,
+                counterparty_key=_ref(self._value(spec, row, "counterparty")),
+                link=self.link(spec.entity_set, key)))
+        return out
+
+    def settlement_objects_of(self, entity_set: str, keys: Sequence[str]) -> list[str]:
+        """Keys of the settlement objects (УТ 11.5 Catalog ОбъектыРасчетов) standing for these documents."""
+        spec = self.spec("settlement_object")
+        if spec is None or not keys:
+            return []
+        out = []
+        for chunk in _chunks(list(keys)):
+            condition = self._ref_filter(spec, "object", entity_set, chunk)
+            rows = self.client.query(spec.entity_set, filter=condition, select=[spec.field("key")]).rows
+            out += [r[spec.field("key")] for r in rows]
+        return out
+
+    def _settlement_keys(self, order: Order, order_spec: ObjectSpec) -> set[str]:
+        if self.spec("settlement_object") is None:
+            return set()
+        return set(self.settlement_objects_of(order_spec.entity_set, [order.key]))
+
+    def _payments_of(self, order: Order, order_spec: ObjectSpec, invoices: list[Invoice],
+                     settlement_keys: set[str] | None = None, pool: Executor | None = None) -> list[Payment]:
+        """Receipts whose allocation lines name the order: by settlement object, order, invoice or basis.
+
+        Bank and cash receipts are read side by side when a `pool` is given.
+        """
+        invoice_set = self.spec("customer_invoice")
+        invoice_keys = {i.key for i in invoices}
+        if invoice_set is not None and invoice_set.entity_set == order_spec.entity_set:
+            invoice_keys.add(order.key)
+        if settlement_keys is None:
+            settlement_keys = self._settlement_keys(order, order_spec)
+
+        def receipts(logical: str, kind: PaymentKind) -> list[Payment]:
+            out: list[Payment] = []
+            spec = self.spec(logical)
+            if spec is None or "allocation" not in spec.tables:
+                return []
+            table = spec.table("allocation")
+            targets = {
+                "settlement_object": settlement_keys,
+                "order": {order.key},
+                "invoice": invoice_keys,
+            }
+            terms = []
+            for field_name, keys in targets.items():
+                if field_name in table.fields and keys:
+                    prop = table.fields[field_name].name
+                    terms += [f"d/{q.prop(prop)} eq {q.guid(k)}" for k in sorted(keys)]
+            if "basis" in table.fields and "basis_type" in table.fields and invoices and invoice_set is not None:
+                prop = table.fields["basis"].name
+                terms += [f"d/{q.prop(prop)} eq cast({q.guid(i.key)}, {q.string(invoice_set.entity_set)})"
+                          for i in invoices]
+            if not terms:
+                return []
+            condition = f"{q.prop(table.name)}/any(d: {' or '.join(terms)})"
+            rows = self.client.query(spec.entity_set, filter=condition, orderby="Date").rows
+            for row in rows:
+                if self._value(spec, row, "deleted", False):
+                    continue
+                allocated, paid_invoice = ZERO, None
+                matching = {**targets, "basis": {i.key for i in invoices}}
+                for line in row.get(table.name) or []:
+                    if _line_matches(table.fields, line, matching):
+                        allocated += money(line.get(table.fields["amount"].name)) if "amount" in table.fields \
+                            else ZERO
+                        if "invoice" in table.fields:
+                            paid_invoice = _ref(line.get(table.fields["invoice"].name)) or paid_invoice
+                total = money(self._value(spec, row, "amount"))
+                key = row[spec.field("key")]
+                out.append(Payment(
+                    kind=kind, key=key, number=str(self._value(spec, row, "number", "")).strip(),
+                    date=parse_date(self._value(spec, row, "date")), amount=allocated or total, total=total,
+                    posted=bool(self._value(spec, row, "posted", False)), order_key=order.key,
+                    invoice_key=paid_invoice, counterparty_key=_ref(self._value(spec, row, "counterparty")),
+                    link=self.link(spec.entity_set, key)))
+            return out
+
+        kinds = [("bank_receipt", PaymentKind.BANK), ("cash_receipt", PaymentKind.CASH)]
+        found = pool.map(lambda k: receipts(*k), kinds) if pool is not None else (receipts(*k) for k in kinds)
+        out = [p for group in found for p in group]
+        out.sort(key=lambda p: p.date or datetime.min)
+        return out
+
+    def _shipment_filter(self, spec: ObjectSpec, order: Order, order_spec: ObjectSpec) -> str | None:
+        if self.has(spec, "order"):
+            return self._ref_filter(spec, "order", order_spec.entity_set, [order.key])
+        if self.has(spec, "invoice"):
+            return self._ref_filter(spec, "invoice", order_spec.entity_set, [order.key])
+        return None
+
+    def _shipments_of(self, order: Order, order_spec: ObjectSpec) -> list[Shipment]:
+        spec = self.spec("shipment")
+        condition = self._shipment_filter(spec, order, order_spec) if spec else None
+        if spec is None or condition is None:
+            return []
+        return [s for s in (self._shipment(spec, r) for r in self.client.query(
+            spec.entity_set, filter=condition, orderby="Date").rows) if not s.deleted]
+
+    def _shipment(self, spec: ObjectSpec, row: dict) -> Shipment:
+        key = row[spec.field("key")]
+        order_key = _ref(self._value(spec, row, "order")) or _ref(self._value(spec, row, "invoice"))
+        return Shipment(
+            key=key, number=str(self._value(spec, row, "number", "")).strip(),
+            date=parse_date(self._value(spec, row, "date")), amount=money(self._value(spec, row, "amount")),
+            posted=bool(self._value(spec, row, "posted", False)),
+            deleted=bool(self._value(spec, row, "deleted", False)),
+            status=str(self._value(spec, row, "status", "") or ""), order_key=order_key,
+            link=self.link(spec.entity_set, key))
+
+    def _acts_of(self, order: Order, order_spec: ObjectSpec) -> list[Act]:
+        spec = self.spec("act")
+        shipment = self.spec("shipment")
+        if spec is None or (shipment is not None and spec.entity_set == shipment.entity_set):
+            return []  # БП 3.0: an act is a sale of services, already listed with the shipments
+        condition = self._shipment_filter(spec, order, order_spec)
+        if condition is None:
+            return []
+        out = []
+        for row in self.client.query(spec.entity_set, filter=condition, orderby="Date").rows:
+            if self._value(spec, row, "deleted", False):
+                continue
+            key = row[spec.field("key")]
+            out.append(Act(
+                key=key, number=str(self._value(spec, row, "number", "")).strip(),
+                date=parse_date(self._value(spec, row, "date")), amount=money(self._value(spec, row, "amount")),
+                posted=bool(self._value(spec, row, "posted", False)), order_key=order.key,
+                link=self.link(spec.entity_set, key)))
+        return out
+
+    def _vat_invoices_of(self, shipments: list[Shipment], acts: list[Act]) -> list[VatInvoice]:
+        spec = self.spec("vat_invoice")
+        if spec is None or not self.has(spec, "basis"):
+            return []
+        bases: list[tuple[str, str]] = []
+        if (ship := self.spec("shipment")) is not None:
+            bases += [(ship.entity_set, s.key) for s in shipments]
+        if (act := self.spec("act")) is not None:
+            bases += [(act.entity_set, a.key) for a in acts]
+        out = []
+        for chunk in _chunks(bases):
+            terms = [self._ref_filter(spec, "basis", set_name, [key]) for set_name, key in chunk]
+            for row in self.client.query(spec.entity_set, filter=q.any_of(*terms), orderby="Date").rows:
+                if self._value(spec, row, "deleted", False):
+                    continue
+                key = row[spec.field("key")]
+                amount = self._value(spec, row, "amount")
+                out.append(VatInvoice(
+                    key=key, number=str(self._value(spec, row, "number", "")).strip(),
+                    date=parse_date(self._value(spec, row, "date")),
+                    amount=money(amount) if amount is not None else None,
+                    posted=bool(self._value(spec, row, "posted", False)),
+                    basis_key=_ref(self._value(spec, row, "basis")), link=self.link(spec.entity_set, key)))
+        return out
+
+    # ------------------------------------------------------------------ counterparties
+
+    def _counterparty(self, spec: ObjectSpec, row: dict) -> Counterparty:
+        key = row[spec.field("key")]
+        return Counterparty(
+            key=key, name=str(self._value(spec, row, "name", "") or ""),
+            inn=str(self._value(spec, row, "inn", "") or "").strip(),
+            kpp=str(self._value(spec, row, "kpp", "") or "").strip(),
+            full_name=str(self._value(spec, row, "full_name", "") or ""),
+            partner_key=_ref(self._value(spec, row, "partner")),
+            deleted=bool(self._value(spec, row, "deleted", False)),
+            link=self.link(spec.entity_set, key))
+
+    def counterparty(self, key: str) -> Counterparty | None:
+        spec = self.profile.object("counterparty")
+        rows = self.client.query(spec.entity_set, filter=q.eq(spec.field("key"), key), top=1).rows
+        return self._counterparty(spec, rows[0]) if rows else None
+
+    def counterparties_by_inn(self, inn: str, kpp: str | None = None) -> list[Counterparty]:
+        """Live counterparties with this ИНН (and КПП when given and some match it), best match first.
+
+        A base often holds one company twice under the same ИНН; the caller shows them together. With a КПП
+        that no element has, every element with the ИНН is returned (a branch may be filed under the head).
+        """
+        inn = inn.strip()
+        if not inn:
+            return []
+        spec = self.profile.object("counterparty")
+        rows = self.client.query(spec.entity_set, filter=q.eq(spec.field("inn"), inn), top=50).rows
+        found = [c for c in (self._counterparty(spec, r) for r in rows) if not c.deleted]
+        if kpp and kpp.strip():
+            exact = [c for c in found if c.kpp == kpp.strip()]
+            if exact:
+                return exact
+        return found
+
+    def counterparty_by_inn(self, inn: str, kpp: str | None = None) -> Counterparty | None:
+        found = self.counterparties_by_inn(inn, kpp)
+        return found[0] if found else None
+
+    # ------------------------------------------------------------------ debt
+
+    def debt(self, counterparty_keys: Sequence[str], *, as_of: datetime | None = None) -> DebtBalance:
+        """Receivable, payable and overdue of these counterparties (one company) from the settlement register.
+
+        УТ 11 (accumulation register by partner-analytics key and settlement object): a positive balance of
+        a settlement object is owed to us, a negative one is an advance; a receivable is overdue when the
+        object's due date has passed: the order's shipment date when the profile maps it, else the object's
+        own date. БП 3.0 (accounting register, subconto 1 = counterparty): debit balances are receivable,
+        credit balances payable; the profile maps no due dates there, so `overdue` is None.
+        """
+        moment = (as_of or datetime.now()).replace(microsecond=0)
+        spec = self.profile.object("settlements")
+        keys = list(counterparty_keys)
+        label = self.base.label
+        first = keys[0] if keys else EMPTY_REF
+        if not keys:
+            return DebtBalance(label, first, ZERO, ZERO, ZERO, moment)
+        if spec.kind == "accounting_register":
+            return self._accounting_debt(spec, keys, moment)
+        return self._accumulation_debt(spec, keys, moment)
+
+    def _accounting_debt(self, spec: ObjectSpec, keys: list[str], moment: datetime) -> DebtBalance:
+        counterparty_set = self.profile.object("counterparty").entity_set
+        prop = spec.field("counterparty")
+        resource = spec.field("amount")
+        receivable = payable = ZERO
+        for chunk in _chunks(keys):
+            condition = " or ".join(
+                f"{q.prop(prop)} eq cast({q.guid(k)}, {q.string(counterparty_set)})" for k in chunk)
+            rows = self.client.virtual_table(spec.entity_set, "Balance", {"Period": moment, "Condition": condition})
+            for row in rows:
+                receivable += money(row.get(f"{resource}BalanceDr"))
+                payable += money(row.get(f"{resource}BalanceCr"))
+        return DebtBalance(self.base.label, keys[0], receivable, payable, None, moment)
+
+    def _accumulation_debt(self, spec: ObjectSpec, keys: list[str], moment: datetime) -> DebtBalance:
+        analytics = self.spec("partner_analytics")
+        counterparty_set = self.profile.object("counterparty").entity_set
+        resource = spec.field("amount")
+        if self.has(spec, "partner_analytics") and analytics is not None:
+            analytic_keys: list[str] = []
+            for chunk in _chunks(keys):
+                condition = self._ref_filter(analytics, "counterparty", counterparty_set, chunk)
+                rows = self.client.query(analytics.entity_set, filter=condition, select=[analytics.field("key")]).rows
+                analytic_keys += [r[analytics.field("key")] for r in rows]
+            dimension, dimension_keys = spec.field("partner_analytics"), analytic_keys
+        else:
+            dimension, dimension_keys = spec.field("counterparty"), keys
+        object_dim = spec.field("settlement_object") if self.has(spec, "settlement_object") else None
+        balances: dict[str | None, Decimal] = {}
+        for chunk in _chunks(dimension_keys):
+            condition = " or ".join(q.eq(dimension, k) for k in chunk)
+            rows = self.client.balance(spec.entity_set, period=moment, condition=condition,
+                                       dimensions=[object_dim] if object_dim else [dimension])
+            for row in rows:
+                obj = row.get(object_dim) if object_dim else None
+                balances[obj] = balances.get(obj, ZERO) + money(row.get(f"{resource}Balance"))
+        receivable = sum((v for v in balances.values() if v > 0), ZERO)
+        payable = -sum((v for v in balances.values() if v < 0), ZERO)
+        owed = [k for k, v in balances.items() if v > 0 and k]
+        overdue = self._overdue(owed, balances, moment) if object_dim else None
+        return DebtBalance(self.base.label, keys[0], receivable, payable, overdue, moment)
+
+    def _overdue(self, object_keys: list[str], balances: dict, moment: datetime) -> Decimal | None:
+        spec = self.spec("settlement_object")
+        if spec is None:
+            return None
+        order_spec = self.spec("customer_order")
+        due: dict[str, datetime | None] = {}
+        order_of: dict[str, str] = {}
+        for chunk in _chunks(object_keys):
+            condition = q.any_of(*(q.eq(spec.field("key"), k) for k in chunk))
+            for row in self.client.query(spec.entity_set, filter=condition).rows:
+                key = row[spec.field("key")]
+                due[key] = parse_date(self._value(spec, row, "date"))
+                target = _ref(self._value(spec, row, "object"))
+                target_type = str(self._value(spec, row, "object_type", "") or "")
+                if order_spec is not None and target and target_type.endswith(order_spec.entity_set):
+                    order_of[key] = target
+        if order_spec is not None and self.has(order_spec, "shipment_date") and order_of:
+            key_prop, date_prop = order_spec.field("key"), order_spec.field("shipment_date")
+            orders = list(set(order_of.values()))
+            shipment_dates: dict[str, datetime | None] = {}
+            for chunk in _chunks(orders):
+                condition = q.any_of(*(q.eq(key_prop, k) for k in chunk))
+                for row in self.client.query(order_spec.entity_set, filter=condition,
+                                             select=[key_prop, date_prop]).rows:
+                    shipment_dates[row[key_prop]] = parse_date(row.get(date_prop))
+            for obj, order_key in order_of.items():
+                due[obj] = shipment_dates.get(order_key) or due.get(obj)
+        return sum((balances[k] for k in object_keys if (d := due.get(k)) is not None and d < moment), ZERO)
+
+    # ------------------------------------------------------------------ company overview
+
+    def recent_payments(self, counterparty_keys: Sequence[str], limit: int | None = None) -> list[Payment]:
+        """The newest posted receipts (bank and cash) from these counterparties."""
+        limit = limit or self.recent
+        out: list[Payment] = []
+        for logical, kind in (("bank_receipt", PaymentKind.BANK), ("cash_receipt", PaymentKind.CASH)):
+            spec = self.spec(logical)
+            if spec is None:
+                continue
+            for row in self._newest_of_counterparties(spec, counterparty_keys, limit):
+                key = row[spec.field("key")]
+                total = money(self._value(spec, row, "amount"))
+                out.append(Payment(
+                    kind=kind, key=key, number=str(self._value(spec, row, "number", "")).strip(),
+                    date=parse_date(self._value(spec, row, "date")), amount=total, total=total, posted=True,
+                    counterparty_key=_ref(self._value(spec, row, "counterparty")),
+                    link=self.link(spec.entity_set, key)))
+        out.sort(key=lambda p: p.date or datetime.min, reverse=True)
+        return out[:limit]
+
+    def open_orders(self, counterparty_keys: Sequence[str], limit: int | None = None) -> list[Order]:
+        """The newest posted, not closed orders of these counterparties."""
+        limit = limit or self.recent
+        spec = self.spec("customer_order")
+        if spec is None:
+            return []
+        not_closed = (f"{q.prop(spec.field('status'))} ne {q.string(spec.value('status_closed'))}"
+                      if self.has(spec, "status") else None)
+        return [self._order(spec, r) for r in self._newest_of_counterparties(spec, counterparty_keys, limit,
+                                                                             not_closed)]
+
+    def recent_shipments(self, counterparty_keys: Sequence[str], limit: int | None = None) -> list[Shipment]:
+        limit = limit or self.recent
+        spec = self.spec("shipment")
+        if spec is None:
+            return []
+        return [self._shipment(spec, r) for r in self._newest_of_counterparties(spec, counterparty_keys, limit)]
+
+    def _newest_of_counterparties(self, spec: ObjectSpec, counterparty_keys: Sequence[str], limit: int,
+                                  extra: str | None = None) -> list[dict]:
+        """Posted, not deletion-marked documents of these counterparties, newest first (one query)."""
+        counterparty_set = self.profile.object("counterparty").entity_set
+        condition = q.all_of(
+            self._ref_filter(spec, "counterparty", counterparty_set, list(counterparty_keys)[:MAX_OR_TERMS]),
+            q.eq(spec.field("posted"), True) if self.has(spec, "posted") else None,
+            q.eq(spec.field("deleted"), False) if self.has(spec, "deleted") else None,
+            extra)
+        return self.client.query(spec.entity_set, filter=condition, orderby=f"{spec.field('date')} desc",
+                                 top=limit).rows
+
+
+def _same_number(candidate: str, wanted: str) -> bool:
+    """"ТД00-000012" matches "12": the digits after the last non-digit, without leading zeros."""
+    tail = ""
+    for ch in reversed(candidate.strip()):
+        if not ch.isdigit():
+            break
+        tail = ch + tail
+    return bool(tail) and tail.lstrip("0") == wanted.lstrip("0")
+
+
+def _line_matches(fields: dict, line: dict, targets: dict[str, set[str]]) -> bool:
+    for field_name, keys in targets.items():
+        if field_name in fields and line.get(fields[field_name].name) in keys:
+            return True
+    return False

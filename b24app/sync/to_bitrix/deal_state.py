@@ -1,0 +1,180 @@
+"""What 1C knows about a deal's order, turned into the deal's fields and stage: the shared core of the payments
+and shipments streams and of the on-demand refresh.
+
+For each touched 1C order the linked deals (entity_links, deal ↔ customer order) get paid status, sum paid, last
+payment date and remaining (payments) or shipped status (shipments), a stage move from the pipeline's stage map,
+and a timeline comment per receipt or sale that arrived, was cancelled or unposted. Comments are sent once per
+document version (a Redis mark written after Bitrix24 confirmed), so a pull repeated after a failure does not
+repeat them.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from b24app.bitrix.client import BitrixClient
+from b24app.core.formatting import normalize_lang
+from b24app.core.messages import message
+from b24app.core.model import ZERO, OrderDocuments, PaidStatus, Payment, Shipment
+from b24app.core.portal_settings import PortalSettings
+from b24app.onec.readers import OneCDocuments
+from b24app.runtime import Runtime
+from b24app.sync.to_bitrix import deal_writes as deal_push
+from b24app.sync.to_bitrix.deal_writes import DealUpdate, PushOutcome
+
+
+@dataclass(frozen=True)
+class Touched:
+    """A 1C document that changed and the order it concerns."""
+
+    order_key: str
+    doc_key: str
+    version: str
+    number: str = ""
+    what: str = "payment"  # payment / shipment
+
+
+def _money(value: Decimal) -> str:
+    """A field value for a Bitrix24 money/double field ("1234.50"), not for people: see `core.formatting.money`."""
+    return f"{value:.2f}"
+
+
+def shipped_status(amount: Decimal, shipped: Decimal) -> PaidStatus:
+    """Shipped partly or fully by sum, the way payments are judged (issue 5, "Shipments")."""
+    if shipped <= ZERO:
+        return PaidStatus.NO
+    return PaidStatus.FULLY if shipped >= amount else PaidStatus.PARTLY
+
+
+def payment_fields(settings: PortalSettings, docs: OrderDocuments) -> dict:
+    f = settings.deal_fields
+    counted = [p for p in docs.payments if p.counts]
+    last = max((p.date for p in counted if p.date), default=None)
+    return {f["paid_status"]: docs.status.value, f["paid_sum"]: _money(docs.paid),
+            f["payment_date"]: last.date().isoformat() if last else "", f["remaining"]: _money(docs.remaining)}
+
+
+def shipment_fields(settings: PortalSettings, docs: OrderDocuments) -> dict:
+    return {settings.deal_fields["shipment_status"]: shipped_status(docs.order.amount, docs.shipped).value}
+
+
+def payment_comment(p: Payment, number: str, lang: str = "ru") -> str:
+    """The timeline comment for a receipt of the order `number`, in the portal's language."""
+    if p.counts:
+        kind = message("payment_kind_bank" if p.kind.value == "bank" else "payment_kind_cash", lang)
+        return message("payment_received", lang, kind=kind, number=p.number, date=p.date, amount=p.amount,
+                       order=number)
+    why = message("payment_why_deleted" if p.deleted else "payment_why_unposted", lang)
+    return message("payment_not_counted", lang, number=p.number, date=p.date, amount=p.amount, order=number,
+                   why=why)
+
+
+def shipment_comment(s: Shipment, number: str, lang: str = "ru") -> str:
+    """The timeline comment for a sale of the order `number`, in the portal's language."""
+    if s.posted and not s.deleted:
+        return message("shipment_made", lang, number=s.number, date=s.date, amount=s.amount, order=number)
+    return message("shipment_cancelled", lang, number=s.number, date=s.date, order=number)
+
+
+class DealStateSync:
+    """Recomputes deals from their 1C orders and sends the result for one portal and base."""
+
+    def __init__(self, ctx: Runtime, member_id: str, base_id: int, client: BitrixClient,
+                 docs: OneCDocuments) -> None:
+        self.ctx = ctx
+        self.member_id = member_id
+        self.base_id = base_id
+        self.client = client
+        self.docs = docs
+        self.settings = ctx.portal_settings.get(member_id)
+
+    @functools.cached_property
+    def lang(self) -> str:
+        """The language of the timeline comments: the portal's (its install LANG), Russian when unknown.
+        Assign it to override."""
+        record = self.ctx.portals.get(self.member_id)
+        return normalize_lang(record.lang if record else None)
+
+    def _mark(self, doc_key: str, version: str, deal_id: str) -> str:
+        return f"{self.ctx.settings.queue_prefix}:told:{self.member_id}:{deal_id}:{doc_key}:{version}"
+
+    def deals_of(self, order_keys: Iterable[str]) -> dict[str, list[str]]:
+        """order key -> linked deal ids (deals whose order the app made, or linked by number)."""
+        order_set = self.docs.profile.object("customer_order").entity_set
+        return {key: [lk.b24_id for lk in self.ctx.links.for_onec(self.member_id, self.base_id, order_set, key)
+                      if lk.b24_type == "deal"] for key in order_keys}
+
+    def sync(self, touched: list[Touched], *, payments: bool, shipments: bool) -> PushOutcome:
+        """Send the state of every deal linked to a touched order. PushOutcome says what Bitrix24 confirmed."""
+        by_order: dict[str, list[Touched]] = {}
+        for t in touched:
+            by_order.setdefault(t.order_key, []).append(t)
+        deals_by_order = {k: v for k, v in self.deals_of(by_order).items() if v}
+        if not deals_by_order:
+            return PushOutcome(set(), set(), {})
+        current = deal_push.current_deals(self.client, [d for ds in deals_by_order.values() for d in ds])
+        updates: list[DealUpdate] = []
+        marks: dict[str, list[str]] = {}
+        for order_key, deal_ids in deals_by_order.items():
+            order = self.docs.order_by_key(order_key)
+            if order is None:
+                continue
+            docs = self.docs.order_documents(order)
+            changed = {t.doc_key: t for t in by_order[order_key]}
+            for deal_id in deal_ids:
+                deal = current.get(deal_id)
+                if deal is None:
+                    continue
+                up = self._update(deal, docs, changed, payments=payments, shipments=shipments)
+                fresh = {k: v for k, v in up.fields.items() if str(deal.get(k) or "") != str(v)}
+                up.fields = fresh
+                todo = [(text, mark) for text, mark in up.comments if not self.ctx.redis.exists(mark)]
+                up.comments = [text for text, _ in todo]
+                marks[deal_id] = [mark for _, mark in todo]
+                if up.fields or up.comments:
+                    updates.append(up)
+        outcome = deal_push.push(self.client, updates)
+        for deal_id in outcome.confirmed:
+            for mark in marks.get(deal_id, []):
+                self.ctx.redis.set(mark, "1", ex=90 * 86400)
+        return outcome
+
+    def _update(self, deal: dict, docs: OrderDocuments, changed: dict[str, Touched], *, payments: bool,
+                shipments: bool) -> DealUpdate:
+        deal_id = str(deal["ID"])
+        stages = self.settings.stage_map(deal.get("CATEGORY_ID"))
+        order_flow = [s for s in (stages.make_order, stages.partly_paid, stages.paid, stages.shipped) if s]
+        up = DealUpdate(deal_id)
+        comments: list[tuple[str, str]] = []
+        target = None
+        if payments:
+            up.fields.update(payment_fields(self.settings, docs))
+            target = {PaidStatus.PARTLY: stages.partly_paid, PaidStatus.FULLY: stages.paid}.get(docs.status)
+            comments += [(payment_comment(p, docs.order.number, self.lang),
+                          self._mark(p.key, changed[p.key].version, deal_id))
+                         for p in docs.payments if p.key in changed]
+            comments += self._vanished(changed, {p.key for p in docs.payments}, "payment", docs, deal_id)
+        if shipments:
+            up.fields.update(shipment_fields(self.settings, docs))
+            if shipped_status(docs.order.amount, docs.shipped) is PaidStatus.FULLY and stages.shipped:
+                target = stages.shipped
+            comments += [(shipment_comment(s, docs.order.number, self.lang),
+                          self._mark(s.key, changed[s.key].version, deal_id))
+                         for s in docs.shipments if s.key in changed]
+            comments += self._vanished(changed, {s.key for s in docs.shipments}, "shipment", docs, deal_id)
+        stage = deal_push.stage_for(self.settings, deal, target, forward_only=order_flow)
+        if stage:
+            up.fields["STAGE_ID"] = stage
+        up.comments = comments  # (text, mark) pairs until sync() filters them
+        return up
+
+    def _vanished(self, changed: dict[str, Touched], listed: set[str], what: str, docs: OrderDocuments,
+                  deal_id: str) -> list[tuple[str, str]]:
+        """Comments for changed documents the order no longer lists: marked for deletion in 1C."""
+        key = "payment_vanished" if what == "payment" else "shipment_vanished"
+        return [(message(key, self.lang, number=t.number, order=docs.order.number),
+                 self._mark(t.doc_key, t.version, deal_id))
+                for t in changed.values() if t.what == what and t.doc_key not in listed]

@@ -1,0 +1,82 @@
+"""1C → Bitrix24: debt (issue 5 "Debt").
+
+Companies are linked to 1C counterparties by INN (+KPP when both sides have one) from their requisites
+(api-reference/crm/requisites/universal/crm-requisite-list.md, ENTITY_TYPE_ID 4 = company); the settlement
+balance of those counterparties (`OneCDocuments.debt`: receivable and overdue) goes into the company's debt and
+overdue fields. Balances are absolute, so there is no watermark: a company is written when its figures differ
+from what was last confirmed (a Redis mark per company), in batches of 50 under the rate limit.
+"""
+
+from __future__ import annotations
+
+from b24app.bitrix.errors import NotFound
+from b24app.core.errors import SyncError
+from b24app.onec.odata import ODataClient
+from b24app.onec.profiles import Profile
+from b24app.onec.readers import OneCDocuments
+from b24app.runtime import Runtime
+from b24app.sync.connections import bitrix_for, onec_for
+
+
+def counterparties_by_inn(odata: ODataClient, profile: Profile) -> dict[str, list[tuple[str, str]]]:
+    """INN -> [(Ref_Key, KPP)] of every live counterparty (one key-range walk of the catalog)."""
+    spec = profile.object("counterparty")
+    inn_f, kpp_f = spec.field("inn"), spec.field("kpp")
+    out: dict[str, list[tuple[str, str]]] = {}
+    for row in odata.iter_rows(spec.entity_set, select=["Ref_Key", "DeletionMark", inn_f, kpp_f]):
+        inn = str(row.get(inn_f) or "").strip()
+        if inn and not row.get("DeletionMark"):
+            out.setdefault(inn, []).append((row["Ref_Key"], str(row.get(kpp_f) or "").strip()))
+    return out
+
+
+def company_counterparties(requisites: list[dict], by_inn: dict[str, list[tuple[str, str]]]) -> dict[str, list[str]]:
+    """company id -> counterparty keys: the exact INN+KPP pair when there is one, else every one with the INN."""
+    out: dict[str, list[str]] = {}
+    for req in requisites:
+        inn, kpp = str(req.get("RQ_INN") or "").strip(), str(req.get("RQ_KPP") or "").strip()
+        candidates = by_inn.get(inn, [])
+        exact = [k for k, their_kpp in candidates if kpp and their_kpp == kpp]
+        keys = exact or [k for k, _ in candidates]
+        if keys:
+            company = str(req["ENTITY_ID"])
+            out[company] = sorted(set(out.get(company, []) + keys))
+    return out
+
+
+def pull_debt(ctx: Runtime, member_id: str, base_id: int) -> int:
+    """Write the debt and overdue of every company linked by INN; returns how many companies were updated."""
+    odata, profile = onec_for(ctx, member_id, base_id)
+    client = bitrix_for(ctx, member_id)
+    settings = ctx.portal_settings.get(member_id)
+    debt_f, overdue_f = settings.company_fields["debt"], settings.company_fields["overdue"]
+    counterparty_set = profile.object("counterparty").entity_set
+    with ctx.journal.exchange(member_id, "debt", "1c_to_b24", base_id=base_id) as entry:
+        requisites = list(client.list_all("crm.requisite.list", {
+            "filter": {"ENTITY_TYPE_ID": 4}, "select": ["ID", "ENTITY_ID", "RQ_INN", "RQ_KPP"]}))
+        linked = company_counterparties(requisites, counterparties_by_inn(odata, profile))
+        docs = OneCDocuments(odata, profile)
+        commands: dict[str, tuple[str, dict]] = {}
+        marks: dict[str, str] = {}
+        for company, keys in linked.items():
+            ctx.links.put(member_id, base_id, "company", company, counterparty_set, keys[0])
+            balance = docs.debt(keys)
+            figures = {debt_f: f"{balance.receivable:.2f}",
+                       overdue_f: f"{balance.overdue:.2f}" if balance.overdue is not None else ""}
+            mark_key = f"{ctx.settings.queue_prefix}:debt:{member_id}:{base_id}:{company}"
+            mark = f"{figures[debt_f]}|{figures[overdue_f]}"
+            seen = ctx.redis.get(mark_key)
+            if seen is not None and seen.decode() == mark:
+                continue
+            commands[company] = ("crm.company.update", {"id": company, "fields": figures})
+            marks[mark_key] = mark
+        answer = client.batch(commands) if commands else None
+        failed = {k: e for k, e in (answer.errors.items() if answer else []) if not isinstance(e, NotFound)}
+        for mark_key, mark in marks.items():
+            if mark_key.rsplit(":", 1)[1] not in failed:
+                ctx.redis.set(mark_key, mark, ex=7 * 86400)
+        entry.items = len(commands) - len(failed)
+        if failed:
+            raise SyncError(f"Bitrix24 refused {len(failed)} company update(s): "
+                            + "; ".join(f"company {k}: {e}" for k, e in sorted(failed.items())))
+    return len(commands) - len(failed)

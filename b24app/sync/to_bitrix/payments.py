@@ -1,0 +1,98 @@
+"""1C → Bitrix24: payments (issue 5 "Payments").
+
+Bank and cash receipts created or changed since the stream's watermark (`b24app/onec/changes.py`: by date with a
+look-back window and DataVersion, so a receipt posted, unposted or marked for deletion later is seen again) are
+traced to the orders their allocation lines pay — a settlement object (УТ 11.5, `Catalog_ОбъектыРасчетов.Объект`),
+an order or an invoice (БП 3.0) — and every deal linked to such an order is recomputed from 1C: paid status, sum
+paid, last payment date, remaining, the stage the pipeline's map names for "partly paid" / "paid", and a timeline
+comment per receipt. A cancelled or unposted receipt no longer counts, so recomputing reverses it. The watermark
+is stored only when Bitrix24 confirmed every update it covers.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from b24app.core.errors import SyncError
+from b24app.onec.changes import DocumentWatermark, document_changes
+from b24app.onec.odata import ODataClient
+from b24app.onec.profiles import ObjectSpec, Profile
+from b24app.onec.readers import OneCDocuments
+from b24app.runtime import Runtime
+from b24app.store.watermarks import Watermarks
+from b24app.sync.connections import bitrix_for, onec_for
+from b24app.sync.to_bitrix.deal_state import DealStateSync, Touched
+
+log = logging.getLogger(__name__)
+
+RECEIPTS = ("bank_receipt", "cash_receipt")
+
+
+def orders_paid_by(odata: ODataClient, profile: Profile, spec: ObjectSpec, row: dict) -> set[str]:
+    """Keys of the orders a receipt's allocation lines pay."""
+    if "allocation" not in spec.tables:
+        return set()
+    table = spec.table("allocation")
+    order_set = profile.object("customer_order").entity_set
+    found: set[str] = set()
+    for line in row.get(table.name) or []:
+        for logical in ("order", "invoice"):
+            if logical in table.fields and line.get(table.fields[logical].name):
+                found.add(line[table.fields[logical].name])
+        if "settlement_object" in table.fields and line.get(table.fields["settlement_object"].name):
+            found |= _settlement_targets(odata, profile, line[table.fields["settlement_object"].name], order_set)
+    return {k for k in found if k and not k.startswith("00000000-0000")}
+
+
+def _settlement_targets(odata: ODataClient, profile: Profile, key: str, order_set: str) -> set[str]:
+    if "settlement_object" not in profile.objects:
+        return set()
+    spec = profile.object("settlement_object")
+    obj, obj_type = spec.field("object"), spec.field("object_type")
+    row = odata.get(spec.entity_set, key, select=[obj, obj_type])
+    return {row[obj]} if row.get(obj) and str(row.get(obj_type, "")).endswith(order_set) else set()
+
+
+def pull_payments(ctx: Runtime, member_id: str, base_id: int) -> int:
+    """Bring the deals of one base up to date with its receipts; returns how many deals were updated."""
+    odata, profile = onec_for(ctx, member_id, base_id)
+    marks = Watermarks(ctx.db)
+    stored = marks.get(member_id, base_id, "payments")
+    with ctx.journal.exchange(member_id, "payments", "1c_to_b24", base_id=base_id) as entry:
+        touched: list[Touched] = []
+        new_marks: dict[str, dict] = {}
+        for logical in RECEIPTS:
+            spec = profile.objects.get(logical)
+            if spec is None or not spec.enabled:
+                continue
+            changes = document_changes(odata, spec, DocumentWatermark.from_dict(stored.get(logical)))
+            new_marks[logical] = changes.watermark.to_dict()
+            number_f = spec.field("number")
+            for change in changes.changes:
+                for order_key in orders_paid_by(odata, profile, spec, dict(change.row)):
+                    touched.append(Touched(order_key, change.ref_key, change.data_version,
+                                           str(change.row.get(number_f, "")), "payment"))
+        sync = DealStateSync(ctx, member_id, base_id, bitrix_for(ctx, member_id), OneCDocuments(odata, profile))
+        outcome = sync.sync(touched, payments=True, shipments=False)
+        entry.items = len(outcome.confirmed)
+        if not outcome.complete:
+            detail = "; ".join(f"deal {d}: {e}" for d, e in sorted(outcome.failed.items()))
+            raise SyncError(f"Bitrix24 refused {len(outcome.failed)} deal update(s), watermark kept: {detail}")
+        marks.put(member_id, base_id, "payments", {**stored, **new_marks})
+    return len(outcome.confirmed)
+
+
+def refresh_deal(ctx: Runtime, member_id: str, deal_id: str) -> str:
+    """On demand ("refresh from 1C"): recompute one deal's payment and shipment fields from its linked orders."""
+    client = bitrix_for(ctx, member_id)
+    done = 0
+    for link in ctx.links.for_entity(member_id, "deal", deal_id):
+        odata, profile = onec_for(ctx, member_id, link.base_id)
+        if link.onec_set != profile.object("customer_order").entity_set:
+            continue
+        sync = DealStateSync(ctx, member_id, link.base_id, client, OneCDocuments(odata, profile))
+        outcome = sync.sync([Touched(link.onec_ref, "", "", what="refresh")], payments=True, shipments=True)
+        if not outcome.complete:
+            raise SyncError(f"Bitrix24 refused the update of deal {deal_id}: {outcome.failed.get(deal_id)}")
+        done += 1
+    return "refreshed" if done else "not linked to a 1C order"

@@ -1,0 +1,174 @@
+"""Smart invoice → 1C customer invoice (issue 5 "Invoice → 1C invoice … same rules").
+
+A Bitrix24 invoice (crm.item.* with entityTypeId 31, api-reference/crm/universal/invoice.md) is read with its
+product rows (crm.item.productrow.list, ownerType "SI") and its company with requisites; the 1C customer invoice
+(profile `customer_invoice`: УТ 11 `СчетНаОплатуКлиенту`, БП 3.0 `СчетНаОплатуПокупателю`) is created or updated and
+posted under the key `b24:<member_id>:invoice:<id>`, for the same counterparty (by INN, or created), with the
+invoice's sum, and — when the invoice belongs to a deal (`parentId2`) whose 1C order the app made in the same
+base — that order as its basis document. Goods lines are sent when the profile's invoice has a goods table.
+An invoice moved to a failure stage is marked cancelled (`Аннулирован` in УТ 11) when it was sent. A timeline
+comment on the deal tells the manager the 1C number.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from b24app.bitrix.client import BitrixClient
+from b24app.bitrix.errors import NotFound
+from b24app.core.errors import Busy, PermanentSyncError
+from b24app.onec.documents import DocumentWriter
+from b24app.onec.errors import OneCQueryError
+from b24app.onec.odata import ODataClient, RetryPolicy
+from b24app.onec.profiles import Profile, load_profile
+from b24app.sync.to_onec import counterparties as cp
+from b24app.sync.to_onec.order_refs import seller_refs
+from b24app.sync.to_onec.orders import (
+    CANCELLED,
+    CREATED,
+    SKIPPED,
+    UNCHANGED,
+    UPDATED,
+    DealBundle,
+    DealOrders,
+    PushResult,
+    fingerprint,
+    order_lines,
+)
+
+log = logging.getLogger(__name__)
+
+INVOICE_TYPE = 31
+
+
+def invoice_key(member_id: str, invoice_id: str) -> str:
+    return f"b24:{member_id}:invoice:{invoice_id}"
+
+
+def read_invoice(client: BitrixClient, invoice_id: str) -> DealBundle:
+    """The invoice as a bundle shaped like a deal's (rows in the deal-row field names), so the order code's
+    product and counterparty resolution serve both."""
+    first = client.batch({
+        "item": ("crm.item.get", {"entityTypeId": INVOICE_TYPE, "id": invoice_id}),
+        "rows": ("crm.item.productrow.list", {"filter": {"=ownerType": "SI", "=ownerId": invoice_id}}),
+    })
+    if "item" in first.errors:
+        raise first.errors["item"]
+    item = first.results["item"]["item"]
+    rows = [{"PRODUCT_ID": r.get("productId"), "PRODUCT_NAME": r.get("productName"), "PRICE": r.get("price"),
+             "QUANTITY": r.get("quantity"), "TAX_RATE": r.get("taxRate")}
+            for r in (first.results.get("rows") or {}).get("productRows", [])]
+    company_id = str(item.get("companyId") or "0")
+    company, requisites, products = None, [], {}
+    second: dict[str, tuple[str, dict]] = {}
+    if company_id != "0":
+        second["company"] = ("crm.company.get", {"id": company_id})
+        second["requisites"] = ("crm.requisite.list", {"filter": {"ENTITY_TYPE_ID": 4, "ENTITY_ID": company_id}})
+    ids = sorted({str(r["PRODUCT_ID"]) for r in rows if str(r.get("PRODUCT_ID") or "0") != "0"})
+    second.update({f"p:{pid}": ("crm.product.get", {"id": pid}) for pid in ids})
+    if second:
+        got = client.batch(second)
+        company = got.results.get("company")
+        requisites = list(got.results.get("requisites") or [])
+        products = {pid: got.results[f"p:{pid}"] for pid in ids if f"p:{pid}" in got.results}
+    stage = str(item.get("stageId") or "")
+    deal_like = {"ID": str(item["id"]), "TITLE": item.get("title") or "", "STAGE_ID": stage,
+                 "STAGE_SEMANTIC_ID": "F" if stage.endswith(":D") else "P", "OPPORTUNITY": item.get("opportunity"),
+                 "PARENT_DEAL": str(item.get("parentId2") or "0"), "ACCOUNT_NUMBER": item.get("accountNumber") or ""}
+    return DealBundle(deal_like, rows, company, requisites, products)
+
+
+class InvoiceDocuments(DealOrders):
+    """Pushes smart invoices of one portal to 1C as customer invoices."""
+
+    def push(self, invoice_id: str, *, force: bool = False) -> PushResult:
+        lock = self.ctx.redis.lock(self._key("sync-lock", f"invoice:{invoice_id}"),
+                                   timeout=self.tuning.lease_seconds, blocking_timeout=5)
+        if not lock.acquire():
+            raise Busy(f"invoice {invoice_id} is being sent to 1C by another job")
+        try:
+            return self._push_invoice(str(invoice_id))
+        finally:
+            try:
+                lock.release()
+            except Exception:  # noqa: BLE001 - the lock expired under a long job; nothing to undo
+                log.warning("invoice %s: sync lock expired before release", invoice_id)
+
+    def _base_for(self, bundle: DealBundle) -> int:
+        deal_id = bundle.deal["PARENT_DEAL"]
+        linked = self.ctx.links.for_entity(self.member_id, "deal", deal_id) if deal_id != "0" else []
+        if linked:
+            return linked[0].base_id
+        bases = sorted((b for b in self.ctx.bases.list(self.member_id) if b.enabled), key=lambda b: b.id)
+        if not bases:
+            raise PermanentSyncError("no 1C base is configured (or all are disabled) for this portal")
+        return bases[0].id
+
+    def _push_invoice(self, invoice_id: str) -> PushResult:
+        if not self.settings.schedules.push_to_1c:
+            return PushResult(SKIPPED, reason="sending to 1C is switched off in the settings")
+        try:
+            bundle = read_invoice(self.client, invoice_id)
+        except NotFound:
+            return PushResult(SKIPPED, reason=f"invoice {invoice_id} no longer exists")
+        base_id = self._base_for(bundle)
+        base = self.ctx.bases.connection(self.member_id, base_id)
+        profile = load_profile(base.profile)
+        spec = profile.object("customer_invoice")
+        linked = [lk for lk in self.ctx.links.for_entity(self.member_id, "invoice", invoice_id)
+                  if lk.base_id == base_id and lk.onec_set == spec.entity_set]
+        cancel = bundle.deal["STAGE_SEMANTIC_ID"] == "F"
+        if cancel and not linked:
+            return PushResult(SKIPPED, base_id, reason="a declined invoice never sent to 1C")
+        odata = ODataClient(base, retry=RetryPolicy(attempts=2, base_delay=0.3, max_delay=2.0))
+        circuit = self.ctx.circuit(self.member_id, base_id)
+        circuit.check(base.label)
+        with circuit.watch(), self.ctx.journal.exchange(self.member_id, "invoice", "b24_to_1c", base_id=base_id,
+                                                        entity=f"invoice:{invoice_id}") as entry:
+            body = self._invoice_body(odata, profile, bundle, base_id, cancel=cancel)
+            mark = fingerprint("cancel" if cancel else "invoice", body, base_id)
+            seen = self.ctx.redis.get(self._key("pushed", f"invoice:{invoice_id}"))
+            if linked and seen is not None and seen.decode() == mark:
+                entry.status, entry.items = "skipped", 0
+                return PushResult(UNCHANGED, base_id, linked[0].onec_ref, linked[0].onec_number)
+            comment = f"Счёт Битрикс24 {bundle.deal['ACCOUNT_NUMBER']} (№{invoice_id})".strip()
+            try:
+                written = DocumentWriter(odata, spec).save(invoice_key(self.member_id, invoice_id), body,
+                                                           comment=comment, post=True)
+            except OneCQueryError as exc:
+                raise PermanentSyncError(f"1C refused the invoice {invoice_id}: {exc.message}") from exc
+            number = str(odata.get(spec.entity_set, written.ref_key, select=["Number"]).get("Number") or "")
+            self.ctx.links.put(self.member_id, base_id, "invoice", invoice_id, spec.entity_set, written.ref_key,
+                               number)
+            outcome = CANCELLED if cancel else CREATED if written.created else UPDATED
+            deal_id = bundle.deal["PARENT_DEAL"]
+            if outcome != UPDATED and deal_id != "0":
+                text = (f"В 1С создан и проведён счёт на оплату № {number} по счёту {bundle.deal['ACCOUNT_NUMBER']}."
+                        if outcome == CREATED else f"Счёт на оплату № {number} в 1С аннулирован.")
+                self.client.call("crm.timeline.comment.add", {"fields": {
+                    "ENTITY_TYPE": "deal", "ENTITY_ID": deal_id, "COMMENT": text}})
+            self.ctx.redis.set(self._key("pushed", f"invoice:{invoice_id}"), mark, ex=30 * 86400)
+            entry.items = 1
+            return PushResult(outcome, base_id, written.ref_key, number)
+
+    def _invoice_body(self, odata: ODataClient, profile: Profile, bundle: DealBundle, base_id: int, *,
+                      cancel: bool) -> dict:
+        spec = profile.object("customer_invoice")
+        buyer = self.counterparty_for(odata, profile, cp.identity_from(bundle.company, bundle.requisites))
+        record = self.ctx.bases.get(self.member_id, base_id)
+        seller = seller_refs(odata, profile, record.legal_entity_inn)
+        values = {"organization": seller.organization, "counterparty": buyer.ref_key, "partner": buyer.partner_key,
+                  "currency": seller.currency, "amount": round(float(bundle.deal.get("OPPORTUNITY") or 0), 2),
+                  "cancelled": cancel}
+        order_set = profile.object("customer_order").entity_set
+        deal_id = bundle.deal["PARENT_DEAL"]
+        order = next((lk for lk in self.ctx.links.for_entity(self.member_id, "deal", deal_id)
+                      if lk.base_id == base_id and lk.onec_set == order_set), None) if deal_id != "0" else None
+        if order is not None and order_set != spec.entity_set:
+            values["basis"], values["basis_type"] = order.onec_ref, f"StandardODATA.{order_set}"
+        body = {spec.field(k): v for k, v in values.items() if v is not None and k in spec.fields}
+        if "goods" in spec.tables:
+            refs = self.product_refs(odata, profile, bundle)
+            body[spec.table("goods").name] = order_lines(bundle, refs, profile, cancel=False,
+                                                         logical="customer_invoice")
+        return body

@@ -1,0 +1,90 @@
+"""References a 1C order needs besides the buyer: the seller organization, the currency, a warehouse, and
+the 1C item of every Bitrix24 product row.
+
+The organization and the currency are the profile's `organization` and `currency` objects. Rouble is currency
+code 643 (ОКВ). A Bitrix24 product names its 1C item by XML_ID
+("external code", dev.1c-bitrix.ru/rest_help/crm/products/crm_product_fields.php): 1C's own exchange writes the
+item's Ref_Key there (`<guid>` or `<guid>#<characteristic guid>` for offers); anything else is read as the
+article (Артикул).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from b24app.core.errors import PermanentSyncError
+from b24app.onec import query as q
+from b24app.onec.errors import OneCNotFound
+from b24app.onec.odata import ODataClient
+from b24app.onec.profiles import Profile
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+@dataclass(frozen=True)
+class SellerRefs:
+    organization: str
+    currency: str
+    warehouse: str | None
+
+
+@dataclass(frozen=True)
+class ProductRef:
+    ref_key: str
+    unit: str | None
+    vat_rate: str | None
+    name: str
+
+
+def seller_refs(client: ODataClient, profile: Profile, legal_entity_inn: str | None,
+                currency_code: str = "643") -> SellerRefs:
+    """The organization (by the base's legal-entity INN, else the only one), the currency and the first
+    warehouse. PermanentSyncError names what the 1C administrator has to fix."""
+    org = profile.object("organization")
+    key_f, inn_f, deleted_f = org.field("key"), org.field("inn"), org.field("deleted")
+    orgs = [r for r in client.query(org.entity_set, select=[key_f, inn_f, deleted_f, org.field("name")],
+                                    top=50).rows if not r.get(deleted_f)]
+    chosen = [r for r in orgs if legal_entity_inn and r.get(inn_f) == legal_entity_inn] or (
+        orgs if len(orgs) == 1 else [])
+    if not chosen:
+        raise PermanentSyncError(
+            f"1C base has {len(orgs)} organizations and none with INN {legal_entity_inn or '(not set)'}: "
+            "set the legal entity's INN of this base in the app's settings")
+    cur = profile.object("currency")
+    currencies = client.query(cur.entity_set, filter=q.eq(cur.field("code"), currency_code),
+                              select=[cur.field("key")], top=1).rows
+    if not currencies:
+        raise PermanentSyncError(f"1C base has no currency with code {currency_code} in {cur.entity_set}")
+    warehouse = None
+    if "warehouse" in profile.objects and profile.objects["warehouse"].enabled:
+        spec = profile.object("warehouse")
+        rows = client.query(spec.entity_set, filter=q.all_of(q.eq("DeletionMark", False), q.eq("IsFolder", False)),
+                            select=["Ref_Key"], orderby="Code", top=1).rows
+        warehouse = rows[0]["Ref_Key"] if rows else None
+    return SellerRefs(chosen[0][key_f], currencies[0][cur.field("key")], warehouse)
+
+
+def resolve_product(client: ODataClient, profile: Profile, xml_id: str, label: str) -> ProductRef:
+    """The 1C item for a Bitrix24 product's XML_ID; PermanentSyncError when none or several match."""
+    spec = profile.object("product")
+    unit_f = spec.field("unit") if "unit" in spec.fields else None
+    vat_f = spec.field("vat_rate") if "vat_rate" in spec.fields else None
+    select = ["Ref_Key", "DeletionMark", spec.field("name")] + [f for f in (unit_f, vat_f) if f]
+    code = (xml_id or "").split("#", 1)[0].strip()
+    if not code:
+        raise PermanentSyncError(f"product row «{label}» has no XML_ID: link the product to a 1C item first")
+    if _GUID.match(code):
+        try:
+            rows = [client.get(spec.entity_set, code, select=select)]
+        except OneCNotFound:
+            rows = []
+    else:
+        rows = client.query(spec.entity_set, filter=q.eq(spec.field("article"), code), select=select, top=5).rows
+    live = [r for r in rows if not r.get("DeletionMark")]
+    if len(live) != 1:
+        found = "no item" if not live else f"{len(live)} items"
+        raise PermanentSyncError(f"product row «{label}»: 1C has {found} for XML_ID/article {code!r}")
+    row = live[0]
+    return ProductRef(row["Ref_Key"], row.get(unit_f) if unit_f else None, row.get(vat_f) if vat_f else None,
+                      str(row.get(spec.field("name")) or label))
