@@ -161,7 +161,7 @@ class JournalRow(Base):
 class OutboxRow(Base):
     """An accepted event waiting to be processed: written in the request that acknowledged it, so a lost
     queue or a killed worker never loses it. `dedup_key` refuses the same delivery twice; a replayed event for
-    an entity whose job already ran is made harmless by the job's own idempotency (b24app/sync/outbox.py)."""
+    an entity whose job already ran is made harmless by the job's own idempotency (b24app/store/outbox.py)."""
 
     __tablename__ = "outbox"
     __table_args__ = (
