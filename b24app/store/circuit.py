@@ -75,7 +75,9 @@ class BaseCircuit:
         run_key = self.key + ":5xx"
         pipe = self.redis.pipeline()
         pipe.incr(run_key)
-        pipe.expire(run_key, max(1, round(self.tuning.circuit_seconds)))
+        # "In a row" ends with an answer (`_answered`), not with time: a slow worker meeting 5xx now and then must
+        # still trip the circuit, so the run only expires when it has gone stale.
+        pipe.expire(run_key, max(60, round(self.tuning.circuit_cap_seconds)))
         run = pipe.execute()[0]
         return int(run) >= self.tuning.circuit_5xx_run
 
