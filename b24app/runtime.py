@@ -37,6 +37,7 @@ from b24app.store.db import Database
 from b24app.store.journal import Journal
 from b24app.store.keys import RedisKeys
 from b24app.store.links import LinkStore
+from b24app.store.marks import Marks
 from b24app.store.outbox import Outbox
 from b24app.store.portal_settings import PortalSettingsStore
 from b24app.store.portals import PortalStore
@@ -100,6 +101,10 @@ class Runtime:
         return Outbox(self.db, self.tuning)
 
     @cached_property
+    def marks(self) -> Marks:
+        return Marks(self.db)
+
+    @cached_property
     def watermarks(self) -> Watermarks:
         return Watermarks(self.db)
 
@@ -127,7 +132,7 @@ class Runtime:
 
     @cached_property
     def spent_refresh_tokens(self) -> SpentRefreshTokens:
-        return SpentRefreshTokens(self.redis, self.settings.queue_prefix)
+        return SpentRefreshTokens(self.marks)
 
     @cached_property
     def manifest(self) -> Manifest:

@@ -60,6 +60,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "1С не дала отменить заказ: {error}",
         "en": "1C did not let the order be cancelled: {error}",
     },
+    # Bitrix24 → 1C: a smart invoice became a 1C invoice (sync/to_onec/invoices.py)
+    "invoice_created": {
+        "ru": "В 1С создан и проведён счёт на оплату № {number} по счёту {account}.",
+        "en": "Invoice No. {number} for invoice {account} was created and posted in 1C.",
+    },
+    "invoice_cancelled": {
+        "ru": "Счёт на оплату № {number} в 1С аннулирован.",
+        "en": "Invoice No. {number} was cancelled in 1C.",
+    },
+    # a failure told earlier on the deal (`order_failed`) is settled: the comment is rewritten with this
+    "order_failure_resolved": {
+        "ru": "Исправлено: сделка передана в 1С, заказ клиента № {number}. (Было: {error})",
+        "en": "Resolved: the deal reached 1C, customer order No. {number}. (Was: {error})",
+    },
     # the outbox gave up on a deal (jobs/sync.py `_tell_deal`): no order in 1C yet / the order exists
     "order_failed": {
         "ru": "Сделку не удалось отправить в 1С: {error}. Исправьте причину и повторите отправку.",

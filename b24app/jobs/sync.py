@@ -12,14 +12,17 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
+from b24app.bitrix.errors import NotFound
 from b24app.core.errors import PermanentSyncError
+from b24app.core.formatting import normalize_lang
+from b24app.core.messages import message
 from b24app.jobs.retry import decide
 from b24app.runtime import Runtime, process_runtime
 from b24app.store.journal import JournalEntry
 from b24app.store.models import utcnow
 from b24app.store.outbox import DEAD, OutboxItem
 from b24app.sync.to_onec.invoices import InvoiceDocuments
-from b24app.sync.to_onec.orders import DealOrders
+from b24app.sync.to_onec.orders import DealOrders, PushResult
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +56,13 @@ def run_outbox_item(ctx: Runtime, item_id: int) -> str:
         return "already handled"
     read_started = utcnow()
     try:
-        outcome = _handle(ctx, item.member_id, item.kind, item.entity_id, force=bool(item.payload.get("force")))
+        result = _handle(ctx, item.member_id, item.kind, item.entity_id, force=bool(item.payload.get("force")))
     except Exception as exc:  # noqa: BLE001 - every failure is sorted by kind below
         return _settle_failure(ctx, item, exc)
     ctx.outbox.complete(item, read_started)
-    return outcome
+    if item.kind == "deal" and result.number:
+        _correct_failure_comment(ctx, item.member_id, item.entity_id, result.number)
+    return result.outcome
 
 
 def _settle_failure(ctx: Runtime, item: OutboxItem, exc: Exception) -> str:
@@ -83,12 +88,17 @@ def _settle_failure(ctx: Runtime, item: OutboxItem, exc: Exception) -> str:
     return f"retry in {decision.delay:.0f} s ({decision.kind.value})"
 
 
-def _handle(ctx: Runtime, member_id: str, kind: str, entity_id: str, *, force: bool) -> str:
+def _handle(ctx: Runtime, member_id: str, kind: str, entity_id: str, *, force: bool) -> PushResult:
     if kind == "deal":
-        return DealOrders(ctx, member_id).push(entity_id, force=force).outcome
+        return DealOrders(ctx, member_id).push(entity_id, force=force)
     if kind == "invoice":
-        return InvoiceDocuments(ctx, member_id).push(entity_id).outcome
+        return InvoiceDocuments(ctx, member_id).push(entity_id)
     raise PermanentSyncError(f"outbox kind {kind!r} has no handler")
+
+
+# Durable mark (store/marks.py): the failure comment posted on a deal, "<comment id>|<reason>", so the comment is
+# rewritten once the deal does reach 1C.
+FAILURE_TOLD = "failure-comment"
 
 
 def _tell_deal(ctx: Runtime, member_id: str, kind: str, entity_id: str, why: str) -> None:
@@ -97,17 +107,42 @@ def _tell_deal(ctx: Runtime, member_id: str, kind: str, entity_id: str, why: str
     if kind != "deal":
         return
     try:
-        orders = [lk for lk in ctx.links.for_entity(member_id, "deal", entity_id) if lk.b24_type == "deal"]
+        lang = _portal_lang(ctx, member_id)
+        orders = ctx.links.for_entity(member_id, "deal", entity_id)
         if orders:
-            number = orders[0].onec_number or orders[0].onec_ref
-            text = (f"Заказ клиента № {number} в 1С есть, но обновить его по сделке не удалось: {why}. "
-                    "Исправьте причину и повторите отправку.")
+            text = message("order_update_failed", lang, number=orders[0].onec_number or orders[0].onec_ref,
+                           error=why)
         else:
-            text = f"Сделку не удалось отправить в 1С: {why}. Исправьте причину и повторите отправку."
-        ctx.bitrix(member_id).call("crm.timeline.comment.add", {"fields": {
-            "ENTITY_TYPE": "deal", "ENTITY_ID": entity_id, "COMMENT": text}})
+            text = message("order_failed", lang, error=why)
+        comment_id = ctx.bitrix(member_id).call("crm.timeline.comment.add", {"fields": {
+            "ENTITY_TYPE": "deal", "ENTITY_ID": entity_id, "COMMENT": text}}).result
+        ctx.marks.put(FAILURE_TOLD, f"{member_id}:deal:{entity_id}", f"{comment_id}|{why}")
     except Exception:  # noqa: BLE001 - a comment is a courtesy; the dead letter is the record
         log.exception("could not comment on deal %s of %s", entity_id, member_id)
+
+
+def _correct_failure_comment(ctx: Runtime, member_id: str, deal_id: str, number: str) -> None:
+    """The deal reached 1C after a failure was told on it: rewrite that comment so the timeline no longer says
+    the deal is not in 1C (crm.timeline.comment.update: rest_help/crm/timeline/comment/)."""
+    key = f"{member_id}:deal:{deal_id}"
+    told = ctx.marks.get(FAILURE_TOLD, key)
+    if told is None:
+        return
+    comment_id, _, why = told.partition("|")
+    try:
+        ctx.bitrix(member_id).call("crm.timeline.comment.update", {"id": comment_id, "fields": {
+            "COMMENT": message("order_failure_resolved", _portal_lang(ctx, member_id), number=number, error=why)}})
+    except NotFound:
+        pass  # the manager deleted the comment meanwhile: nothing left to correct
+    except Exception:  # noqa: BLE001 - tried again the next time the deal is sent
+        log.exception("could not correct the failure comment on deal %s of %s", deal_id, member_id)
+        return
+    ctx.marks.remove(FAILURE_TOLD, key)
+
+
+def _portal_lang(ctx: Runtime, member_id: str) -> str:
+    record = ctx.portals.get(member_id)
+    return normalize_lang(record.lang if record else None)
 
 
 def order_deal_now(ctx: Runtime, member_id: str, deal_id: str) -> int:

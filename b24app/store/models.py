@@ -1,5 +1,5 @@
-"""SQLAlchemy models. Every table but `portals` (and the processes' `health_heartbeats`) is keyed by portal: the
-app is multi-tenant from day one."""
+"""SQLAlchemy models. Every table but `portals`, the processes' `health_heartbeats` and `exchange_marks` (keyed by
+scope and a key that names the portal) is keyed by portal: the app is multi-tenant from day one."""
 
 from __future__ import annotations
 
@@ -209,3 +209,21 @@ class HeartbeatRow(Base):
 
     name: Mapped[str] = mapped_column(String(128), primary_key=True)  # e.g. web@host-1
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class MarkRow(Base):
+    """What the exchange has already done, kept where a Redis restart cannot erase it: the fingerprint of what was
+    last sent to 1C for an entity, the timeline comments already posted, the figures last written to a company,
+    refresh tokens already spent. `scope` names the kind of mark, `key` the thing (it starts with the member_id
+    where the mark belongs to a portal; long keys are hashed by `store/marks.py`)."""
+
+    __tablename__ = "exchange_marks"
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_exchange_marks_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(40), nullable=False)
+    key: Mapped[str] = mapped_column(String(255), nullable=False)
+    value: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
+    )

@@ -107,3 +107,19 @@ def test_portal_settings_round_trip_defaults_and_stale_writes(store_ctx):
     # Documents from older versions: unknown keys dropped, missing ones defaulted.
     old = PortalSettings.from_json({"nonsense": 1, "schedules": {"payments_seconds": 60}})
     assert old.schedules.debt_seconds == 900 and old.schedules.payments_seconds == 60
+
+
+def test_marks_are_durable_first_writer_wins_and_long_keys_fit(store_ctx):
+    from b24app.store.marks import Marks
+
+    marks = store_ctx.marks
+    assert marks.get("told", "m:1:doc:1") is None
+    assert marks.add("told", "m:1:doc:1") and not marks.add("told", "m:1:doc:1")
+    marks.put_many("told", {"m:1:doc:1": "2", "m:2:doc:1": "1"})
+    assert marks.get_many("told", ["m:1:doc:1", "m:2:doc:1", "m:3:doc:1"]) == {"m:1:doc:1": "2", "m:2:doc:1": "1"}
+    long_key = "m:" + "x" * 400
+    marks.put("pushed", long_key, "fp")
+    assert Marks(store_ctx.db).get("pushed", long_key) == "fp"  # another process (a new store) sees it
+    assert marks.get("pushed", "m:" + "x" * 399 + "y") is None  # a digest, not a truncation
+    marks.remove("told", "m:1:doc:1")
+    assert marks.get("told", "m:1:doc:1") is None and marks.get("told", "m:2:doc:1") == "1"

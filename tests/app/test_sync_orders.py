@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from b24app.jobs import dead_letters
 from b24app.jobs.sync import sweep_outbox
 from b24app.store.models import OutboxRow
 from b24app.sync.to_onec.orders import DealOrders, order_key
@@ -47,7 +48,7 @@ def test_deal_in_order_stage_makes_one_posted_order_with_counterparty_and_rows(c
     post_json(sandbox_url + "/_sandbox/events/wait")
     for _ in range(4):  # the same event delivered four more times
         post_json(sandbox_url + "/_sandbox/events/fire", {"event": "ONCRMDEALUPDATE", "id": deal})
-    sd.run_burst(ctx)
+    sd.settle(ctx, sandbox_url)  # every delivery handled, including the ones still in flight
 
     orders = sd.orders_with_key(odata, order_key(sales["member"], deal))
     assert len(orders) == 1
@@ -114,7 +115,21 @@ def test_company_without_inn_is_a_dead_letter_with_a_reason_on_the_deal(ctx, sal
     sd.run_burst(ctx)
     dead = ctx.outbox.dead(sales["member"])
     assert dead and "has no INN" in dead[0].last_error
-    assert any("Сделку не удалось отправить в 1С" in c and "has no INN" in c for c in _comments(client, deal))
+    assert sum("Сделку не удалось отправить в 1С" in c and "has no INN" in c for c in _comments(client, deal)) == 1
+    assert dead[0].attempts == 1  # permanent: no retries spent on it
+
+    # The accountant's INN is put back and the dead letter replayed: the failure comment is rewritten, not left
+    # contradicting the order that now exists.
+    client.call("crm.requisite.update", {"id": sales["requisite"]["ID"],
+                                         "fields": {"RQ_INN": sales["requisite"]["RQ_INN"]}})
+    letter = next(d for d in dead_letters.list_dead(ctx, sales["member"]) if d.outbox_id == dead[0].id)
+    assert dead_letters.replay(ctx, sales["member"], letter.ref)
+    sd.settle(ctx, sandbox_url)
+    [order] = sd.orders_with_key(sales["odata"], order_key(sales["member"], deal))
+    comments = _comments(client, deal)
+    assert not any("Сделку не удалось отправить в 1С" in c for c in comments)
+    assert sum(c.startswith("Исправлено: сделка передана в 1С") and order["Number"] in c and "has no INN" in c
+               for c in comments) == 1
 
 
 @pytest.mark.slow

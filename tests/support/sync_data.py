@@ -177,3 +177,20 @@ def retune(ctx: Runtime, monkeypatch, **env: str) -> None:
     from b24app.runtime import process_runtime
 
     process_runtime.cache_clear()
+
+
+def settle(ctx: Runtime, sandbox_url: str, *, rounds: int = 10) -> None:
+    """Deliver every event the portal has queued, work every job, and repeat until nothing new arrives.
+
+    One burst is not enough: the app's own write-backs (the order number on the deal) raise events the portal
+    delivers asynchronously, and events fired right before the burst may still be in flight; a row accepted after
+    the burst worker quit would stay pending. Bounded, so a loop of events fails the test instead of hanging."""
+    from b24app.store.outbox import PENDING
+
+    for _ in range(rounds):
+        post_json(sandbox_url + "/_sandbox/events/wait")
+        run_burst(ctx)
+        post_json(sandbox_url + "/_sandbox/events/wait")
+        if ctx.outbox.counts(member_id(sandbox_url))[PENDING] == 0 and all(q.count == 0 for q in ctx.queues()):
+            return
+    raise AssertionError(f"the exchange did not settle in {rounds} rounds of events and jobs")

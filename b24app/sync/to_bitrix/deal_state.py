@@ -4,8 +4,8 @@ and shipments streams and of the on-demand refresh.
 For each touched 1C order the linked deals (entity_links, deal ↔ customer order) get paid status, sum paid, last
 payment date and remaining (payments) or shipped status (shipments), a stage move from the pipeline's stage map,
 and a timeline comment per receipt or sale that arrived, was cancelled or unposted. Comments are sent once per
-document version (a Redis mark written after Bitrix24 confirmed), so a pull repeated after a failure does not
-repeat them.
+document version (a durable mark written for each comment Bitrix24 added), so a pull repeated after a failure —
+even one whose batch partly went through — does not repeat them.
 """
 
 from __future__ import annotations
@@ -79,6 +79,10 @@ def shipment_comment(s: Shipment, number: str, lang: str = "ru") -> str:
     return message("shipment_cancelled", lang, number=s.number, date=s.date, order=number)
 
 
+# Durable marks (store/marks.py) of the timeline comments already posted, one per deal and document version.
+TOLD = "told"
+
+
 class DealStateSync:
     """Recomputes deals from their 1C orders and sends the result for one portal and base."""
 
@@ -99,7 +103,7 @@ class DealStateSync:
         return normalize_lang(record.lang if record else None)
 
     def _mark(self, doc_key: str, version: str, deal_id: str) -> str:
-        return f"{self.ctx.settings.queue_prefix}:told:{self.member_id}:{deal_id}:{doc_key}:{version}"
+        return f"{self.member_id}:{deal_id}:{doc_key}:{version}"
 
     def deals_of(self, order_keys: Iterable[str]) -> dict[str, list[str]]:
         """order key -> linked deal ids (deals whose order the app made, or linked by number)."""
@@ -116,8 +120,7 @@ class DealStateSync:
         if not deals_by_order:
             return PushOutcome(set(), set(), {})
         current = deal_push.current_deals(self.client, [d for ds in deals_by_order.values() for d in ds])
-        updates: list[DealUpdate] = []
-        marks: dict[str, list[str]] = {}
+        candidates: list[tuple[DealUpdate, list[tuple[str, str]]]] = []
         for order_key, deal_ids in deals_by_order.items():
             order = self.docs.order_by_key(order_key)
             if order is None:
@@ -129,17 +132,23 @@ class DealStateSync:
                 if deal is None:
                     continue
                 up = self._update(deal, docs, changed, payments=payments, shipments=shipments)
-                fresh = {k: v for k, v in up.fields.items() if str(deal.get(k) or "") != str(v)}
-                up.fields = fresh
-                todo = [(text, mark) for text, mark in up.comments if not self.ctx.redis.exists(mark)]
-                up.comments = [text for text, _ in todo]
-                marks[deal_id] = [mark for _, mark in todo]
-                if up.fields or up.comments:
-                    updates.append(up)
+                up.fields = {k: v for k, v in up.fields.items() if str(deal.get(k) or "") != str(v)}
+                candidates.append((up, up.comments))
+        # Comments already on the timeline (durable marks, one query for all) are not sent again.
+        told = self.ctx.marks.get_many(TOLD, [mark for _, pairs in candidates for _, mark in pairs])
+        updates: list[DealUpdate] = []
+        marks: dict[str, list[str]] = {}
+        for up, pairs in candidates:
+            todo = [(text, mark) for text, mark in pairs if mark not in told]
+            up.comments = [text for text, _ in todo]
+            marks[up.deal_id] = [mark for _, mark in todo]
+            if up.fields or up.comments:
+                updates.append(up)
         outcome = deal_push.push(self.client, updates)
-        for deal_id in outcome.confirmed:
-            for mark in marks.get(deal_id, []):
-                self.ctx.redis.set(mark, "1", ex=90 * 86400)
+        # Every comment that arrived is marked, also where the deal's other commands failed: a retry (the
+        # watermark stayed) then sends only what is missing.
+        self.ctx.marks.put_many(TOLD, {marks[deal_id][n]: "1" for deal_id, sent in outcome.comments_added.items()
+                                       for n in sent})
         return outcome
 
     def _update(self, deal: dict, docs: OrderDocuments, changed: dict[str, Touched], *, payments: bool,

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from b24app.bitrix.batch import BatchResult
 from b24app.bitrix.client import BitrixClient
-from b24app.bitrix.errors import NotFound
+from b24app.bitrix.errors import BitrixError, NotFound
 from b24app.core.portal_settings import PortalSettings
 
 
@@ -23,6 +24,9 @@ class PushOutcome:
     confirmed: set[str]
     gone: set[str]  # deals deleted in Bitrix24 meanwhile: nothing to confirm, nothing to retry
     failed: dict[str, str]
+    # deal id -> positions in its `comments` that Bitrix24 added, also for deals whose update failed otherwise:
+    # a comment that arrived must never be sent again.
+    comments_added: dict[str, set[int]] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -52,7 +56,10 @@ def stage_for(settings: PortalSettings, deal: dict, target: str | None, *, forwa
 
 def push(client: BitrixClient, updates: list[DealUpdate]) -> PushOutcome:
     """Send every update: crm.deal.update and crm.timeline.comment.add, batched (api-reference/crm/deals/
-    crm-deal-update.md, crm/timeline/comments/crm-timeline-comment-add.md)."""
+    crm-deal-update.md, crm/timeline/comments/crm-timeline-comment-add.md).
+
+    When a later batch call fails (the portal answers 503 after the earlier calls went through), what the earlier
+    calls did is real: it is reported as done (`BitrixError.batch_partial`), and only the rest as failed."""
     commands: dict[str, tuple[str, dict]] = {}
     for up in updates:
         if up.fields:
@@ -60,15 +67,30 @@ def push(client: BitrixClient, updates: list[DealUpdate]) -> PushOutcome:
         for n, text in enumerate(up.comments):
             commands[f"c:{up.deal_id}:{n}"] = ("crm.timeline.comment.add", {"fields": {
                 "ENTITY_TYPE": "deal", "ENTITY_ID": up.deal_id, "COMMENT": text}})
-    answer = client.batch(commands) if commands else None
+    if not commands:
+        return PushOutcome({up.deal_id for up in updates}, set(), {})
+    unsent: BitrixError | None = None
+    try:
+        answer = client.batch(commands)
+    except BitrixError as error:
+        answer = getattr(error, "batch_partial", None) or BatchResult()
+        unsent = error
     failed: dict[str, str] = {}
     gone: set[str] = set()
-    if answer is not None:
-        for key, error in answer.errors.items():
-            deal_id = key.split(":")[1]
-            if isinstance(error, NotFound):
-                gone.add(deal_id)
-            else:
-                failed[deal_id] = str(error)
+    for key, error in answer.errors.items():
+        deal_id = key.split(":")[1]
+        if isinstance(error, NotFound):
+            gone.add(deal_id)
+        else:
+            failed[deal_id] = str(error)
+    if unsent is not None:
+        for key in commands:
+            if key not in answer.results and key not in answer.errors:
+                failed.setdefault(key.split(":")[1], f"not sent: {unsent}")
+    added: dict[str, set[int]] = {}
+    for key in answer.results:
+        kind, deal_id, *rest = key.split(":")
+        if kind == "c":
+            added.setdefault(deal_id, set()).add(int(rest[0]))
     confirmed = {up.deal_id for up in updates} - set(failed) - gone
-    return PushOutcome(confirmed, gone, failed)
+    return PushOutcome(confirmed, gone, failed, added)

@@ -4,7 +4,7 @@ Companies are linked to 1C counterparties by INN (+KPP when both sides have one)
 (api-reference/crm/requisites/universal/crm-requisite-list.md, ENTITY_TYPE_ID 4 = company); the settlement
 balance of those counterparties (`OneCDocuments.debt`: receivable and overdue) goes into the company's debt and
 overdue fields. Balances are absolute, so there is no watermark: a company is written when its figures differ
-from what was last confirmed (a Redis mark per company), in batches of 50 under the rate limit.
+from what was last confirmed (a durable mark per company and base), in batches of 50 under the rate limit.
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ from b24app.onec.profiles import Profile
 from b24app.onec.readers import OneCDocuments
 from b24app.runtime import Runtime
 from b24app.sync.connections import bitrix_for, onec_for
+
+# Durable marks (store/marks.py): the figures last confirmed for a company from a base.
+WRITTEN = "debt-written"
 
 
 def counterparties_by_inn(odata: ODataClient, profile: Profile) -> dict[str, list[tuple[str, str]]]:
@@ -56,25 +59,21 @@ def pull_debt(ctx: Runtime, member_id: str, base_id: int) -> int:
             "filter": {"ENTITY_TYPE_ID": 4}, "select": ["ID", "ENTITY_ID", "RQ_INN", "RQ_KPP"]}))
         linked = company_counterparties(requisites, counterparties_by_inn(odata, profile))
         docs = OneCDocuments(odata, profile)
-        commands: dict[str, tuple[str, dict]] = {}
-        marks: dict[str, str] = {}
+        figures_of: dict[str, dict[str, str]] = {}
         for company, keys in linked.items():
             ctx.links.put(member_id, base_id, "company", company, counterparty_set, keys[0])
             balance = docs.debt(keys)
-            figures = {debt_f: f"{balance.receivable:.2f}",
-                       overdue_f: f"{balance.overdue:.2f}" if balance.overdue is not None else ""}
-            mark_key = f"{ctx.settings.queue_prefix}:debt:{member_id}:{base_id}:{company}"
-            mark = f"{figures[debt_f]}|{figures[overdue_f]}"
-            seen = ctx.redis.get(mark_key)
-            if seen is not None and seen.decode() == mark:
-                continue
-            commands[company] = ("crm.company.update", {"id": company, "fields": figures})
-            marks[mark_key] = mark
+            figures_of[company] = {debt_f: f"{balance.receivable:.2f}",
+                                   overdue_f: f"{balance.overdue:.2f}" if balance.overdue is not None else ""}
+        mark_of = {f"{member_id}:{base_id}:{company}": (company, f"{f[debt_f]}|{f[overdue_f]}")
+                   for company, f in figures_of.items()}
+        written = ctx.marks.get_many(WRITTEN, mark_of)
+        marks = {key: mark for key, (_, mark) in mark_of.items() if written.get(key) != mark}
+        commands = {mark_of[key][0]: ("crm.company.update", {"id": mark_of[key][0], "fields": figures_of[
+            mark_of[key][0]]}) for key in marks}
         answer = client.batch(commands) if commands else None
         failed = {k: e for k, e in (answer.errors.items() if answer else []) if not isinstance(e, NotFound)}
-        for mark_key, mark in marks.items():
-            if mark_key.rsplit(":", 1)[1] not in failed:
-                ctx.redis.set(mark_key, mark, ex=7 * 86400)
+        ctx.marks.put_many(WRITTEN, {key: mark for key, mark in marks.items() if mark_of[key][0] not in failed})
         entry.items = len(commands) - len(failed)
         if failed:
             raise SyncError(f"Bitrix24 refused {len(failed)} company update(s): "

@@ -17,6 +17,7 @@ import logging
 from b24app.bitrix.client import BitrixClient
 from b24app.bitrix.errors import NotFound
 from b24app.core.errors import Busy, PermanentSyncError
+from b24app.core.messages import message
 from b24app.onec.documents import DocumentWriter
 from b24app.onec.errors import OneCQueryError
 from b24app.onec.odata import ODataClient, RetryPolicy
@@ -26,7 +27,9 @@ from b24app.sync.to_onec.order_refs import seller_refs
 from b24app.sync.to_onec.orders import (
     CANCELLED,
     CREATED,
+    PUSHED,
     SKIPPED,
+    TOLD,
     UNCHANGED,
     UPDATED,
     DealBundle,
@@ -34,6 +37,7 @@ from b24app.sync.to_onec.orders import (
     PushResult,
     fingerprint,
     order_lines,
+    pushed_key,
 )
 
 log = logging.getLogger(__name__)
@@ -82,7 +86,7 @@ class InvoiceDocuments(DealOrders):
     """Pushes smart invoices of one portal to 1C as customer invoices."""
 
     def push(self, invoice_id: str, *, force: bool = False) -> PushResult:
-        lock = self.ctx.redis.lock(self._key("sync-lock", f"invoice:{invoice_id}"),
+        lock = self.ctx.redis.lock(self.ctx.keys.sync_lock(self.member_id, f"invoice:{invoice_id}"),
                                    timeout=self.tuning.lease_seconds, blocking_timeout=5)
         if not lock.acquire():
             raise Busy(f"invoice {invoice_id} is being sent to 1C by another job")
@@ -127,8 +131,7 @@ class InvoiceDocuments(DealOrders):
                                                         entity=f"invoice:{invoice_id}") as entry:
             body = self._invoice_body(odata, profile, bundle, base_id, cancel=cancel)
             mark = fingerprint("cancel" if cancel else "invoice", body, base_id)
-            seen = self.ctx.redis.get(self._key("pushed", f"invoice:{invoice_id}"))
-            if linked and seen is not None and seen.decode() == mark:
+            if linked and self.ctx.marks.get(PUSHED, pushed_key(self.member_id, "invoice", invoice_id)) == mark:
                 entry.status, entry.items = "skipped", 0
                 return PushResult(UNCHANGED, base_id, linked[0].onec_ref, linked[0].onec_number)
             comment = f"Счёт Битрикс24 {bundle.deal['ACCOUNT_NUMBER']} (№{invoice_id})".strip()
@@ -142,12 +145,14 @@ class InvoiceDocuments(DealOrders):
                                number)
             outcome = CANCELLED if cancel else CREATED if written.created else UPDATED
             deal_id = bundle.deal["PARENT_DEAL"]
-            if outcome != UPDATED and deal_id != "0":
-                text = (f"В 1С создан и проведён счёт на оплату № {number} по счёту {bundle.deal['ACCOUNT_NUMBER']}."
-                        if outcome == CREATED else f"Счёт на оплату № {number} в 1С аннулирован.")
+            told = f"{self.member_id}:invoice:{invoice_id}:{written.ref_key}:{CANCELLED if cancel else CREATED}"
+            if (outcome != UPDATED or not linked) and deal_id != "0" and self.ctx.marks.get(TOLD, told) is None:
+                text = (message("invoice_cancelled", self.lang, number=number) if cancel else
+                        message("invoice_created", self.lang, number=number, account=bundle.deal["ACCOUNT_NUMBER"]))
                 self.client.call("crm.timeline.comment.add", {"fields": {
                     "ENTITY_TYPE": "deal", "ENTITY_ID": deal_id, "COMMENT": text}})
-            self.ctx.redis.set(self._key("pushed", f"invoice:{invoice_id}"), mark, ex=30 * 86400)
+                self.ctx.marks.put(TOLD, told)
+            self.ctx.marks.put(PUSHED, pushed_key(self.member_id, "invoice", invoice_id), mark)
             entry.items = 1
             return PushResult(outcome, base_id, written.ref_key, number)
 

@@ -155,7 +155,7 @@ class LegalEntitySwitch:
         """The deal's 1C fields from the new order (number, link, paid and shipped state) and a timeline comment,
         in one batch (crm.deal.update, crm.timeline.comment.add: api-reference/crm/deals/crm-deal-update.md,
         crm/timeline/comments/crm-timeline-comment-add.md)."""
-        from b24app.sync.to_onec.orders import navigation_link
+        from b24app.sync.to_onec.orders import TOLD, navigation_link
 
         settings = self.orders.settings
         reader = OneCDocuments(new.odata, new.profile)
@@ -173,18 +173,26 @@ class LegalEntitySwitch:
                               for s, n in zip(olds, old_numbers, strict=True))
         comment = message("entity_switch", lang, why=_why_moved(settings, bundle.deal, new.base_id, lang),
                           cancelled=cancelled, base=new.base.name, number=number)
-        commands: dict[str, tuple[str, dict]] = {"comment": ("crm.timeline.comment.add", {"fields": {
-            "ENTITY_ID": bundle.deal["ID"], "ENTITY_TYPE": "deal", "COMMENT": comment}})}
+        # Told once per move: a retry of the whole switch (a later step failed) does not repeat the comment.
+        told = f"{self.member_id}:deal:{bundle.deal['ID']}:switch:{new.base_id}:{ref_key}"
+        commands: dict[str, tuple[str, dict]] = {}
+        if self.ctx.marks.get(TOLD, told) is None:
+            commands["comment"] = ("crm.timeline.comment.add", {"fields": {
+                "ENTITY_ID": bundle.deal["ID"], "ENTITY_TYPE": "deal", "COMMENT": comment}})
         if changed:
             commands["fields"] = ("crm.deal.update", {"id": bundle.deal["ID"], "fields": changed})
-        self.orders.client.batch(commands).raise_first_error()
+        if not commands:
+            return
+        answer = self.orders.client.batch(commands)
+        if "comment" in answer.results:
+            self.ctx.marks.put(TOLD, told)
+        answer.raise_first_error()
 
     def _remember(self, deal_id: str, body: dict, base_id: int) -> None:
         """What was sent, so a replayed event finds the deal unchanged (DealOrders' fingerprint)."""
-        from b24app.sync.to_onec.orders import fingerprint
+        from b24app.sync.to_onec.orders import PUSHED, fingerprint, pushed_key
 
-        self.ctx.redis.set(self.orders._key("pushed", f"deal:{deal_id}"), fingerprint("order", body, base_id),
-                           ex=30 * 86400)
+        self.ctx.marks.put(PUSHED, pushed_key(self.member_id, "deal", deal_id), fingerprint("order", body, base_id))
 
 
 def _why_moved(settings: PortalSettings, deal: dict, new_base_id: int, lang: str = "ru") -> str:

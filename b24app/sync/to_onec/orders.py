@@ -65,6 +65,15 @@ class PushResult:
     reason: str = ""
 
 
+# Durable marks (store/marks.py): what was last sent to 1C for an entity, and which order announcements the
+# manager has had on the deal's timeline.
+PUSHED, TOLD = "pushed", "order-told"
+
+
+def pushed_key(member_id: str, kind: str, entity_id: str) -> str:
+    return f"{member_id}:{kind}:{entity_id}"
+
+
 def order_key(member_id: str, deal_id: str) -> str:
     return f"b24:{member_id}:deal:{deal_id}"
 
@@ -222,13 +231,10 @@ class DealOrders:
         record = self.ctx.portals.get(self.member_id)
         return normalize_lang(record.lang if record else None)
 
-    def _key(self, what: str, ident: str) -> str:
-        return f"{self.ctx.settings.queue_prefix}:{what}:{self.member_id}:{ident}"
-
     def push(self, deal_id: str, *, force: bool = False) -> PushResult:
         """Bring 1C in line with the deal as Bitrix24 has it now. Safe to repeat and to run concurrently."""
-        lock = self.ctx.redis.lock(self._key("sync-lock", f"deal:{deal_id}"), timeout=self.tuning.lease_seconds,
-                                   blocking_timeout=5)
+        lock = self.ctx.redis.lock(self.ctx.keys.sync_lock(self.member_id, f"deal:{deal_id}"),
+                                   timeout=self.tuning.lease_seconds, blocking_timeout=5)
         if not lock.acquire():
             raise Busy(f"deal {deal_id} is being sent to 1C by another job")
         try:
@@ -273,8 +279,7 @@ class DealOrders:
             self.ctx.links.put(self.member_id, base_id, "company", str(bundle.company["ID"]),
                                profile.object("counterparty").entity_set, buyer.ref_key)
             mark = fingerprint(action, body, base_id)
-            seen = self.ctx.redis.get(self._key("pushed", f"deal:{deal_id}"))
-            if linked and seen is not None and seen.decode() == mark:
+            if linked and self.ctx.marks.get(PUSHED, pushed_key(self.member_id, "deal", deal_id)) == mark:
                 entry.status, entry.items = "skipped", 0
                 return PushResult(UNCHANGED, base_id, linked[0].onec_ref, linked[0].onec_number)
             writer = DocumentWriter(odata, spec)
@@ -290,9 +295,17 @@ class DealOrders:
             number = str(odata.get(spec.entity_set, written.ref_key, select=["Number"]).get("Number") or "")
             self.ctx.links.put(self.member_id, base_id, "deal", deal_id, spec.entity_set, written.ref_key, number)
             outcome = CANCELLED if action == "cancel" else CREATED if written.created else UPDATED
-            self._write_back(bundle, base.url, spec.entity_set, written.ref_key, number,
-                             None if outcome == UPDATED else _comment_text(outcome, number, base.name, self.lang))
-            self.ctx.redis.set(self._key("pushed", f"deal:{deal_id}"), mark, ex=30 * 86400)
+            # The manager is told once per order and outcome: a retry after the order was made (and the first
+            # write-back failed) finds it "updated", and still owes the "created" comment.
+            told = f"{self.member_id}:deal:{deal_id}:{written.ref_key}:{CANCELLED if action == 'cancel' else CREATED}"
+            announce = outcome != UPDATED or not linked
+            comment = _comment_text(CANCELLED if action == "cancel" else CREATED, number, base.name, self.lang)
+            if announce and self.ctx.marks.get(TOLD, told) is None:
+                self._write_back(bundle, base.url, spec.entity_set, written.ref_key, number, comment)
+                self.ctx.marks.put(TOLD, told)
+            else:
+                self._write_back(bundle, base.url, spec.entity_set, written.ref_key, number, None)
+            self.ctx.marks.put(PUSHED, pushed_key(self.member_id, "deal", deal_id), mark)
             entry.items = 1
             return PushResult(outcome, base_id, written.ref_key, number)
 
@@ -326,7 +339,7 @@ class DealOrders:
         if found is not None:
             return found
         # Two deals of one new company must not create two counterparties: look again under a per-INN lock.
-        with self.ctx.redis.lock(self._key("counterparty-lock", f"{who.inn}:{who.kpp}"),
+        with self.ctx.redis.lock(self.ctx.keys.counterparty_lock(self.member_id, who.inn, who.kpp),
                                  timeout=self.tuning.lease_seconds, blocking_timeout=30):
             found = cp.find_counterparty(odata, profile, who)
             if found is not None:

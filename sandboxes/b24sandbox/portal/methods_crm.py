@@ -522,6 +522,30 @@ def _timeline_add(call: Call) -> Outcome:
     return Outcome(comment_id)
 
 
+@method("crm.timeline.comment.update", scope="crm")
+def _timeline_update(call: Call) -> Outcome:
+    """rest_help/crm/timeline/comment/crm_timeline_comment_update.php: `id` and `fields` (COMMENT, FILES; only the
+    lower-case `fields` key since crm 23.100.0); an unknown id is "not found"."""
+    comment_id = _parse_id(get_ci(call.params, "id"))
+    fields = {str(k).upper(): v for k, v in as_dict(call.params.get("fields")).items()}
+    comment = str(fields.get("COMMENT") or "")
+    if not comment:
+        raise RestError("", "COMMENT is empty.", 400)
+    with call.state.lock:
+        row = next((r for r in call.state.timeline if r["ID"] == str(comment_id)), None)
+        if row is None:
+            raise errors.not_found()
+        row["COMMENT"] = comment
+    call.events.emit(
+        "ONCRMTIMELINECOMMENTUPDATE",
+        str(comment_id),
+        call.caller.user_id,
+        auth_connector=call.caller.auth_connector,
+        client_id=call.caller.client_id,
+    )
+    return Outcome(comment_id)
+
+
 @method("crm.timeline.comment.list", scope="crm")
 def _timeline_list(call: Call) -> Outcome:
     raw_filter = {str(k).upper().lstrip("="): v for k, v in as_dict(get_ci(call.params, "filter")).items()}

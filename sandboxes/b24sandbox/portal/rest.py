@@ -33,7 +33,7 @@ from b24sandbox.portal.params import (
     parse_query_string,
 )
 from b24sandbox.portal.registry import METHODS, Call, Caller, Outcome
-from b24sandbox.portal.state import PortalState
+from b24sandbox.portal.state import PortalState, batch_refused
 
 BATCH_LIMIT = 50  # batch.md: "The number of requests in a batch is limited to 50"
 
@@ -256,6 +256,9 @@ def handle_rest(method_path: str, webhook: tuple[str, str] | None) -> Response:
         return error_response(errors.query_limit_exceeded())
     with state.lock:
         state.counters.requests += 1
+        refused = method_name == "batch" and batch_refused(state.counters)
+    if refused:
+        return error_response(errors.query_limit_exceeded())
     try:
         params = request_params()
         if webhook is not None:

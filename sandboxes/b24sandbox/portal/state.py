@@ -146,12 +146,31 @@ class Counters:
     requests: int = 0
     query_limit_exceeded: int = 0
     operation_time_limit: int = 0
+    # A fault switch (/_sandbox/config): after `batches_before_503` more batch calls go through, the next
+    # `batches_503` batch calls are refused with 503 QUERY_LIMIT_EXCEEDED — the portal overloaded mid-way
+    # through a client's series of batches (limits.md: the answer a client then gets).
+    batches_before_503: int | None = None
+    batches_503: int = 0
 
 
 USERS: dict[int, dict[str, Any]] = {
     1: {"NAME": "Анна", "LAST_NAME": "Администраторова", "EMAIL": "admin@example.ru", "ADMIN": True},
     2: {"NAME": "Пётр", "LAST_NAME": "Менеджеров", "EMAIL": "manager@example.ru", "ADMIN": False},
 }
+
+
+def batch_refused(counters: Counters) -> bool:
+    """Whether the fault switch refuses this batch call (call with the state's lock held)."""
+    if counters.batches_before_503 is None:
+        return False
+    if counters.batches_before_503 > 0:
+        counters.batches_before_503 -= 1
+        return False
+    if counters.batches_503 > 0:
+        counters.batches_503 -= 1
+        return True
+    counters.batches_before_503 = None
+    return False
 
 
 class PortalState:
@@ -255,6 +274,9 @@ class PortalState:
                 self.operating.limit = self.options.operating_limit
             if "access_ttl" in changes:
                 self.options.access_ttl = int(changes["access_ttl"])
+            if "fail_batches_after" in changes:
+                self.counters.batches_before_503 = int(changes["fail_batches_after"])
+                self.counters.batches_503 = int(changes.get("fail_batches", 1))
             if changes.get("reset_limits"):
                 self.limiter.reset()
                 self.operating.reset()
@@ -263,6 +285,8 @@ class PortalState:
                 "burst": self.options.burst,
                 "operating_limit": self.options.operating_limit,
                 "access_ttl": self.options.access_ttl,
+                "fail_batches_after": self.counters.batches_before_503,
+                "fail_batches": self.counters.batches_503,
             }
 
     # -- apps and tokens -----------------------------------------------------------------------------------
