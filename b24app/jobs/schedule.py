@@ -33,6 +33,8 @@ SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob(sync_tick, queue="default", interval=60, timeout=120),
     # Items whose job was lost (Redis flushed, worker killed) come back once their lease runs out.
     ScheduledJob(sweep_outbox, queue="default", interval=60, timeout=300),
-    # Events our handler missed wait in the portal as offline events (api-reference/events/offline-events.md).
-    ScheduledJob(collect_offline_events, queue="default", interval=120, timeout=600),
+    # Events our handler missed wait in the portal as offline events (api-reference/events/offline-events.md);
+    # one event.offline.get per portal a minute is under 1 % of the ordinary rate limit. A web that starts asks
+    # for a collection at once besides (jobs/startup.py).
+    ScheduledJob(collect_offline_events, queue="default", interval=60, timeout=600),
 )
