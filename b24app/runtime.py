@@ -32,6 +32,7 @@ from b24app.onec.odata import ODataClient, RetryPolicy
 from b24app.onec.profiles import Profile, ProfileLoader
 from b24app.store.bases import OneCBaseStore
 from b24app.store.circuit import BaseCircuit
+from b24app.store.config_transfer import ConfigTransfer
 from b24app.store.crypto import SecretBox
 from b24app.store.db import Database
 from b24app.store.journal import Journal
@@ -99,6 +100,10 @@ class Runtime:
     @cached_property
     def outbox(self) -> Outbox:
         return Outbox(self.db, self.tuning)
+
+    @cached_property
+    def config_transfer(self) -> ConfigTransfer:
+        return ConfigTransfer(self.db, self.box, self.portal_settings, self.bases)
 
     @cached_property
     def marks(self) -> Marks:

@@ -14,12 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from b24app.core.portal_settings import PortalSettings
-from b24app.runtime import Runtime
+from b24app.store.bases import BaseNotFound, OneCBaseStore
+from b24app.store.crypto import SecretBox
+from b24app.store.db import Database
 from b24app.store.models import OneCBaseRow, PortalSettingsRow
-from b24app.store.portal_settings import StaleSettings
+from b24app.store.portal_settings import PortalSettingsStore, write_versioned
 from b24app.store.tenancy import portal_id
 
 FORMAT = "b24-1c-settings"
@@ -31,23 +32,6 @@ BASE_MAPS = ("legal_entity_bases", "category_bases")
 
 class SettingsFileError(ValueError):
     """The file is not a configuration this app exported, or it is damaged; the message says what is wrong."""
-
-
-def export_config(ctx: Runtime, member_id: str) -> dict[str, Any]:
-    """The portal's configuration without secrets, ready to be written as JSON."""
-    settings = ctx.portal_settings.get(member_id)
-    bases = ctx.bases.list(member_id)
-    position = {b.id: n for n, b in enumerate(bases)}
-    data = settings.to_json()
-    for name in BASE_MAPS:
-        data[name] = {key: position[base_id] for key, base_id in getattr(settings, name).items() if base_id in position}
-    return {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "bases": [{key: getattr(b, key) for key in BASE_KEYS} for b in bases],
-        "settings": data,
-    }
 
 
 @dataclass(frozen=True)
@@ -69,95 +53,106 @@ class ImportPlan:
     positions: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def plan_import(ctx: Runtime, member_id: str, data: Any) -> ImportPlan:
-    """Check the file and match its bases with the portal's; raises SettingsFileError saying what is wrong."""
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise SettingsFileError("not a b24-1c settings file")
-    if data.get("format_version") != FORMAT_VERSION:
-        raise SettingsFileError(f"settings file version {data.get('format_version')!r} is not supported")
-    raw_bases, raw_settings = data.get("bases"), data.get("settings")
-    if not isinstance(raw_bases, list) or not isinstance(raw_settings, dict):
-        raise SettingsFileError("the file lacks its 'bases' list or 'settings' object")
-    existing = {(b.url, b.login): b.id for b in ctx.bases.list(member_id)}
-    plan = ImportPlan()
-    for n, raw in enumerate(raw_bases):
-        if not isinstance(raw, dict) or not all(isinstance(raw.get(k), str) and raw.get(k)
-                                                for k in ("name", "url", "login", "profile")):
-            raise SettingsFileError(f"base #{n + 1} lacks its name, url, login or profile")
-        values = {key: raw.get(key) for key in BASE_KEYS}
-        values["enabled"] = bool(values["enabled"]) if values["enabled"] is not None else True
-        plan.bases.append(ImportedBase(n, values, existing.get((values["url"], values["login"]))))
-    try:
-        positions = {name: {str(k): int(v) for k, v in (raw_settings.get(name) or {}).items()} for name in BASE_MAPS}
-        settings = PortalSettings.from_json({**raw_settings, **{name: {} for name in BASE_MAPS}})
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise SettingsFileError(f"the settings in the file are damaged: {exc}") from None
-    for name, mapped in positions.items():
-        if any(not 0 <= p < len(plan.bases) for p in mapped.values()):
-            what = "legal-entity" if name == "legal_entity_bases" else "pipeline"
-            raise SettingsFileError(f"the {what} map refers to a base the file does not contain")
-    plan.settings, plan.positions = settings, positions
-    return plan
+class ConfigTransfer:
+    """Export, import and base removal for one deployment: the stores it reads and the one database
+    transaction each write takes."""
 
+    def __init__(self, db: Database, box: SecretBox, settings: PortalSettingsStore, bases: OneCBaseStore) -> None:
+        self._db = db
+        self._box = box
+        self._settings = settings
+        self._bases = bases
 
-def apply_import(ctx: Runtime, member_id: str, plan: ImportPlan, passwords: dict[int, str],
-                 expected_version: int) -> int:
-    """Write the plan in one transaction: bases created/updated, settings replaced. `passwords` by position
-    (required for every new base). Returns the new settings version; StaleSettings if someone saved meanwhile."""
-    missing = [b.position for b in plan.bases if b.needs_password and not passwords.get(b.position)]
-    if missing:
-        raise SettingsFileError("a password is required for every new base: " + ", ".join(str(p + 1) for p in missing))
-    with ctx.db.transaction() as s:
-        pid = portal_id(s, member_id)
-        ids: dict[int, int] = {}
-        for base in plan.bases:
-            if base.existing_id is not None:
-                row = s.get(OneCBaseRow, base.existing_id)
-                if row is None or row.portal_id != pid:
-                    raise SettingsFileError(f"base {base.values['name']} changed while importing; start again")
-            else:
-                row = OneCBaseRow(portal_id=pid)
-                s.add(row)
-            for key, value in base.values.items():
-                setattr(row, key, (value or None) if key in ("legal_entity", "legal_entity_inn") else value)
-            if passwords.get(base.position):
-                row.password_enc = ctx.box.encrypt(passwords[base.position])
-            s.flush()
-            ids[base.position] = row.id
-        settings = PortalSettings.from_json({**plan.settings.to_json(), **{
-            name: {key: ids[position] for key, position in plan.positions.get(name, {}).items()}
-            for name in BASE_MAPS}})
-        return write_settings(s, pid, member_id, settings, expected_version)
+    def export_config(self, member_id: str) -> dict[str, Any]:
+        """The portal's configuration without secrets, ready to be written as JSON."""
+        settings = self._settings.get(member_id)
+        bases = self._bases.list(member_id)
+        position = {b.id: n for n, b in enumerate(bases)}
+        data = settings.to_json()
+        for name in BASE_MAPS:
+            data[name] = {key: position[base_id] for key, base_id in getattr(settings, name).items()
+                          if base_id in position}
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "bases": [{key: getattr(b, key) for key in BASE_KEYS} for b in bases],
+            "settings": data,
+        }
 
+    def plan_import(self, member_id: str, data: Any) -> ImportPlan:
+        """Check the file and match its bases with the portal's; raises SettingsFileError saying what is wrong."""
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise SettingsFileError("not a b24-1c settings file")
+        if data.get("format_version") != FORMAT_VERSION:
+            raise SettingsFileError(f"settings file version {data.get('format_version')!r} is not supported")
+        raw_bases, raw_settings = data.get("bases"), data.get("settings")
+        if not isinstance(raw_bases, list) or not isinstance(raw_settings, dict):
+            raise SettingsFileError("the file lacks its 'bases' list or 'settings' object")
+        existing = {(b.url, b.login): b.id for b in self._bases.list(member_id)}
+        plan = ImportPlan()
+        for n, raw in enumerate(raw_bases):
+            if not isinstance(raw, dict) or not all(isinstance(raw.get(k), str) and raw.get(k)
+                                                    for k in ("name", "url", "login", "profile")):
+                raise SettingsFileError(f"base #{n + 1} lacks its name, url, login or profile")
+            values = {key: raw.get(key) for key in BASE_KEYS}
+            values["enabled"] = bool(values["enabled"]) if values["enabled"] is not None else True
+            plan.bases.append(ImportedBase(n, values, existing.get((values["url"], values["login"]))))
+        try:
+            positions = {name: {str(k): int(v) for k, v in (raw_settings.get(name) or {}).items()}
+                         for name in BASE_MAPS}
+            settings = PortalSettings.from_json({**raw_settings, **{name: {} for name in BASE_MAPS}})
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise SettingsFileError(f"the settings in the file are damaged: {exc}") from None
+        for name, mapped in positions.items():
+            if any(not 0 <= p < len(plan.bases) for p in mapped.values()):
+                what = "legal-entity" if name == "legal_entity_bases" else "pipeline"
+                raise SettingsFileError(f"the {what} map refers to a base the file does not contain")
+        plan.settings, plan.positions = settings, positions
+        return plan
 
-def write_settings(s: Session, pid: int, member_id: str, settings: PortalSettings, expected_version: int) -> int:
-    """The versioned settings write of PortalSettingsStore.save, inside the caller's transaction."""
-    row = s.scalar(select(PortalSettingsRow).where(PortalSettingsRow.portal_id == pid).with_for_update())
-    current = row.version if row is not None else 0
-    if current != expected_version:
-        raise StaleSettings(f"settings of {member_id} changed (version {current}, expected {expected_version})")
-    if row is None:
-        row = PortalSettingsRow(portal_id=pid, version=0)
-        s.add(row)
-    row.data = settings.to_json()
-    row.version = current + 1
-    return row.version
+    def apply_import(self, member_id: str, plan: ImportPlan, passwords: dict[int, str],
+                         expected_version: int) -> int:
+        """Write the plan in one transaction: bases created/updated, settings replaced. `passwords` by position
+        (required for every new base). Returns the new settings version; StaleSettings if someone saved meanwhile."""
+        missing = [b.position for b in plan.bases if b.needs_password and not passwords.get(b.position)]
+        if missing:
+            raise SettingsFileError("a password is required for every new base: "
+                                    + ", ".join(str(p + 1) for p in missing))
+        with self._db.transaction() as s:
+            pid = portal_id(s, member_id)
+            ids: dict[int, int] = {}
+            for base in plan.bases:
+                if base.existing_id is not None:
+                    row = s.get(OneCBaseRow, base.existing_id)
+                    if row is None or row.portal_id != pid:
+                        raise SettingsFileError(f"base {base.values['name']} changed while importing; start again")
+                else:
+                    row = OneCBaseRow(portal_id=pid)
+                    s.add(row)
+                for key, value in base.values.items():
+                    setattr(row, key, (value or None) if key in ("legal_entity", "legal_entity_inn") else value)
+                if passwords.get(base.position):
+                    row.password_enc = self._box.encrypt(passwords[base.position])
+                s.flush()
+                ids[base.position] = row.id
+            settings = PortalSettings.from_json({**plan.settings.to_json(), **{
+                name: {key: ids[position] for key, position in plan.positions.get(name, {}).items()}
+                for name in BASE_MAPS}})
+            return write_versioned(s, pid, member_id, settings, expected_version)
 
-
-def remove_base(ctx: Runtime, member_id: str, base_id: int, expected_version: int) -> int:
-    """Delete a base and drop it from the legal-entity and pipeline maps in one transaction; returns the settings
-    version."""
-    from b24app.store.bases import BaseNotFound
-
-    with ctx.db.transaction() as s:
-        pid = portal_id(s, member_id)
-        row = s.get(OneCBaseRow, base_id)
-        if row is None or row.portal_id != pid:
-            raise BaseNotFound(f"no 1C base {base_id} for portal {member_id}")
-        settings_row = s.scalar(select(PortalSettingsRow).where(PortalSettingsRow.portal_id == pid))
-        settings = PortalSettings.from_json(settings_row.data if settings_row else None)
-        kept = {name: {key: bid for key, bid in getattr(settings, name).items() if bid != base_id}
-                for name in BASE_MAPS}
-        s.delete(row)
-        return write_settings(s, pid, member_id, PortalSettings.from_json({**settings.to_json(), **kept}),
-                              expected_version)
+    def remove_base(self, member_id: str, base_id: int, expected_version: int) -> int:
+        """Delete a base and drop it from the legal-entity and pipeline maps in one transaction; returns the settings
+        version."""
+        with self._db.transaction() as s:
+            pid = portal_id(s, member_id)
+            row = s.get(OneCBaseRow, base_id)
+            if row is None or row.portal_id != pid:
+                raise BaseNotFound(f"no 1C base {base_id} for portal {member_id}")
+            settings_row = s.scalar(select(PortalSettingsRow).where(PortalSettingsRow.portal_id == pid))
+            settings = PortalSettings.from_json(settings_row.data if settings_row else None)
+            kept = {name: {key: bid for key, bid in getattr(settings, name).items() if bid != base_id}
+                    for name in BASE_MAPS}
+            s.delete(row)
+            return write_versioned(s, pid, member_id, PortalSettings.from_json({**settings.to_json(), **kept}),
+                                  expected_version)

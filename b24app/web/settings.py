@@ -25,7 +25,7 @@ from b24app.onec.base import OneCBase
 from b24app.onec.schema import check
 from b24app.runtime import Runtime
 from b24app.store.bases import BaseNotFound
-from b24app.store.config_transfer import SettingsFileError, apply_import, export_config, plan_import, remove_base
+from b24app.store.config_transfer import SettingsFileError
 from b24app.store.journal import JournalEntry
 from b24app.store.portal_settings import StaleSettings
 from b24app.web.frame import FrameUser, load_frame, sign_frame, verify_frame
@@ -235,7 +235,7 @@ def delete_base():
         record = ctx.bases.get(user.member_id, _base_id())
         if request.form.get("confirm") != "1":
             return _render(user, PageState(error=msg("err_delete_confirm", name=record.name)), 422)
-        remove_base(ctx, user.member_id, record.id, version)
+        ctx.config_transfer.remove_base(user.member_id, record.id, version)
     except BaseNotFound:
         return _render(user, PageState(error=msg("err_base_gone")), 404)
     except StaleSettings:
@@ -348,7 +348,7 @@ def sync_status():
 @bp.post("/settings/export")
 def export():
     ctx, user = _ctx(), _user(admin=True)
-    body = json.dumps(export_config(ctx, user.member_id), ensure_ascii=False, indent=2)
+    body = json.dumps(ctx.config_transfer.export_config(user.member_id), ensure_ascii=False, indent=2)
     return Response(body, content_type="application/json; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="b24-1c-settings.json"'})
 
@@ -360,7 +360,7 @@ def import_preview():
     upload = request.files.get("file")
     text = upload.read().decode("utf-8-sig", errors="replace") if upload else request.form.get("config", "")
     try:
-        plan = plan_import(ctx, user.member_id, json.loads(text))
+        plan = ctx.config_transfer.plan_import(user.member_id, json.loads(text))
     except (ValueError, SettingsFileError) as exc:
         return _render(user, PageState(error=msg("err_import", why=str(exc))), 422)
     return _render(user, PageState(import_plan=plan, import_text=text))
@@ -371,9 +371,9 @@ def import_confirm():
     ctx, user = _ctx(), _user(admin=True)
     text = request.form.get("config", "")
     try:
-        plan = plan_import(ctx, user.member_id, json.loads(text))
+        plan = ctx.config_transfer.plan_import(user.member_id, json.loads(text))
         passwords = {b.position: request.form.get(f"password__{b.position}", "") for b in plan.bases}
-        apply_import(ctx, user.member_id, plan, passwords, int(request.form.get("version") or 0))
+        ctx.config_transfer.apply_import(user.member_id, plan, passwords, int(request.form.get("version") or 0))
     except (ValueError, SettingsFileError) as exc:
         plan = None if not text else _safe_plan(ctx, user.member_id, text)
         return _render(user, PageState(error=msg("err_import", why=str(exc)), import_plan=plan,
@@ -387,6 +387,6 @@ def import_confirm():
 
 def _safe_plan(ctx: Runtime, member_id: str, text: str):
     try:
-        return plan_import(ctx, member_id, json.loads(text))
+        return ctx.config_transfer.plan_import(member_id, json.loads(text))
     except (ValueError, SettingsFileError):
         return None
