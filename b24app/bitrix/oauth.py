@@ -10,7 +10,6 @@ retrying, so they are reported as permanent.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -61,8 +60,8 @@ class OAuthClient:
             if not (self.allow_insecure_loopback and _is_loopback(self.token_url)):
                 raise OAuthRefreshError("insecure_transport", f"refusing plain HTTP to {self.token_url}",
                                         permanent=True)
-            # Authlib refuses plain HTTP unless told otherwise; only ever for a loopback sandbox in development.
-            os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
+            # Authlib itself accepts plain HTTP to a loopback address (RFC 8252 §7.3) and nothing else, so the
+            # development sandbox needs no process-wide switch.
         session = OAuth2Session(
             client_id=self.client_id,
             client_secret=self.client_secret,
