@@ -16,6 +16,7 @@ from b24app.bitrix.errors import NotFound
 from b24app.core.errors import PermanentSyncError
 from b24app.core.formatting import normalize_lang
 from b24app.core.messages import message
+from b24app.jobs.pull import pull_now, pull_portal, refresh_deal_now
 from b24app.jobs.retry import decide
 from b24app.runtime import Runtime, process_runtime
 from b24app.store.journal import JournalEntry
@@ -222,31 +223,18 @@ def enqueue_pull(ctx: Runtime, member_id: str, stream: str) -> None:
 
 def pull_stream(member_id: str, stream: str) -> int:
     """Bring one 1C → Bitrix24 stream of one portal up to date (every enabled base); returns items sent."""
-    from b24app.sync.to_bitrix.streams import pull
-
-    return pull(process_runtime(), member_id, stream)
+    return pull_portal(process_runtime(), member_id, stream)
 
 
 def refresh_deal(member_id: str, deal_id: str) -> str:
     """On demand: recompute the deal's payment and shipment fields from 1C now."""
-    from b24app.sync.to_bitrix.payments import refresh_deal as refresh
-
-    return refresh(process_runtime(), member_id, str(deal_id))
+    return refresh_deal_now(process_runtime(), member_id, str(deal_id))
 
 
 # "Sync now" on the settings page (b24app/jobs/sync_now.py) runs these by name: fn(member_id, base_id, progress).
 
 def _run_now(stream: str, member_id: str, base_id: int | None, progress: Callable[[int, int], None] | None) -> dict:
-    from b24app.sync.to_bitrix.streams import pull_base
-
-    ctx = process_runtime()
-    bases = [b.id for b in ctx.bases.list(member_id) if b.enabled and (base_id is None or b.id == base_id)]
-    updated = 0
-    for n, one in enumerate(bases, start=1):
-        updated += pull_base(ctx, member_id, one, stream)
-        if progress is not None:
-            progress(n, len(bases))
-    return {"stream": stream, "bases": len(bases), "updated": updated}
+    return pull_now(process_runtime(), stream, member_id, base_id, progress)
 
 
 def payments(member_id: str, base_id: int | None = None, *, progress: Callable[[int, int], None] | None = None) -> dict:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from b24app.bitrix.client import BitrixClient
+from b24app.jobs.pull import portal_lang
 from b24app.onec.readers import OneCDocuments
 from b24app.sync.to_bitrix.deal_state import DealStateSync, Touched
 from b24app.sync.to_onec.orders import DealOrders
@@ -45,14 +46,14 @@ def test_a_push_cut_by_503_mid_way_repeats_no_comment_when_retried(ctx, configur
 
     # The deals' current state is one batch call, the first push batch goes through, the second is refused.
     post_json(sandbox_url + "/_sandbox/config", {"fail_batches_after": 2, "fail_batches": 1})
-    first = DealStateSync(ctx, member, configured_base.id, impatient, docs).sync(touched, payments=True,
-                                                                                shipments=False)
+    state = DealStateSync(impatient, docs, links=ctx.links, marks=ctx.marks, settings=ctx.portal_settings.get(member),
+                          lang=portal_lang(ctx, member), member_id=member, base_id=configured_base.id)
+    first = state.sync(touched, payments=True, shipments=False)
     assert first.failed and first.confirmed  # some deals were updated, the rest were not sent
     sent_before = sum(len(ids) for ids in first.comments_added.values())
     assert 0 < sent_before < DEALS
 
-    again = DealStateSync(ctx, member, configured_base.id, impatient, docs).sync(touched, payments=True,
-                                                                                shipments=False)
+    again = state.sync(touched, payments=True, shipments=False)
     assert again.complete
     for deal, receipt in receipts.items():
         told = [c for c in _comments(manager, deal) if f"№ {receipt['Number']}" in c and "поступила оплата" in c]

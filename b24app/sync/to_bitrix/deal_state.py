@@ -10,20 +10,20 @@ even one whose batch partly went through — does not repeat them.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from b24app.bitrix.client import BitrixClient
-from b24app.core.formatting import normalize_lang
 from b24app.core.messages import message
 from b24app.core.model import ZERO, OrderDocuments, PaidStatus, Payment, Shipment
 from b24app.core.portal_settings import PortalSettings
 from b24app.onec.readers import OneCDocuments
-from b24app.runtime import Runtime
+from b24app.store.links import LinkStore
+from b24app.store.marks import Marks
 from b24app.sync.to_bitrix import deal_writes as deal_push
 from b24app.sync.to_bitrix.deal_writes import DealUpdate, PushOutcome
+from b24app.sync.to_bitrix.pull_deps import PullDeps
 
 
 @dataclass(frozen=True)
@@ -84,23 +84,28 @@ TOLD = "told"
 
 
 class DealStateSync:
-    """Recomputes deals from their 1C orders and sends the result for one portal and base."""
+    """Recomputes deals from their 1C orders and sends the result for one portal and base.
 
-    def __init__(self, ctx: Runtime, member_id: str, base_id: int, client: BitrixClient,
-                 docs: OneCDocuments) -> None:
-        self.ctx = ctx
-        self.member_id = member_id
-        self.base_id = base_id
+    `client` writes the portal, `docs` reads the base; `links` finds the deals of an order, `marks` remembers the
+    timeline comments already posted; `settings` (fields, stage maps) and `lang` (of the comments: the portal's
+    install LANG, normalised) are the portal's values for this run.
+    """
+
+    def __init__(self, client: BitrixClient, docs: OneCDocuments, *, links: LinkStore, marks: Marks,
+                 settings: PortalSettings, lang: str, member_id: str, base_id: int) -> None:
         self.client = client
         self.docs = docs
-        self.settings = ctx.portal_settings.get(member_id)
+        self.links = links
+        self.marks = marks
+        self.settings = settings
+        self.lang = lang
+        self.member_id = member_id
+        self.base_id = base_id
 
-    @functools.cached_property
-    def lang(self) -> str:
-        """The language of the timeline comments: the portal's (its install LANG), Russian when unknown.
-        Assign it to override."""
-        record = self.ctx.portals.get(self.member_id)
-        return normalize_lang(record.lang if record else None)
+    @classmethod
+    def for_pull(cls, deps: PullDeps) -> DealStateSync:
+        return cls(deps.bitrix, deps.documents, links=deps.links, marks=deps.marks, settings=deps.settings,
+                   lang=deps.lang, member_id=deps.member_id, base_id=deps.base_id)
 
     def _mark(self, doc_key: str, version: str, deal_id: str) -> str:
         return f"{self.member_id}:{deal_id}:{doc_key}:{version}"
@@ -108,7 +113,7 @@ class DealStateSync:
     def deals_of(self, order_keys: Iterable[str]) -> dict[str, list[str]]:
         """order key -> linked deal ids (deals whose order the app made, or linked by number)."""
         order_set = self.docs.profile.object("customer_order").entity_set
-        return {key: [lk.b24_id for lk in self.ctx.links.for_onec(self.member_id, self.base_id, order_set, key)
+        return {key: [lk.b24_id for lk in self.links.for_onec(self.member_id, self.base_id, order_set, key)
                       if lk.b24_type == "deal"] for key in order_keys}
 
     def sync(self, touched: list[Touched], *, payments: bool, shipments: bool) -> PushOutcome:
@@ -135,7 +140,7 @@ class DealStateSync:
                 up.fields = {k: v for k, v in up.fields.items() if str(deal.get(k) or "") != str(v)}
                 candidates.append((up, up.comments))
         # Comments already on the timeline (durable marks, one query for all) are not sent again.
-        told = self.ctx.marks.get_many(TOLD, [mark for _, pairs in candidates for _, mark in pairs])
+        told = self.marks.get_many(TOLD, [mark for _, pairs in candidates for _, mark in pairs])
         updates: list[DealUpdate] = []
         marks: dict[str, list[str]] = {}
         for up, pairs in candidates:
@@ -147,8 +152,8 @@ class DealStateSync:
         outcome = deal_push.push(self.client, updates)
         # Every comment that arrived is marked, also where the deal's other commands failed: a retry (the
         # watermark stayed) then sends only what is missing.
-        self.ctx.marks.put_many(TOLD, {marks[deal_id][n]: "1" for deal_id, sent in outcome.comments_added.items()
-                                       for n in sent})
+        self.marks.put_many(TOLD, {marks[deal_id][n]: "1" for deal_id, sent in outcome.comments_added.items()
+                                   for n in sent})
         return outcome
 
     def _update(self, deal: dict, docs: OrderDocuments, changed: dict[str, Touched], *, payments: bool,

@@ -9,13 +9,14 @@ from what was last confirmed (a durable mark per company and base), in batches o
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from b24app.bitrix.errors import NotFound
+from b24app.core.clock import Clock
 from b24app.core.errors import SyncError
 from b24app.onec.odata import ODataClient
 from b24app.onec.profiles import Profile
-from b24app.onec.readers import OneCDocuments
-from b24app.runtime import Runtime
-from b24app.sync.connections import bitrix_for, onec_for
+from b24app.sync.to_bitrix.pull_deps import PullDeps
 
 # Durable marks (store/marks.py): the figures last confirmed for a company from a base.
 WRITTEN = "debt-written"
@@ -47,33 +48,37 @@ def company_counterparties(requisites: list[dict], by_inn: dict[str, list[tuple[
     return out
 
 
-def pull_debt(ctx: Runtime, member_id: str, base_id: int) -> int:
+def balance_moment(clock: Clock) -> datetime:
+    """The "as of" of a balance: the clock's now in the server's local time, naive, as `datetime.now()` gives it
+    (what the 1C reader used before the clock was handed in)."""
+    return clock.now().astimezone().replace(tzinfo=None)
+
+
+def pull_debt(deps: PullDeps) -> int:
     """Write the debt and overdue of every company linked by INN; returns how many companies were updated."""
-    odata, profile = onec_for(ctx, member_id, base_id)
-    client = bitrix_for(ctx, member_id)
-    settings = ctx.portal_settings.get(member_id)
-    debt_f, overdue_f = settings.company_fields["debt"], settings.company_fields["overdue"]
+    odata, profile, client, member_id, base_id = deps.odata, deps.profile, deps.bitrix, deps.member_id, deps.base_id
+    debt_f, overdue_f = deps.settings.company_fields["debt"], deps.settings.company_fields["overdue"]
     counterparty_set = profile.object("counterparty").entity_set
-    with ctx.journal.exchange(member_id, "debt", "1c_to_b24", base_id=base_id) as entry:
+    with deps.journal.exchange(member_id, "debt", "1c_to_b24", base_id=base_id) as entry:
         requisites = list(client.list_all("crm.requisite.list", {
             "filter": {"ENTITY_TYPE_ID": 4}, "select": ["ID", "ENTITY_ID", "RQ_INN", "RQ_KPP"]}))
         linked = company_counterparties(requisites, counterparties_by_inn(odata, profile))
-        docs = OneCDocuments(odata, profile)
+        docs = deps.documents
         figures_of: dict[str, dict[str, str]] = {}
         for company, keys in linked.items():
-            ctx.links.put(member_id, base_id, "company", company, counterparty_set, keys[0])
-            balance = docs.debt(keys)
+            deps.links.put(member_id, base_id, "company", company, counterparty_set, keys[0])
+            balance = docs.debt(keys, as_of=balance_moment(deps.clock))
             figures_of[company] = {debt_f: f"{balance.receivable:.2f}",
                                    overdue_f: f"{balance.overdue:.2f}" if balance.overdue is not None else ""}
         mark_of = {f"{member_id}:{base_id}:{company}": (company, f"{f[debt_f]}|{f[overdue_f]}")
                    for company, f in figures_of.items()}
-        written = ctx.marks.get_many(WRITTEN, mark_of)
+        written = deps.marks.get_many(WRITTEN, mark_of)
         marks = {key: mark for key, (_, mark) in mark_of.items() if written.get(key) != mark}
         commands = {mark_of[key][0]: ("crm.company.update", {"id": mark_of[key][0], "fields": figures_of[
             mark_of[key][0]]}) for key in marks}
         answer = client.batch(commands) if commands else None
         failed = {k: e for k, e in (answer.errors.items() if answer else []) if not isinstance(e, NotFound)}
-        ctx.marks.put_many(WRITTEN, {key: mark for key, mark in marks.items() if mark_of[key][0] not in failed})
+        deps.marks.put_many(WRITTEN, {key: mark for key, mark in marks.items() if mark_of[key][0] not in failed})
         entry.items = len(commands) - len(failed)
         if failed:
             raise SyncError(f"Bitrix24 refused {len(failed)} company update(s): "

@@ -12,16 +12,19 @@ is stored only when Bitrix24 confirmed every update it covers.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
+from b24app.bitrix.client import BitrixClient
 from b24app.core.errors import SyncError
+from b24app.core.portal_settings import PortalSettings
 from b24app.onec.changes import DocumentWatermark, document_changes
 from b24app.onec.odata import ODataClient
 from b24app.onec.profiles import ObjectSpec, Profile
 from b24app.onec.readers import OneCDocuments
-from b24app.runtime import Runtime
-from b24app.store.watermarks import Watermarks
-from b24app.sync.connections import bitrix_for, onec_for
+from b24app.store.links import LinkStore
+from b24app.store.marks import Marks
 from b24app.sync.to_bitrix.deal_state import DealStateSync, Touched
+from b24app.sync.to_bitrix.pull_deps import PullDeps
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +56,11 @@ def _settlement_targets(odata: ODataClient, profile: Profile, key: str, order_se
     return {row[obj]} if row.get(obj) and str(row.get(obj_type, "")).endswith(order_set) else set()
 
 
-def pull_payments(ctx: Runtime, member_id: str, base_id: int) -> int:
+def pull_payments(deps: PullDeps) -> int:
     """Bring the deals of one base up to date with its receipts; returns how many deals were updated."""
-    odata, profile = onec_for(ctx, member_id, base_id)
-    marks = Watermarks(ctx.db)
-    stored = marks.get(member_id, base_id, "payments")
-    with ctx.journal.exchange(member_id, "payments", "1c_to_b24", base_id=base_id) as entry:
+    odata, profile = deps.odata, deps.profile
+    stored = deps.watermarks.get(deps.member_id, deps.base_id, "payments")
+    with deps.journal.exchange(deps.member_id, "payments", "1c_to_b24", base_id=deps.base_id) as entry:
         touched: list[Touched] = []
         new_marks: dict[str, dict] = {}
         for logical in RECEIPTS:
@@ -72,25 +74,27 @@ def pull_payments(ctx: Runtime, member_id: str, base_id: int) -> int:
                 for order_key in orders_paid_by(odata, profile, spec, dict(change.row)):
                     touched.append(Touched(order_key, change.ref_key, change.data_version,
                                            str(change.row.get(number_f, "")), "payment"))
-        sync = DealStateSync(ctx, member_id, base_id, bitrix_for(ctx, member_id), OneCDocuments(odata, profile))
-        outcome = sync.sync(touched, payments=True, shipments=False)
+        outcome = DealStateSync.for_pull(deps).sync(touched, payments=True, shipments=False)
         entry.items = len(outcome.confirmed)
         if not outcome.complete:
             detail = "; ".join(f"deal {d}: {e}" for d, e in sorted(outcome.failed.items()))
             raise SyncError(f"Bitrix24 refused {len(outcome.failed)} deal update(s), watermark kept: {detail}")
-        marks.put(member_id, base_id, "payments", {**stored, **new_marks})
+        deps.watermarks.put(deps.member_id, deps.base_id, "payments", {**stored, **new_marks})
     return len(outcome.confirmed)
 
 
-def refresh_deal(ctx: Runtime, member_id: str, deal_id: str) -> str:
-    """On demand ("refresh from 1C"): recompute one deal's payment and shipment fields from its linked orders."""
-    client = bitrix_for(ctx, member_id)
+def refresh_deal(deal_id: str, *, bitrix: BitrixClient, documents_of: Callable[[int], OneCDocuments],
+                 links: LinkStore, marks: Marks, settings: PortalSettings, lang: str, member_id: str) -> str:
+    """On demand ("refresh from 1C"): recompute one deal's payment and shipment fields from its linked orders.
+
+    `documents_of(base_id)` opens a reader of one of the portal's bases: the deal's orders may live in several."""
     done = 0
-    for link in ctx.links.for_entity(member_id, "deal", deal_id):
-        odata, profile = onec_for(ctx, member_id, link.base_id)
-        if link.onec_set != profile.object("customer_order").entity_set:
+    for link in links.for_entity(member_id, "deal", deal_id):
+        docs = documents_of(link.base_id)
+        if link.onec_set != docs.profile.object("customer_order").entity_set:
             continue
-        sync = DealStateSync(ctx, member_id, link.base_id, client, OneCDocuments(odata, profile))
+        sync = DealStateSync(bitrix, docs, links=links, marks=marks, settings=settings, lang=lang,
+                             member_id=member_id, base_id=link.base_id)
         outcome = sync.sync([Touched(link.onec_ref, "", "", what="refresh")], payments=True, shipments=True)
         if not outcome.complete:
             raise SyncError(f"Bitrix24 refused the update of deal {deal_id}: {outcome.failed.get(deal_id)}")

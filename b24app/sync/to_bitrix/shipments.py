@@ -10,25 +10,21 @@ from __future__ import annotations
 
 from b24app.core.errors import SyncError
 from b24app.onec.changes import DocumentWatermark, document_changes
-from b24app.onec.readers import OneCDocuments
-from b24app.runtime import Runtime
-from b24app.store.watermarks import Watermarks
-from b24app.sync.connections import bitrix_for, onec_for
 from b24app.sync.to_bitrix.deal_state import DealStateSync, Touched
+from b24app.sync.to_bitrix.pull_deps import PullDeps
 
 
-def pull_shipments(ctx: Runtime, member_id: str, base_id: int) -> int:
+def pull_shipments(deps: PullDeps) -> int:
     """Bring the deals of one base up to date with its sales; returns how many deals were updated."""
-    odata, profile = onec_for(ctx, member_id, base_id)
+    odata, profile = deps.odata, deps.profile
     spec = profile.objects.get("shipment")
     if spec is None or not spec.enabled or ("order" not in spec.fields and "invoice" not in spec.fields):
         return 0
     order_set = profile.object("customer_order").entity_set
     ref_f = spec.field("order" if "order" in spec.fields else "invoice")
     type_f = spec.fields["order_type"].name if "order_type" in spec.fields else None
-    marks = Watermarks(ctx.db)
-    stored = marks.get(member_id, base_id, "shipments")
-    with ctx.journal.exchange(member_id, "shipments", "1c_to_b24", base_id=base_id) as entry:
+    stored = deps.watermarks.get(deps.member_id, deps.base_id, "shipments")
+    with deps.journal.exchange(deps.member_id, "shipments", "1c_to_b24", base_id=deps.base_id) as entry:
         changes = document_changes(odata, spec, DocumentWatermark.from_dict(stored))
         touched = [
             Touched(str(c.row.get(ref_f)), c.ref_key, c.data_version, str(c.row.get(spec.field("number"), "")),
@@ -37,10 +33,9 @@ def pull_shipments(ctx: Runtime, member_id: str, base_id: int) -> int:
             if c.row.get(ref_f) and not str(c.row.get(ref_f)).startswith("00000000-0000")
             and (type_f is None or str(c.row.get(type_f, "")).endswith(order_set))
         ]
-        sync = DealStateSync(ctx, member_id, base_id, bitrix_for(ctx, member_id), OneCDocuments(odata, profile))
-        outcome = sync.sync(touched, payments=False, shipments=True)
+        outcome = DealStateSync.for_pull(deps).sync(touched, payments=False, shipments=True)
         entry.items = len(outcome.confirmed)
         if not outcome.complete:
             raise SyncError(f"Bitrix24 refused {len(outcome.failed)} deal update(s), watermark kept")
-        marks.put(member_id, base_id, "shipments", changes.watermark.to_dict())
+        deps.watermarks.put(deps.member_id, deps.base_id, "shipments", changes.watermark.to_dict())
     return len(outcome.confirmed)

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-from b24app.runtime import Runtime
+from collections.abc import Callable
+
+from b24app.sync.to_bitrix.debt import pull_debt
+from b24app.sync.to_bitrix.payments import pull_payments
+from b24app.sync.to_bitrix.pull_deps import PullDeps
+from b24app.sync.to_bitrix.shipments import pull_shipments
+
+PULLS: dict[str, Callable[[PullDeps], int]] = {
+    "payments": pull_payments,
+    "shipments": pull_shipments,
+    "debt": pull_debt,
+}
 
 
-def pull_base(ctx: Runtime, member_id: str, base_id: int, stream: str) -> int:
-    """Run `stream` (payments, shipments, debt) for one base; returns items sent."""
-    if stream == "payments":
-        from b24app.sync.to_bitrix.payments import pull_payments as run
-    elif stream == "shipments":
-        from b24app.sync.to_bitrix.shipments import pull_shipments as run
-    elif stream == "debt":
-        from b24app.sync.to_bitrix.debt import pull_debt as run
-    else:
+def stream_pull(stream: str) -> Callable[[PullDeps], int]:
+    """The pull of `stream` (payments, shipments, debt); ValueError for a stream that does not exist."""
+    run = PULLS.get(stream)
+    if run is None:
         raise ValueError(f"unknown stream {stream!r}")
-    return run(ctx, member_id, base_id)
+    return run
 
 
-def pull(ctx: Runtime, member_id: str, stream: str) -> int:
-    """Run `stream` for every enabled base of the portal; returns items sent."""
-    return sum(pull_base(ctx, member_id, base.id, stream) for base in ctx.bases.list(member_id) if base.enabled)
+def pull_base(deps: PullDeps, stream: str) -> int:
+    """Run `stream` for the base of `deps`; returns items sent."""
+    return stream_pull(stream)(deps)

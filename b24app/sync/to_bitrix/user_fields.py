@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Protocol
 
 from b24app.bitrix.client import BitrixClient
 from b24app.core.errors import PermanentSyncError
 from b24app.core.portal_settings import DEFAULT_COMPANY_FIELDS, DEFAULT_DEAL_FIELDS, PortalSettings
-from b24app.runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -75,12 +75,26 @@ def ensure_user_fields(client: BitrixClient, settings: PortalSettings) -> list[s
             + _ensure(client, "company", COMPANY_FIELDS, settings.company_fields, DEFAULT_COMPANY_FIELDS))
 
 
-def ensure_fields_once(ctx: Runtime, member_id: str, client: BitrixClient, settings: PortalSettings) -> None:
-    """`ensure_user_fields` at most once a day per portal and mapping (a Redis mark), so every sync may call it."""
-    mapping = hashlib.sha1(repr((sorted(settings.deal_fields.items()), sorted(settings.company_fields.items())))
-                           .encode()).hexdigest()[:12]
-    mark = ctx.keys.fields_ok(member_id, mapping)
-    if ctx.redis.get(mark):
+class FieldsChecked(Protocol):
+    """Remembers, for a while, that a portal's fields were checked under one mapping (the job layer keeps it in
+    Redis for a day: `b24app.jobs.pull.FieldsCheckedToday`)."""
+
+    def seen(self, member_id: str, mapping: str) -> bool: ...
+
+    def remember(self, member_id: str, mapping: str) -> None: ...
+
+
+def mapping_digest(settings: PortalSettings) -> str:
+    """A short digest of the deal and company field mapping: a changed mapping is checked again at once."""
+    return hashlib.sha1(repr((sorted(settings.deal_fields.items()), sorted(settings.company_fields.items())))
+                        .encode()).hexdigest()[:12]
+
+
+def ensure_fields_once(checked: FieldsChecked, member_id: str, client: BitrixClient,
+                       settings: PortalSettings) -> None:
+    """`ensure_user_fields` unless `checked` remembers this portal and mapping, so every sync may call it."""
+    mapping = mapping_digest(settings)
+    if checked.seen(member_id, mapping):
         return
     ensure_user_fields(client, settings)
-    ctx.redis.set(mark, "1", ex=86400)
+    checked.remember(member_id, mapping)
