@@ -14,16 +14,16 @@ from datetime import timedelta
 
 from b24app.bitrix.errors import NotFound
 from b24app.core.errors import PermanentSyncError
-from b24app.core.formatting import normalize_lang
 from b24app.core.messages import message
-from b24app.jobs.pull import pull_now, pull_portal, refresh_deal_now
+from b24app.jobs.outbox import deal_orders, invoice_documents
+from b24app.jobs.pull import portal_lang, pull_now, pull_portal, refresh_deal_now
 from b24app.jobs.retry import decide
 from b24app.runtime import Runtime, process_runtime
 from b24app.store.journal import JournalEntry
 from b24app.store.models import utcnow
 from b24app.store.outbox import DEAD, OutboxItem
-from b24app.sync.to_onec.invoices import InvoiceDocuments
-from b24app.sync.to_onec.orders import DealOrders, PushResult
+from b24app.sync.to_onec.offline_events import collect
+from b24app.sync.to_onec.order_model import PushResult
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +90,11 @@ def _settle_failure(ctx: Runtime, item: OutboxItem, exc: Exception) -> str:
 
 
 def _handle(ctx: Runtime, member_id: str, kind: str, entity_id: str, *, force: bool) -> PushResult:
+    """Run the item's domain work with the collaborators `jobs/outbox.py` builds for the portal."""
     if kind == "deal":
-        return DealOrders(ctx, member_id).push(entity_id, force=force)
+        return deal_orders(ctx, member_id).push(entity_id, force=force)
     if kind == "invoice":
-        return InvoiceDocuments(ctx, member_id).push(entity_id)
+        return invoice_documents(ctx, member_id).push(entity_id)
     raise PermanentSyncError(f"outbox kind {kind!r} has no handler")
 
 
@@ -108,7 +109,7 @@ def _tell_deal(ctx: Runtime, member_id: str, kind: str, entity_id: str, why: str
     if kind != "deal":
         return
     try:
-        lang = _portal_lang(ctx, member_id)
+        lang = portal_lang(ctx, member_id)
         orders = ctx.links.for_entity(member_id, "deal", entity_id)
         if orders:
             text = message("order_update_failed", lang, number=orders[0].onec_number or orders[0].onec_ref,
@@ -132,18 +133,13 @@ def _correct_failure_comment(ctx: Runtime, member_id: str, deal_id: str, number:
     comment_id, _, why = told.partition("|")
     try:
         ctx.bitrix(member_id).call("crm.timeline.comment.update", {"id": comment_id, "fields": {
-            "COMMENT": message("order_failure_resolved", _portal_lang(ctx, member_id), number=number, error=why)}})
+            "COMMENT": message("order_failure_resolved", portal_lang(ctx, member_id), number=number, error=why)}})
     except NotFound:
         pass  # the manager deleted the comment meanwhile: nothing left to correct
     except Exception:  # noqa: BLE001 - tried again the next time the deal is sent
         log.exception("could not correct the failure comment on deal %s of %s", deal_id, member_id)
         return
     ctx.marks.remove(FAILURE_TOLD, key)
-
-
-def _portal_lang(ctx: Runtime, member_id: str) -> str:
-    record = ctx.portals.get(member_id)
-    return normalize_lang(record.lang if record else None)
 
 
 def order_deal_now(ctx: Runtime, member_id: str, deal_id: str) -> int:
@@ -172,8 +168,6 @@ def sweep_outbox() -> int:
 
 def collect_offline_events() -> int:
     """Scheduled: move every active portal's offline events into the outbox and enqueue the new ones."""
-    from b24app.sync.to_onec.offline_events import collect
-
     ctx = process_runtime()
     outbox = ctx.outbox
     total = 0

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import requests
 
+from b24app.jobs.outbox import deal_orders
 from b24app.sync.to_onec.invoices import invoice_key
-from b24app.sync.to_onec.orders import DealOrders
 from tests.support import sync_data as sd
 from tests.support.processes import post_json
 
@@ -31,7 +31,7 @@ def test_invoice_of_an_ordered_deal_becomes_one_posted_1c_invoice(ctx, configure
     sd.order_on_stage(ctx, member)
     sd.set_rows(client, deal, items, [1, 1])
     client.call("crm.deal.update", {"id": deal, "fields": {"STAGE_ID": sd.ORDER_STAGE}})
-    order = DealOrders(ctx, member).push(deal)
+    order = deal_orders(ctx, member).push(deal)
 
     item = client.call("crm.item.add", {"entityTypeId": 31, "fields": {
         "title": "Счёт по сделке", "companyId": company["ID"], "parentId2": deal}}).result["item"]

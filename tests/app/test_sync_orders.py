@@ -8,9 +8,10 @@ import time
 import pytest
 
 from b24app.jobs import dead_letters
+from b24app.jobs.outbox import deal_orders
 from b24app.jobs.sync import sweep_outbox
 from b24app.store.models import OutboxRow
-from b24app.sync.to_onec.orders import DealOrders, order_key
+from b24app.sync.to_onec.orders import order_key
 from tests.support import sync_data as sd
 from tests.support.processes import post_json, wait_until
 
@@ -76,7 +77,7 @@ def test_later_change_updates_the_same_order_and_lost_cancels_it(ctx, sales):
     client, odata, items, deal, member = sales["client"], sales["odata"], sales["items"], sales["deal"], sales["member"]
     sd.set_rows(client, deal, items[:1], [1])
     client.call("crm.deal.update", {"id": deal, "fields": {"STAGE_ID": sd.ORDER_STAGE}})
-    pusher = DealOrders(ctx, member)
+    pusher = deal_orders(ctx, member)
     first = pusher.push(deal)
     sd.set_rows(client, deal, items[:2], [3, 4])
     second = pusher.push(deal)
@@ -99,7 +100,7 @@ def test_existing_counterparty_is_found_by_inn_not_created_again(ctx, sales):
     for deal in (first, second):
         sd.set_rows(client, deal, sales["items"][:1], [1])
         client.call("crm.deal.update", {"id": deal, "fields": {"STAGE_ID": sd.ORDER_STAGE}})
-        DealOrders(ctx, member).push(deal)
+        deal_orders(ctx, member).push(deal)
     buyers = {sd.orders_with_key(odata, order_key(member, d))[0]["Контрагент_Key"] for d in (first, second)}
     assert len(buyers) == 1
     inn = sales["requisite"]["RQ_INN"]

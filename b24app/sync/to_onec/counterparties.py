@@ -16,6 +16,7 @@ from b24app.core.errors import PermanentSyncError
 from b24app.onec import query as q
 from b24app.onec.odata import ODataClient
 from b24app.onec.profiles import Profile
+from b24app.sync.to_onec.deps import OrderLocks
 
 
 @dataclass(frozen=True)
@@ -91,3 +92,16 @@ def create_counterparty(client: ODataClient, profile: Profile, who: CompanyIdent
         body[spec.field("partner")] = partner_key
     created = client.create(spec.entity_set, body)
     return CounterpartyRef(created["Ref_Key"], partner_key, True)
+
+
+def counterparty_for(client: ODataClient, profile: Profile, who: CompanyIdentity, locks: OrderLocks) -> CounterpartyRef:
+    """The buyer's counterparty, created once even when several jobs meet a new company together."""
+    found = find_counterparty(client, profile, who)
+    if found is not None:
+        return found
+    # Two deals of one new company must not create two counterparties: look again under a per-INN lock.
+    with locks.counterparty_lock(who.inn, who.kpp):
+        found = find_counterparty(client, profile, who)
+        if found is not None:
+            return found
+        return create_counterparty(client, profile, who)

@@ -12,19 +12,18 @@ comment on the deal tells the manager the 1C number.
 
 from __future__ import annotations
 
-import logging
-
 from b24app.bitrix.client import BitrixClient
 from b24app.bitrix.errors import NotFound
-from b24app.core.errors import Busy, PermanentSyncError
+from b24app.core.errors import PermanentSyncError
 from b24app.core.messages import message
 from b24app.onec.documents import DocumentWriter
 from b24app.onec.errors import OneCQueryError
-from b24app.onec.odata import ODataClient, RetryPolicy
-from b24app.onec.profiles import Profile, load_profile
+from b24app.onec.odata import ODataClient
+from b24app.onec.profiles import Profile
 from b24app.sync.to_onec import counterparties as cp
-from b24app.sync.to_onec.order_refs import seller_refs
-from b24app.sync.to_onec.orders import (
+from b24app.sync.to_onec.deps import OrderDeps
+from b24app.sync.to_onec.order_body import order_lines
+from b24app.sync.to_onec.order_model import (
     CANCELLED,
     CREATED,
     PUSHED,
@@ -33,14 +32,11 @@ from b24app.sync.to_onec.orders import (
     UNCHANGED,
     UPDATED,
     DealBundle,
-    DealOrders,
     PushResult,
     fingerprint,
-    order_lines,
     pushed_key,
 )
-
-log = logging.getLogger(__name__)
+from b24app.sync.to_onec.order_refs import product_refs, seller_refs
 
 INVOICE_TYPE = 31
 
@@ -82,33 +78,33 @@ def read_invoice(client: BitrixClient, invoice_id: str) -> DealBundle:
     return DealBundle(deal_like, rows, company, requisites, products)
 
 
-class InvoiceDocuments(DealOrders):
+class InvoiceDocuments:
     """Pushes smart invoices of one portal to 1C as customer invoices."""
 
-    def push(self, invoice_id: str, *, force: bool = False) -> PushResult:
-        lock = self.ctx.redis.lock(self.ctx.keys.sync_lock(self.member_id, f"invoice:{invoice_id}"),
-                                   timeout=self.tuning.lease_seconds, blocking_timeout=5)
-        if not lock.acquire():
-            raise Busy(f"invoice {invoice_id} is being sent to 1C by another job")
-        try:
+    def __init__(self, deps: OrderDeps) -> None:
+        self.deps = deps
+        self.member_id = deps.member_id
+        self.client = deps.bitrix
+        self.settings = deps.settings
+        self.lang = deps.lang
+
+    def push(self, invoice_id: str) -> PushResult:
+        """Bring 1C in line with the invoice as Bitrix24 has it now. Safe to repeat and to run concurrently."""
+        with self.deps.locks.entity_lock(f"invoice:{invoice_id}"):
             return self._push_invoice(str(invoice_id))
-        finally:
-            try:
-                lock.release()
-            except Exception:  # noqa: BLE001 - the lock expired under a long job; nothing to undo
-                log.warning("invoice %s: sync lock expired before release", invoice_id)
 
     def _base_for(self, bundle: DealBundle) -> int:
         deal_id = bundle.deal["PARENT_DEAL"]
-        linked = self.ctx.links.for_entity(self.member_id, "deal", deal_id) if deal_id != "0" else []
+        linked = self.deps.links.for_entity(self.member_id, "deal", deal_id) if deal_id != "0" else []
         if linked:
             return linked[0].base_id
-        bases = sorted((b for b in self.ctx.bases.list(self.member_id) if b.enabled), key=lambda b: b.id)
+        bases = self.deps.bases.enabled()
         if not bases:
             raise PermanentSyncError("no 1C base is configured (or all are disabled) for this portal")
-        return bases[0].id
+        return min(bases)
 
     def _push_invoice(self, invoice_id: str) -> PushResult:
+        deps = self.deps
         if not self.settings.schedules.push_to_1c:
             return PushResult(SKIPPED, reason="sending to 1C is switched off in the settings")
         try:
@@ -116,22 +112,20 @@ class InvoiceDocuments(DealOrders):
         except NotFound:
             return PushResult(SKIPPED, reason=f"invoice {invoice_id} no longer exists")
         base_id = self._base_for(bundle)
-        base = self.ctx.bases.connection(self.member_id, base_id)
-        profile = load_profile(base.profile)
+        odata, profile, base = deps.bases.onec_for(base_id)
         spec = profile.object("customer_invoice")
-        linked = [lk for lk in self.ctx.links.for_entity(self.member_id, "invoice", invoice_id)
+        linked = [lk for lk in deps.links.for_entity(self.member_id, "invoice", invoice_id)
                   if lk.base_id == base_id and lk.onec_set == spec.entity_set]
         cancel = bundle.deal["STAGE_SEMANTIC_ID"] == "F"
         if cancel and not linked:
             return PushResult(SKIPPED, base_id, reason="a declined invoice never sent to 1C")
-        odata = ODataClient(base, retry=RetryPolicy(attempts=2, base_delay=0.3, max_delay=2.0))
-        circuit = self.ctx.circuit(self.member_id, base_id)
+        circuit = deps.circuit_for(base_id)
         circuit.check(base.label)
-        with circuit.watch(), self.ctx.journal.exchange(self.member_id, "invoice", "b24_to_1c", base_id=base_id,
-                                                        entity=f"invoice:{invoice_id}") as entry:
+        with circuit.watch(), deps.journal.exchange(self.member_id, "invoice", "b24_to_1c", base_id=base_id,
+                                                    entity=f"invoice:{invoice_id}") as entry:
             body = self._invoice_body(odata, profile, bundle, base_id, cancel=cancel)
             mark = fingerprint("cancel" if cancel else "invoice", body, base_id)
-            if linked and self.ctx.marks.get(PUSHED, pushed_key(self.member_id, "invoice", invoice_id)) == mark:
+            if linked and deps.marks.get(PUSHED, pushed_key(self.member_id, "invoice", invoice_id)) == mark:
                 entry.status, entry.items = "skipped", 0
                 return PushResult(UNCHANGED, base_id, linked[0].onec_ref, linked[0].onec_number)
             comment = f"Счёт Битрикс24 {bundle.deal['ACCOUNT_NUMBER']} (№{invoice_id})".strip()
@@ -141,39 +135,38 @@ class InvoiceDocuments(DealOrders):
             except OneCQueryError as exc:
                 raise PermanentSyncError(f"1C refused the invoice {invoice_id}: {exc.message}") from exc
             number = str(odata.get(spec.entity_set, written.ref_key, select=["Number"]).get("Number") or "")
-            self.ctx.links.put(self.member_id, base_id, "invoice", invoice_id, spec.entity_set, written.ref_key,
-                               number)
+            deps.links.put(self.member_id, base_id, "invoice", invoice_id, spec.entity_set, written.ref_key, number)
             outcome = CANCELLED if cancel else CREATED if written.created else UPDATED
             deal_id = bundle.deal["PARENT_DEAL"]
             told = f"{self.member_id}:invoice:{invoice_id}:{written.ref_key}:{CANCELLED if cancel else CREATED}"
-            if (outcome != UPDATED or not linked) and deal_id != "0" and self.ctx.marks.get(TOLD, told) is None:
+            if (outcome != UPDATED or not linked) and deal_id != "0" and deps.marks.get(TOLD, told) is None:
                 text = (message("invoice_cancelled", self.lang, number=number) if cancel else
                         message("invoice_created", self.lang, number=number, account=bundle.deal["ACCOUNT_NUMBER"]))
                 self.client.call("crm.timeline.comment.add", {"fields": {
                     "ENTITY_TYPE": "deal", "ENTITY_ID": deal_id, "COMMENT": text}})
-                self.ctx.marks.put(TOLD, told)
-            self.ctx.marks.put(PUSHED, pushed_key(self.member_id, "invoice", invoice_id), mark)
+                deps.marks.put(TOLD, told)
+            deps.marks.put(PUSHED, pushed_key(self.member_id, "invoice", invoice_id), mark)
             entry.items = 1
             return PushResult(outcome, base_id, written.ref_key, number)
 
     def _invoice_body(self, odata: ODataClient, profile: Profile, bundle: DealBundle, base_id: int, *,
                       cancel: bool) -> dict:
+        deps = self.deps
         spec = profile.object("customer_invoice")
-        buyer = self.counterparty_for(odata, profile, cp.identity_from(bundle.company, bundle.requisites))
-        record = self.ctx.bases.get(self.member_id, base_id)
-        seller = seller_refs(odata, profile, record.legal_entity_inn)
+        buyer = cp.counterparty_for(odata, profile, cp.identity_from(bundle.company, bundle.requisites), deps.locks)
+        seller = seller_refs(odata, profile, deps.bases.legal_entity_inn(base_id))
         values = {"organization": seller.organization, "counterparty": buyer.ref_key, "partner": buyer.partner_key,
                   "currency": seller.currency, "amount": round(float(bundle.deal.get("OPPORTUNITY") or 0), 2),
                   "cancelled": cancel}
         order_set = profile.object("customer_order").entity_set
         deal_id = bundle.deal["PARENT_DEAL"]
-        order = next((lk for lk in self.ctx.links.for_entity(self.member_id, "deal", deal_id)
+        order = next((lk for lk in deps.links.for_entity(self.member_id, "deal", deal_id)
                       if lk.base_id == base_id and lk.onec_set == order_set), None) if deal_id != "0" else None
         if order is not None and order_set != spec.entity_set:
             values["basis"], values["basis_type"] = order.onec_ref, f"StandardODATA.{order_set}"
         body = {spec.field(k): v for k, v in values.items() if v is not None and k in spec.fields}
         if "goods" in spec.tables:
-            refs = self.product_refs(odata, profile, bundle)
+            refs = product_refs(odata, profile, bundle)
             body[spec.table("goods").name] = order_lines(bundle, refs, profile, cancel=False,
                                                          logical="customer_invoice")
         return body

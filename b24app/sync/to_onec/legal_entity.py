@@ -10,7 +10,7 @@ the order as one operation with one journal entry (`legal_entity_switch`, its en
 
   1. the order is created (or, when the deal was there before, brought back) in the new base and posted, and
      linked — first, so a failure anywhere leaves the deal with its old order rather than with none;
-  2. the order in the old base is cancelled the way a lost deal's order is (`orders.order_body(cancel=True)`:
+  2. the order in the old base is cancelled the way a lost deal's order is (`order_body.order_body(cancel=True)`:
      lines cancelled, status Закрыт where the profile has them);
   3. the deal's 1C fields are rewritten from the new order: number, link, paid / shipped state;
   4. the old link is dropped — the commit point: until then the deal is still seen as living in the old base,
@@ -24,7 +24,6 @@ switching back reopens the order the deal had in that base instead of making ano
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from b24app.core.errors import PermanentSyncError
 from b24app.core.messages import message
@@ -32,30 +31,36 @@ from b24app.core.portal_settings import PortalSettings
 from b24app.onec.base import OneCBase
 from b24app.onec.documents import DocumentWriter
 from b24app.onec.errors import OneCQueryError
-from b24app.onec.odata import ODataClient, RetryPolicy
-from b24app.onec.profiles import ObjectSpec, Profile, load_profile
+from b24app.onec.odata import ODataClient
+from b24app.onec.profiles import ObjectSpec, Profile
 from b24app.onec.readers import OneCDocuments
-from b24app.runtime import Runtime
-from b24app.store.circuit import BaseCircuit
 from b24app.store.links import Link
 from b24app.sync.to_bitrix.deal_state import payment_fields, shipment_fields
-from b24app.sync.to_bitrix.user_fields import ensure_fields_once
-
-if TYPE_CHECKING:
-    from b24app.sync.to_onec.orders import DealBundle, DealOrders, PushResult
+from b24app.sync.to_onec.deps import Circuit, OrderDeps
+from b24app.sync.to_onec.order_body import build_order_body
+from b24app.sync.to_onec.order_model import (
+    PUSHED,
+    TOLD,
+    DealBundle,
+    PushResult,
+    fingerprint,
+    navigation_link,
+    order_comment,
+    order_key,
+    pushed_key,
+)
 
 SWITCH_KIND = "legal_entity_switch"
 SWITCHED = "switched"
 
 
-def order_links_elsewhere(ctx: Runtime, member_id: str, deal_id: str, base_id: int) -> list[Link]:
+def order_links_elsewhere(deps: OrderDeps, deal_id: str, base_id: int) -> list[Link]:
     """The deal's customer-order links in bases other than `base_id` (where its order lives, if not there)."""
     found = []
-    for link in ctx.links.for_entity(member_id, "deal", deal_id):
+    for link in deps.links.for_entity(deps.member_id, "deal", deal_id):
         if link.base_id == base_id:
             continue
-        profile = load_profile(ctx.bases.get(member_id, link.base_id).profile)
-        if link.onec_set == profile.object("customer_order").entity_set:
+        if link.onec_set == deps.bases.profile(link.base_id).object("customer_order").entity_set:
             found.append(link)
     return found
 
@@ -69,59 +74,61 @@ class _Side:
     profile: Profile
     spec: ObjectSpec
     odata: ODataClient
-    circuit: BaseCircuit
+    circuit: Circuit
+    seller_inn: str | None
 
     @classmethod
-    def open(cls, orders: DealOrders, base_id: int) -> _Side:
-        base = orders.ctx.bases.connection(orders.member_id, base_id)
-        profile = load_profile(base.profile)
-        # Short in-call retries as in DealOrders: the outbox retries the whole switch with long backoff.
-        odata = ODataClient(base, retry=RetryPolicy(attempts=2, base_delay=0.3, max_delay=2.0))
-        return cls(base_id, base, profile, profile.object("customer_order"), odata,
-                   orders.ctx.circuit(orders.member_id, base_id))
+    def open(cls, deps: OrderDeps, base_id: int) -> _Side:
+        # The client has the job's short in-call retries: the outbox retries the whole switch with long backoff.
+        odata, profile, base = deps.bases.onec_for(base_id)
+        return cls(base_id, base, profile, profile.object("customer_order"), odata, deps.circuit_for(base_id),
+                   deps.bases.legal_entity_inn(base_id))
 
 
 class LegalEntitySwitch:
     """Moves one deal's order from the base(s) it is linked in to the base its legal entity names now."""
 
-    def __init__(self, orders: DealOrders) -> None:
-        self.orders = orders
-        self.ctx = orders.ctx
-        self.member_id = orders.member_id
+    def __init__(self, deps: OrderDeps) -> None:
+        self.deps = deps
+        self.member_id = deps.member_id
 
     def run(self, bundle: DealBundle, new_base_id: int, old_links: list[Link]) -> PushResult:
         """Create the order in the new base, cancel it in the old ones, rewrite the deal, drop the old links.
         Raises (and journals the error) when any step fails; nothing is undone, a retry finishes the move."""
-        from b24app.sync.to_onec.orders import PushResult
-
+        deps = self.deps
         deal_id = str(bundle.deal["ID"])
-        new = _Side.open(self.orders, new_base_id)
-        olds = [_Side.open(self.orders, link.base_id) for link in old_links]
+        new = _Side.open(deps, new_base_id)
+        olds = [_Side.open(deps, link.base_id) for link in old_links]
         for side in (new, *olds):
             side.circuit.check(side.base.label)
-        ensure_fields_once(self.ctx, self.member_id, self.orders.client, self.orders.settings)
+        deps.ensure_fields()
         moved = f"deal:{deal_id} base:{','.join(str(s.base_id) for s in olds)}->{new_base_id}"
-        with self.ctx.journal.exchange(self.member_id, SWITCH_KIND, "b24_to_1c", base_id=new_base_id,
-                                       entity=moved) as entry:
+        with deps.journal.exchange(self.member_id, SWITCH_KIND, "b24_to_1c", base_id=new_base_id,
+                                   entity=moved) as entry:
             ref_key, number, body = self._order_in(new, bundle)
             old_numbers = [self._cancel_in(side, link, bundle, new, number)
                            for side, link in zip(olds, old_links, strict=True)]
             self._rewrite_deal(bundle, new, ref_key, number, olds, old_numbers)
             for link in old_links:
-                self.ctx.links.remove(self.member_id, link)
+                deps.links.remove(self.member_id, link)
             self._remember(deal_id, body, new_base_id)
             entry.items = 1 + len(olds)
         return PushResult(SWITCHED, new_base_id, ref_key, number)
 
+    def _body(self, side: _Side, bundle: DealBundle, *, cancel: bool) -> tuple[dict, str]:
+        """The order body for one side of the move and the Ref_Key of the buyer it names."""
+        body, buyer = build_order_body(side.odata, side.profile, bundle, seller_inn=side.seller_inn,
+                                       locks=self.deps.locks, cancel=cancel)
+        return body, buyer.ref_key
+
     def _order_in(self, new: _Side, bundle: DealBundle) -> tuple[str, str, dict]:
         """The deal's order in the new base, posted and linked: (Ref_Key, number, the body sent)."""
-        from b24app.sync.to_onec.orders import order_key
-
+        links = self.deps.links
         deal_id = str(bundle.deal["ID"])
         with new.circuit.watch():
-            body, buyer = self.orders._body(new.odata, new.profile, bundle, new.base_id, cancel=False)
-            self.ctx.links.put(self.member_id, new.base_id, "company", str(bundle.company["ID"]),
-                               new.profile.object("counterparty").entity_set, buyer.ref_key)
+            body, buyer_key = self._body(new, bundle, cancel=False)
+            links.put(self.member_id, new.base_id, "company", str(bundle.company["ID"]),
+                      new.profile.object("counterparty").entity_set, buyer_key)
             try:
                 written = DocumentWriter(new.odata, new.spec).save(
                     order_key(self.member_id, deal_id), body, comment=_order_comment(bundle), post=True)
@@ -129,16 +136,14 @@ class LegalEntitySwitch:
                 raise PermanentSyncError(f"moving deal {deal_id} to 1C base «{new.base.name}»: 1C refused the "
                                          f"order: {exc.message}") from exc
             number = str(new.odata.get(new.spec.entity_set, written.ref_key, select=["Number"]).get("Number") or "")
-        self.ctx.links.put(self.member_id, new.base_id, "deal", deal_id, new.spec.entity_set, written.ref_key, number)
+        links.put(self.member_id, new.base_id, "deal", deal_id, new.spec.entity_set, written.ref_key, number)
         return written.ref_key, number, body
 
     def _cancel_in(self, old: _Side, link: Link, bundle: DealBundle, new: _Side, new_number: str) -> str:
         """Cancel the deal's order in an old base as a lost deal's order is cancelled; returns its number."""
-        from b24app.sync.to_onec.orders import order_key
-
         deal_id = str(bundle.deal["ID"])
         with old.circuit.watch():
-            body, _ = self.orders._body(old.odata, old.profile, bundle, old.base_id, cancel=True)
+            body, _ = self._body(old, bundle, cancel=True)
             try:
                 DocumentWriter(old.odata, old.spec).save(order_key(self.member_id, deal_id), body,
                                                          comment=_order_comment(bundle), post=True)
@@ -155,9 +160,8 @@ class LegalEntitySwitch:
         """The deal's 1C fields from the new order (number, link, paid and shipped state) and a timeline comment,
         in one batch (crm.deal.update, crm.timeline.comment.add: api-reference/crm/deals/crm-deal-update.md,
         crm/timeline/comments/crm-timeline-comment-add.md)."""
-        from b24app.sync.to_onec.orders import TOLD, navigation_link
-
-        settings = self.orders.settings
+        deps = self.deps
+        settings = deps.settings
         reader = OneCDocuments(new.odata, new.profile)
         with new.circuit.watch():
             order = reader.order_by_key(ref_key)
@@ -168,7 +172,7 @@ class LegalEntitySwitch:
             wanted.update({k: str(v) for k, v in payment_fields(settings, state).items()})
             wanted.update({k: str(v) for k, v in shipment_fields(settings, state).items()})
         changed = {k: v for k, v in wanted.items() if str(bundle.deal.get(k) or "") != v}
-        lang = self.orders.lang
+        lang = deps.lang
         cancelled = "; ".join(message("entity_switch_cancelled", lang, number=n or None, base=s.base.name)
                               for s, n in zip(olds, old_numbers, strict=True))
         comment = message("entity_switch", lang, why=_why_moved(settings, bundle.deal, new.base_id, lang),
@@ -176,23 +180,25 @@ class LegalEntitySwitch:
         # Told once per move: a retry of the whole switch (a later step failed) does not repeat the comment.
         told = f"{self.member_id}:deal:{bundle.deal['ID']}:switch:{new.base_id}:{ref_key}"
         commands: dict[str, tuple[str, dict]] = {}
-        if self.ctx.marks.get(TOLD, told) is None:
+        if deps.marks.get(TOLD, told) is None:
             commands["comment"] = ("crm.timeline.comment.add", {"fields": {
                 "ENTITY_ID": bundle.deal["ID"], "ENTITY_TYPE": "deal", "COMMENT": comment}})
         if changed:
             commands["fields"] = ("crm.deal.update", {"id": bundle.deal["ID"], "fields": changed})
         if not commands:
             return
-        answer = self.orders.client.batch(commands)
+        answer = deps.bitrix.batch(commands)
         if "comment" in answer.results:
-            self.ctx.marks.put(TOLD, told)
+            deps.marks.put(TOLD, told)
         answer.raise_first_error()
 
     def _remember(self, deal_id: str, body: dict, base_id: int) -> None:
         """What was sent, so a replayed event finds the deal unchanged (DealOrders' fingerprint)."""
-        from b24app.sync.to_onec.orders import PUSHED, fingerprint, pushed_key
+        self.deps.marks.put(PUSHED, pushed_key(self.member_id, "deal", deal_id), fingerprint("order", body, base_id))
 
-        self.ctx.marks.put(PUSHED, pushed_key(self.member_id, "deal", deal_id), fingerprint("order", body, base_id))
+
+def _order_comment(bundle: DealBundle) -> str:
+    return order_comment(str(bundle.deal["ID"]), bundle.deal.get("TITLE"))
 
 
 def _why_moved(settings: PortalSettings, deal: dict, new_base_id: int, lang: str = "ru") -> str:
@@ -202,6 +208,3 @@ def _why_moved(settings: PortalSettings, deal: dict, new_base_id: int, lang: str
         return message("entity_switch_why_legal_entity", lang)
     return message("entity_switch_why_pipeline", lang)
 
-
-def _order_comment(bundle: DealBundle) -> str:
-    return f"Сделка Битрикс24 №{bundle.deal['ID']}: {bundle.deal.get('TITLE') or ''}".strip()

@@ -18,6 +18,7 @@ from b24app.onec import query as q
 from b24app.onec.errors import OneCNotFound
 from b24app.onec.odata import ODataClient
 from b24app.onec.profiles import Profile
+from b24app.sync.to_onec.order_model import DealBundle
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -88,3 +89,17 @@ def resolve_product(client: ODataClient, profile: Profile, xml_id: str, label: s
     row = live[0]
     return ProductRef(row["Ref_Key"], row.get(unit_f) if unit_f else None, row.get(vat_f) if vat_f else None,
                       str(row.get(spec.field("name")) or label))
+
+
+def product_refs(client: ODataClient, profile: Profile, bundle: DealBundle) -> dict[str, ProductRef]:
+    """The 1C item of every product row (by PRODUCT_ID); PermanentSyncError names a row 1C cannot place."""
+    refs: dict[str, ProductRef] = {}
+    for row in bundle.rows:
+        pid = str(row.get("PRODUCT_ID") or "0")
+        label = str(row.get("PRODUCT_NAME") or pid)
+        if pid == "0" or pid not in bundle.products:
+            raise PermanentSyncError(f"product row «{label}» is not a catalog product: 1C needs a product "
+                                     "with an XML_ID (1C reference or article)")
+        if pid not in refs:
+            refs[pid] = resolve_product(client, profile, str(bundle.products[pid].get("XML_ID") or ""), label)
+    return refs

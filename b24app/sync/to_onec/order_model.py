@@ -1,0 +1,68 @@
+"""What the deal-order, invoice and legal-entity code share: the Bitrix24 side of a deal, the outcome of a push,
+the keys and marks that make a push happen once, and the link that opens a 1C document.
+
+Nothing here talks to Bitrix24 or 1C, so every module of `to_onec` imports it and none imports another's
+internals.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+CREATED, UPDATED, CANCELLED, UNCHANGED, SKIPPED = "created", "updated", "cancelled", "unchanged", "skipped"
+
+# Durable marks (store/marks.py): what was last sent to 1C for an entity, and which order announcements the
+# manager has had on the deal's timeline.
+PUSHED, TOLD = "pushed", "order-told"
+
+
+@dataclass(frozen=True)
+class DealBundle:
+    """What Bitrix24 says about a deal: the deal, its product rows, company, requisites and row products."""
+
+    deal: dict
+    rows: list[dict]
+    company: dict | None
+    requisites: list[dict]
+    products: dict[str, dict] = field(default_factory=dict)  # PRODUCT_ID -> crm.product.get answer
+
+
+@dataclass(frozen=True)
+class PushResult:
+    outcome: str  # created / updated / cancelled / unchanged / skipped (and "switched": legal_entity.py)
+    base_id: int | None = None
+    ref_key: str | None = None
+    number: str | None = None
+    reason: str = ""
+
+
+def pushed_key(member_id: str, kind: str, entity_id: str) -> str:
+    """The key of the PUSHED mark of an entity ("deal", "invoice")."""
+    return f"{member_id}:{kind}:{entity_id}"
+
+
+def order_key(member_id: str, deal_id: str) -> str:
+    """The idempotency key of the deal's order in every base (DocumentWriter): one order per deal and base."""
+    return f"b24:{member_id}:deal:{deal_id}"
+
+
+def order_comment(deal_id: str, title: str | None) -> str:
+    """The human text kept in the order's key field next to the key."""
+    return f"Сделка Битрикс24 №{deal_id}: {title or ''}".strip()
+
+
+def fingerprint(action: str, body: dict, base_id: int) -> str:
+    """What was sent, so an event that changes nothing 1C holds is recognised and skipped."""
+    raw = json.dumps({"a": action, "b": body, "base": base_id}, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def navigation_link(base_url: str, entity_set: str, ref_key: str) -> str:
+    """A link that opens the document in the 1C web client: `e1cib/data/<Документ.Имя>?ref=<hex>`, where the hex
+    is the reference's 16 bytes in 1C's storage order (the GUID's last two groups first, then the 3rd, 2nd, 1st)."""
+    a, b, c, d, e = ref_key.split("-")
+    kind, _, name = entity_set.partition("_")
+    prefix = {"Document": "Документ", "Catalog": "Справочник"}.get(kind, kind)
+    return f"{base_url.rstrip('/')}/#e1cib/data/{prefix}.{name}?ref={d}{e}{c}{b}{a}"
