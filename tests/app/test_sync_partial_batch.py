@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from b24app.bitrix.client import BitrixClient
+from b24app.jobs.outbox import deal_orders
 from b24app.jobs.pull import portal_lang
 from b24app.onec.readers import OneCDocuments
 from b24app.sync.to_bitrix.deal_state import DealStateSync, Touched
-from b24app.sync.to_onec.orders import DealOrders
 from tests.support import sync_data as sd
 from tests.support.processes import post_json
 
@@ -33,7 +33,7 @@ def test_a_push_cut_by_503_mid_way_repeats_no_comment_when_retried(ctx, configur
     _, company, _ = sd.deal_with_company(manager)
     sd.order_on_stage(ctx, member)
     deals = sd.bulk_deals(manager, company["ID"], items, DEALS)
-    orders = {deal: DealOrders(ctx, member).push(deal) for deal in deals}
+    orders = {deal: deal_orders(ctx, member).push(deal) for deal in deals}
     receipts = {deal: post_json(f"{onec_url}/_sandbox/ut/seed/payment",
                                 {"order_number": order.number, "sum": 100.0, "kind": "bank"})
                 for deal, order in orders.items()}

@@ -8,9 +8,9 @@ import time
 import pytest
 
 from b24app.core.portal_settings import PortalSettings
+from b24app.jobs.outbox import deal_orders
 from b24app.jobs.sync import pull_stream, refresh_deal, sync_tick
 from b24app.store.watermarks import Watermarks
-from b24app.sync.to_onec.orders import DealOrders
 from tests.support import sync_data as sd
 from tests.support.processes import post_json
 
@@ -35,7 +35,7 @@ def ordered(ctx, configured_base, sandbox_url, onec_url, settings_env):
         "payments_seconds": 1, "shipments_seconds": 1, "debt_seconds": 1}}), version)
     sd.set_rows(client, deal, items, [2, 1])
     client.call("crm.deal.update", {"id": deal, "fields": {"STAGE_ID": sd.ORDER_STAGE}})
-    result = DealOrders(ctx, member).push(deal)
+    result = deal_orders(ctx, member).push(deal)
     post_json(sandbox_url + "/_sandbox/events/wait")
     _tick(ctx)  # the first tick reads 1C's history; none of it is linked to a deal
     return dict(member=member, client=client, odata=odata, deal=deal, company=company, order=result,
