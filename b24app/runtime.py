@@ -26,12 +26,12 @@ from b24app.bitrix.spent import SpentRefreshTokens
 from b24app.bitrix.tokens import PortalTokens
 from b24app.config import Settings, SyncTuning
 from b24app.core.clock import Clock, SystemClock
+from b24app.jobs.circuit import BaseCircuit
 from b24app.jobs.queues import queue_name
 from b24app.manifest import Manifest, load_manifest
 from b24app.onec.odata import ODataClient, RetryPolicy
 from b24app.onec.profiles import Profile, ProfileLoader
 from b24app.store.bases import OneCBaseStore
-from b24app.store.circuit import BaseCircuit
 from b24app.store.config_transfer import ConfigTransfer
 from b24app.store.crypto import SecretBox
 from b24app.store.db import Database

@@ -21,7 +21,7 @@ from redis.lock import Lock
 from b24app.core.errors import Busy
 from b24app.jobs.pull import fields_checked, portal_lang
 from b24app.onec.odata import ODataClient
-from b24app.onec.profiles import Profile, load_profile
+from b24app.onec.profiles import Profile, ProfileLoader
 from b24app.runtime import JOB_RETRY, Runtime
 from b24app.store.bases import OneCBaseStore
 from b24app.store.keys import RedisKeys
@@ -45,6 +45,7 @@ class StoreBases:
     outage."""
 
     store: OneCBaseStore
+    profiles: ProfileLoader
     member_id: str
 
     def enabled(self) -> list[int]:
@@ -54,11 +55,11 @@ class StoreBases:
         return self.store.get(self.member_id, base_id).legal_entity_inn
 
     def profile(self, base_id: int) -> Profile:
-        return load_profile(self.store.get(self.member_id, base_id).profile)
+        return self.profiles.load(self.store.get(self.member_id, base_id).profile)
 
     def onec_for(self, base_id: int) -> OneCConnection:
         base = self.store.connection(self.member_id, base_id)
-        profile = load_profile(base.profile)
+        profile = self.profiles.load(base.profile)
         return OneCConnection(ODataClient(base, retry=JOB_RETRY), profile, base)
 
 
@@ -99,7 +100,7 @@ def order_deps(ctx: Runtime, member_id: str) -> OrderDeps:
     return OrderDeps(
         member_id=member_id,
         bitrix=client,
-        bases=StoreBases(ctx.bases, member_id),
+        bases=StoreBases(ctx.bases, ctx.profiles, member_id),
         circuit_for=partial(ctx.circuit, member_id),
         links=ctx.links,
         marks=ctx.marks,

@@ -15,7 +15,7 @@ from redis import Redis
 
 from b24app.core.formatting import normalize_lang
 from b24app.onec.odata import ODataClient, RetryPolicy
-from b24app.onec.profiles import Profile, load_profile
+from b24app.onec.profiles import Profile
 from b24app.onec.readers import OneCDocuments
 from b24app.runtime import Runtime
 from b24app.store.keys import RedisKeys
@@ -39,8 +39,7 @@ def portal_lang(ctx: Runtime, member_id: str) -> str:
 
 def open_base(ctx: Runtime, member_id: str, base_id: int) -> tuple[ODataClient, Profile]:
     """A 1C client of one of the portal's bases for a pull, and the profile naming its objects."""
-    base = ctx.bases.connection(member_id, base_id)
-    return ODataClient(base, retry=PULL_RETRY), load_profile(base.profile)
+    return ctx.onec(member_id, base_id, retry=PULL_RETRY)
 
 
 def pull_deps(ctx: Runtime, member_id: str, base_id: int) -> PullDeps:

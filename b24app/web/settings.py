@@ -22,6 +22,7 @@ from b24app.bitrix.installation import InstallRefused
 from b24app.core.portal_settings import DEFAULT_COMPANY_FIELDS, DEFAULT_DEAL_FIELDS
 from b24app.jobs import sync_now
 from b24app.onec.base import OneCBase
+from b24app.onec.profiles import ProfileError
 from b24app.onec.schema import check
 from b24app.runtime import Runtime
 from b24app.store.bases import BaseNotFound
@@ -190,7 +191,12 @@ def save_base():
     if errors:
         return _render(user, PageState(base_form=inp, base_errors=errors, error=msg("err_form")), 422)
     if request.form.get("action") == "test":
-        report = check(_base_connection(ctx, user.member_id, inp)).to_dict()
+        connection = _base_connection(ctx, user.member_id, inp)
+        try:
+            profile = ctx.profiles.load(connection.profile)
+        except ProfileError:
+            profile = None  # the check names the unknown profile itself
+        report = check(connection, profile=profile).to_dict()
         return _render(user, PageState(base_form=inp, test_report=report, test_base_name=inp.name))
     saved = ctx.bases.save(user.member_id, name=inp.name, url=inp.url, login=inp.login,
                            password=inp.password or None, profile=inp.profile,

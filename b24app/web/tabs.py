@@ -24,16 +24,16 @@ from b24app.bitrix.errors import BitrixError
 from b24app.bitrix.installation import InstallRefused
 from b24app.core.model import from_json, to_json
 from b24app.core.portal_settings import PortalSettings
-from b24app.onec.profiles import Profile, ProfileError, load_profile
+from b24app.onec.profiles import ProfileError, ProfileLoader
 from b24app.onec.readers import OneCDocuments
 from b24app.runtime import Runtime
 from b24app.store.bases import BaseRecord
 from b24app.store.links import Link
-from b24app.store.tab_cache import TabCache
 from b24app.sync import cards, linking
 from b24app.web.frame import FrameUser, load_frame, sign_frame, verify_frame_fetching
 from b24app.web.i18n import t
 from b24app.web.params import lang_of, portal_param
+from b24app.web.tab_cache import TabCache
 
 log = logging.getLogger(__name__)
 bp = Blueprint("tabs", __name__)
@@ -73,14 +73,9 @@ def as_of_time(timestamp: float | None) -> datetime | None:
     return datetime.fromtimestamp(timestamp, UTC) if timestamp else None
 
 
-@functools.lru_cache(maxsize=32)
-def _profile(name: str) -> Profile:
-    return load_profile(name)
-
-
-def _sets(profile_name: str, logicals: tuple[str, ...]) -> set[str]:
+def _sets(profiles: ProfileLoader, profile_name: str, logicals: tuple[str, ...]) -> set[str]:
     try:
-        profile = _profile(profile_name)
+        profile = profiles.load(profile_name)
     except ProfileError:
         return set()
     return {profile.objects[x].entity_set for x in logicals if x in profile.objects}
@@ -163,7 +158,8 @@ def _write(ctx: Runtime, writes: dict[str, tuple[str, int]]) -> None:
 
 
 def _reader(ctx: Runtime, member_id: str, base: BaseRecord, timeout: float) -> OneCDocuments:
-    return OneCDocuments.for_base(ctx.bases.connection(member_id, base.id), timeout=timeout)
+    connection = ctx.bases.connection(member_id, base.id)
+    return OneCDocuments.for_base(connection, timeout=timeout, profile=ctx.profiles.load(connection.profile))
 
 
 @bp.after_request
@@ -213,7 +209,7 @@ def card_tab(kind: str):
     cache = TabCache(ctx.redis, ctx.keys)
     jobs, meta = {}, {}
     if kind == "deal":
-        order_sets = {b.id: _sets(b.profile, ("customer_order", "customer_invoice")) for b in bases}
+        order_sets = {b.id: _sets(ctx.profiles, b.profile, ("customer_order", "customer_invoice")) for b in bases}
         targets = linking.deal_targets(bases, settings, facts, stored, order_sets)
         for target in targets:
             base = by_id[target.base_id]
@@ -222,7 +218,7 @@ def card_tab(kind: str):
             meta[key] = base
         section_cls = cards.DealSection
     else:
-        cp_sets = {b.id: _sets(b.profile, ("counterparty",)) for b in bases}
+        cp_sets = {b.id: _sets(ctx.profiles, b.profile, ("counterparty",)) for b in bases}
         targets = linking.company_targets(bases, facts, stored, cp_sets)
         for target in targets:
             base = by_id[target.base_id]

@@ -8,8 +8,8 @@ import pytest
 
 from b24app.config import SyncTuning
 from b24app.core.errors import BaseUnavailable
+from b24app.jobs.circuit import BaseCircuit
 from b24app.onec.errors import OneCQueryError, OneCUnavailable
-from b24app.store.circuit import BaseCircuit
 from b24app.store.keys import RedisKeys
 from tests.support.clock import FakeClock
 

@@ -7,7 +7,7 @@ import time
 
 from b24app.onec.errors import OneCUnavailable
 from b24app.store.keys import RedisKeys
-from b24app.store.tab_cache import TabCache
+from b24app.web.tab_cache import TabCache
 
 
 class SlowJob:

@@ -48,7 +48,7 @@ class OneCBases(Protocol):
 
 
 class Circuit(Protocol):
-    """A base's circuit breaker (`store/circuit.py`): `check` raises BaseUnavailable while the base is known to
+    """A base's circuit breaker (`jobs/circuit.py`): `check` raises BaseUnavailable while the base is known to
     be down; `watch` counts what a block of 1C calls meets."""
 
     def check(self, label: str) -> None: ...
