@@ -123,3 +123,22 @@ def test_marks_are_durable_first_writer_wins_and_long_keys_fit(store_ctx):
     assert marks.get("pushed", "m:" + "x" * 399 + "y") is None  # a digest, not a truncation
     marks.remove("told", "m:1:doc:1")
     assert marks.get("told", "m:1:doc:1") is None and marks.get("told", "m:2:doc:1") == "1"
+
+
+def test_profile_overrides_reach_every_1c_client_the_runtime_builds(database_url, tmp_path):
+    from b24app.jobs.outbox import order_deps
+
+    (tmp_path / "ut11.toml").write_text('[objects.price]\nentity_set = "InformationRegister_ЦеныНоменклатуры25"\n',
+                                        encoding="utf-8")
+    env = {"DATABASE_URL": database_url, "B24APP_SECRET_KEY": "test-secret-key-0123456789",
+           "B24APP_ONEC_PROFILE_PATH": str(tmp_path)}
+    rt = Runtime(Settings.from_env(env))
+    try:
+        m = _portal(rt)
+        base = rt.bases.save(m, name="УТ", url="http://127.0.0.1:9/ut/", login="l", password="p", profile="ut11")
+        _, profile = rt.onec(m, base.id)
+        assert profile.object("price").entity_set == "InformationRegister_ЦеныНоменклатуры25"
+        bases = order_deps(rt, m).bases
+        assert bases.profile(base.id).object("price").entity_set == "InformationRegister_ЦеныНоменклатуры25"
+    finally:
+        rt.close()
