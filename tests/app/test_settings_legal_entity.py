@@ -9,8 +9,6 @@ old order in place and the switch is retried whole. A deal moved to a pipeline o
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from b24app.core.portal_settings import PortalSettings
@@ -21,7 +19,7 @@ from b24app.sync.to_onec.legal_entity import SWITCH_KIND
 from b24app.sync.to_onec.orders import order_key
 from tests.app.conftest import ONEC_LOGIN, ONEC_PASSWORD
 from tests.support import sync_data as sd
-from tests.support.processes import post_json, start_server
+from tests.support.processes import post_json, start_server, wait_until
 from tests.support.settings_data import app_frame, base_form, frame_token, open_settings, post_form
 
 pytestmark = pytest.mark.db
@@ -185,8 +183,8 @@ def test_a_new_base_that_fails_leaves_the_old_order_and_the_switch_is_retried_wh
                for f in failures)
 
     post_json(f"{env['onec']}/_sandbox/ut2/fault", {"down": False})
-    time.sleep(2.2)  # the retry's backoff and the base's circuit breaker run out
-    assert sweep_outbox() >= 1
+    # the retry's backoff and the base's circuit breaker run out
+    wait_until(lambda: sweep_outbox() >= 1, timeout=15, what="the switch's retry to fall due")
     sd.run_burst(ctx)
     [in_a], [in_b] = _orders(env, A), _orders(env, B)
     assert _cancelled(in_a) and _live(in_b)

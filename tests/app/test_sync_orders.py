@@ -3,8 +3,6 @@ real RQ workers: one posted order per deal however often and however badly its e
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from b24app.jobs import dead_letters
@@ -148,15 +146,13 @@ def test_worker_killed_mid_job_the_sweeper_recovers_and_one_order_is_made(ctx, s
             post_json(sandbox_url + "/_sandbox/events/fire", {"event": "ONCRMDEALUPDATE", "id": deal})
         started = len(_outbox_rows(ctx))
         wait_until(lambda: any(r.attempts for r in _outbox_rows(ctx)[started - 5:]), timeout=20,
-                   what="a worker to take the job")
-        time.sleep(1.0)
+                   what="a worker to take the job")  # killed right after: mid-job, before its slow 1C calls end
     finally:
         sd.kill(worker)
     assert not sd.orders_with_key(odata, order_key(sales["member"], deal))  # killed before it could write
     assert any(r.status == "pending" for r in _outbox_rows(ctx))
     post_json(f"{onec_url}/_sandbox/ut/fault", {"slow_ms": 0})
-    time.sleep(3.2)  # the killed job's lease runs out
-    assert sweep_outbox() >= 1
+    wait_until(lambda: sweep_outbox() >= 1, timeout=15, what="the killed job's lease to run out")
     sd.run_burst(ctx, fork=True)
     orders = sd.orders_with_key(odata, order_key(sales["member"], deal))
     assert len(orders) == 1 and orders[0]["Posted"]

@@ -3,16 +3,14 @@ and the company in the sandbox portal within one scheduler tick; reversals undo;
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from b24app.core.portal_settings import PortalSettings
 from b24app.jobs.outbox import deal_orders
-from b24app.jobs.sync import pull_stream, refresh_deal, sync_tick
+from b24app.jobs.sync import STREAMS, pull_stream, refresh_deal, sync_tick
 from b24app.store.watermarks import Watermarks
 from tests.support import sync_data as sd
-from tests.support.processes import post_json
+from tests.support.processes import post_json, wait_until
 
 pytestmark = pytest.mark.db
 
@@ -43,8 +41,14 @@ def ordered(ctx, configured_base, sandbox_url, onec_url, settings_env):
 
 
 def _tick(ctx) -> list[str]:
-    time.sleep(1.05)  # the streams' one-second interval has passed: one scheduler tick runs them all
-    started = sync_tick()
+    """A scheduler tick once every stream is due again (their interval is one second): it enqueues them all."""
+    started: list[str] = []
+
+    def all_due() -> bool:
+        started.extend(sync_tick())
+        return {name.rsplit(":", 1)[1] for name in started} >= set(STREAMS)
+
+    wait_until(all_due, timeout=10, what="the streams to fall due")
     sd.run_burst(ctx)
     return started
 
@@ -142,15 +146,20 @@ def test_shipment_and_on_demand_refresh(ctx, ordered):
 def test_debt_of_a_company_linked_by_inn(ctx, ordered):
     o = ordered
 
-    def debt() -> float:
-        time.sleep(1.05)  # 1C's Balance(Period=now) leaves out movements of the current second
-        pull_stream(o["member"], "debt")
-        return float(o["client"].call("crm.company.get", {"id": o["company"]["ID"]}).result["UF_CRM_B24_1C_DEBT"])
+    def debt_becomes(amount: float) -> None:
+        """Pull until the company shows `amount`: 1C's Balance(Period=now) leaves out movements of the current
+        second, so the figure may lag one pull behind the document just written."""
+        def shown() -> bool:
+            pull_stream(o["member"], "debt")
+            got = o["client"].call("crm.company.get", {"id": o["company"]["ID"]}).result["UF_CRM_B24_1C_DEBT"]
+            return float(got or 0) == pytest.approx(amount)
 
-    assert debt() == pytest.approx(0.0)  # an order alone is no debt in УТ 11: a sale is
+        wait_until(shown, timeout=10, interval=0.25, what=f"the company's debt to show {amount}")
+
+    debt_becomes(0.0)  # an order alone is no debt in УТ 11: a sale is
     _ship_first_line(o)
-    assert debt() == pytest.approx(2400.0)
+    debt_becomes(2400.0)
     _pay(o, 1000.0)
-    assert debt() == pytest.approx(1400.0)
+    debt_becomes(1400.0)
     links = ctx.links.for_entity(o["member"], "company", o["company"]["ID"])
     assert links and links[0].onec_set == "Catalog_Контрагенты"

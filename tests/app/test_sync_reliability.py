@@ -3,8 +3,6 @@ the sweeper, dead letters and their replay — with real Redis, RQ workers and b
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from rq import Queue
 
@@ -15,7 +13,7 @@ from b24app.store.models import OutboxRow
 from b24app.store.outbox import DEAD
 from b24app.sync.to_onec.orders import order_key
 from tests.support import sync_data as sd
-from tests.support.processes import get_json, post_json
+from tests.support.processes import get_json, post_json, wait_until
 
 pytestmark = pytest.mark.db
 
@@ -67,12 +65,12 @@ def test_1c_down_for_100_events_then_up_makes_all_100_orders_none_twice(ctx, sho
     assert _statuses(ctx) == {"pending": 100, "done": settled}
 
     post_json(f"{onec_url}/_sandbox/ut/fault", {"down": False})
-    for _ in range(6):  # sweeper ticks until the retries have run
-        time.sleep(1.1)
+    def all_done() -> bool:  # sweeper ticks until the retries have run
         sweep_outbox()
         sd.run_burst(ctx)
-        if set(_statuses(ctx)) == {"done"}:
-            break
+        return set(_statuses(ctx)) == {"done"}
+
+    wait_until(all_done, timeout=30, interval=0.2, what="every retry to run once 1C is back")
     # Every row done; more than 100, since writing the order number back to each deal raises its own event, which
     # the fingerprint settles without touching 1C.
     assert set(_statuses(ctx)) == {"done"} and _statuses(ctx)["done"] >= settled + 100
@@ -112,8 +110,7 @@ def test_lost_queue_is_recovered_by_the_sweeper(ctx, shop, sandbox_url, redis_cl
     Queue(queue_name(ctx.settings.queue_prefix, "default"), connection=redis_client).empty()  # Redis lost the jobs
     sd.run_burst(ctx)
     assert not _orders_of(shop["odata"], shop["member"])
-    time.sleep(2.1)
-    assert sweep_outbox() >= 1
+    wait_until(lambda: sweep_outbox() >= 1, timeout=10, what="the lost item's lease to run out")
     sd.run_burst(ctx)
     assert _orders_of(shop["odata"], shop["member"]) == {order_key(shop["member"], deal): 1}
 
