@@ -2,8 +2,9 @@
 
 Without it, 1C being down for a hundred events means a hundred jobs each spending its timeouts and in-call
 retries against a dead server, and a hundred more on every retry wave. The circuit opens when a base does not
-answer at all, or answers 5xx `circuit_5xx_run` times in a row; while it is open, jobs for that base do not call
-it (`BaseUnavailable`, which the retry policy turns into "wait for the base" without spending an attempt). When
+answer at all (or its web server says 502/503/504), or answers 5xx `circuit_5xx_run` times in a row; while it is
+open, jobs for that base do not call it (`BaseUnavailable`, which the retry policy turns into "wait for the base"
+without spending an attempt). When
 the open period ends, exactly one job (the probe, a Redis NX lease) may try the base: success closes the circuit,
 failure opens it again for twice as long, up to `circuit_cap_seconds` — so a base that is down for hours sees a
 trickle of probes, not the backlog.
@@ -19,8 +20,11 @@ from redis import Redis
 from b24app.config import SyncTuning
 from b24app.core.clock import Clock
 from b24app.core.errors import BaseUnavailable
-from b24app.onec.errors import OneCUnavailable
+from b24app.onec.errors import OneCError, OneCUnavailable
 from b24app.store.keys import RedisKeys
+
+# What the web server in front of 1C answers when 1C behind it is not there (the publication, not 1C, answers).
+GATEWAY_DOWN = (502, 503, 504)
 
 
 class BaseCircuit:
@@ -54,24 +58,42 @@ class BaseCircuit:
 
     @contextmanager
     def watch(self) -> Iterator[None]:
-        """Count what the block meets: a connection failure or a run of 5xx opens the circuit (the block then
-        raises BaseUnavailable); anything that reached 1C and was answered closes it."""
+        """Count what the block meets and raise what the retry policy should see.
+
+        - No connection, or 502/503/504 from the web server in front of 1C: the base is down. The circuit opens
+          at once and the block raises BaseUnavailable (the item waits for the base, spending no attempt).
+        - Any other 5xx (1C's own internal error): one more in a run; the run of `circuit_5xx_run` opens the
+          circuit (BaseUnavailable). A probe that meets one reopens the circuit for longer and re-raises the
+          error itself, so the probing item spends an attempt: a base that answers 500 to everything sees a
+          trickle of probes, and an item 1C always fails on ends as a dead letter instead of waiting forever.
+        - Anything else reached 1C and was answered: the run ends, a probe closes the circuit.
+        """
         try:
             yield
-        except OneCUnavailable as exc:
-            if self._trip_on(exc):
+        except OneCError as exc:
+            status = exc.http_status
+            if isinstance(exc, OneCUnavailable) and (status is None or status in GATEWAY_DOWN):
                 retry_at = self._open(exc.message[:300])
                 raise BaseUnavailable(f"1C base {exc.base or self.base_id} is unavailable: {exc.message}",
                                       self.base_id, retry_at) from exc
+            if status is not None and status >= 500:
+                probing = self._probing
+                if probing or self._run_complete():
+                    retry_at = self._open(exc.message[:300])
+                    if probing:
+                        raise
+                    raise BaseUnavailable(f"1C base {exc.base or self.base_id} keeps failing: {exc.message}",
+                                          self.base_id, retry_at) from exc
+                raise
+            self._answered()
             raise
         except BaseException:
             self._answered()
             raise
         self._answered()
 
-    def _trip_on(self, exc: OneCUnavailable) -> bool:
-        if self._probing or exc.http_status is None:
-            return True
+    def _run_complete(self) -> bool:
+        """Count one more 5xx in a row; True when the run is long enough to open the circuit."""
         run_key = self.key + ":5xx"
         pipe = self.redis.pipeline()
         pipe.incr(run_key)

@@ -14,7 +14,7 @@ here, so `…:deal:1` never matches `…:deal:12`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from b24app.onec import query as q
@@ -89,11 +89,13 @@ class DocumentWriter:
             )
         return candidates[0] if candidates else None
 
-    def save(self, key: str, body: Mapping, *, comment: str = "", post: bool = False) -> WriteResult:
+    def save(self, key: str, body: Mapping, *, comment: str = "", post: bool = False,
+             on_written: Callable[[str], None] | None = None) -> WriteResult:
         """Creates the document or updates the one already carrying `key`; posts it when asked.
 
         `body` holds 1C property names (built from the profile by the caller). `comment` is the
-        human text kept in the key field next to the key.
+        human text kept in the key field next to the key. `on_written(ref_key)` runs once the document
+        exists in 1C and before it is posted, so a caller can record the document even when posting fails.
         """
         payload = dict(body)
         payload[self.field] = with_key(comment, key)
@@ -107,6 +109,8 @@ class DocumentWriter:
         else:
             ref_key = self._create(key, payload)
             created = True
+        if on_written is not None:
+            on_written(ref_key)
         if post:
             self.client.post_document(self.spec.entity_set, ref_key)
         return WriteResult(ref_key=ref_key, created=created, posted=post)

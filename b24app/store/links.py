@@ -38,7 +38,9 @@ class LinkStore:
                 row = EntityLinkRow(portal_id=pid, base_id=base_id, b24_type=b24_type, b24_id=str(b24_id),
                                     onec_set=onec_set)
                 s.add(row)
-            row.onec_ref, row.onec_number = onec_ref, onec_number
+            if onec_number is not None or row.onec_ref != onec_ref:
+                row.onec_number = onec_number  # no number given for the same object: keep the one known
+            row.onec_ref = onec_ref
             s.flush()
             return _link(row)
 

@@ -9,7 +9,7 @@ import pytest
 from b24app.config import SyncTuning
 from b24app.core.errors import BaseUnavailable
 from b24app.jobs.circuit import BaseCircuit
-from b24app.onec.errors import OneCQueryError, OneCUnavailable
+from b24app.onec.errors import OneCError, OneCQueryError, OneCUnavailable
 from b24app.store.keys import RedisKeys
 from tests.support.clock import FakeClock
 
@@ -80,3 +80,30 @@ def test_a_run_of_5xx_opens_it_and_an_answer_in_between_resets_the_run(make):
         raise error
     with pytest.raises(BaseUnavailable):
         make().check("ut")
+
+
+def test_the_gateway_saying_503_opens_it_at_once(make):
+    _fail(make(), OneCUnavailable("", "HTTP 503 Service Unavailable", 503, "ut"))
+    with pytest.raises(BaseUnavailable):
+        make().check("ut")
+
+
+def test_a_probe_meeting_1c_internal_errors_pays_an_attempt_and_keeps_it_open(make):
+    internal = OneCError("-1", "Произошла внутренняя ошибка OData сервиса", 500, "ut")
+    for _ in range(2):
+        with pytest.raises(OneCError):
+            with make().watch():
+                raise internal
+    with pytest.raises(BaseUnavailable), make().watch():
+        raise internal  # the third in a row opens it; this item waits for free
+    with pytest.raises(BaseUnavailable):
+        make().check("ut")
+    make.clock.advance(31)
+    probe = make()
+    probe.check("ut")
+    with pytest.raises(OneCError) as raised, probe.watch():
+        raise internal
+    assert not isinstance(raised.value, BaseUnavailable)  # the probing item spends an attempt
+    with pytest.raises(BaseUnavailable) as waiting:
+        make().check("ut")
+    assert waiting.value.retry_at - make.clock.now().timestamp() == pytest.approx(60)  # reopened for longer

@@ -130,8 +130,10 @@ class InvoiceDocuments:
                 return PushResult(UNCHANGED, base_id, linked[0].onec_ref, linked[0].onec_number)
             comment = f"Счёт Битрикс24 {bundle.deal['ACCOUNT_NUMBER']} (№{invoice_id})".strip()
             try:
-                written = DocumentWriter(odata, spec).save(invoice_key(self.member_id, invoice_id), body,
-                                                           comment=comment, post=True)
+                written = DocumentWriter(odata, spec).save(
+                    invoice_key(self.member_id, invoice_id), body, comment=comment, post=True,
+                    on_written=lambda ref: deps.links.put(self.member_id, base_id, "invoice", invoice_id,
+                                                          spec.entity_set, ref))
             except OneCQueryError as exc:
                 raise PermanentSyncError(f"1C refused the invoice {invoice_id}: {exc.message}") from exc
             number = str(odata.get(spec.entity_set, written.ref_key, select=["Number"]).get("Number") or "")

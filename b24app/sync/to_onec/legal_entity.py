@@ -131,7 +131,9 @@ class LegalEntitySwitch:
                       new.profile.object("counterparty").entity_set, buyer_key)
             try:
                 written = DocumentWriter(new.odata, new.spec).save(
-                    order_key(self.member_id, deal_id), body, comment=_order_comment(bundle), post=True)
+                    order_key(self.member_id, deal_id), body, comment=_order_comment(bundle), post=True,
+                    on_written=lambda ref: links.put(self.member_id, new.base_id, "deal", deal_id,
+                                                     new.spec.entity_set, ref))
             except OneCQueryError as exc:
                 raise PermanentSyncError(f"moving deal {deal_id} to 1C base «{new.base.name}»: 1C refused the "
                                          f"order: {exc.message}") from exc

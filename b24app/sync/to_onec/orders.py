@@ -176,7 +176,11 @@ class DealOrders:
             writer = DocumentWriter(odata, spec)
             comment = order_comment(deal_id, bundle.deal.get("TITLE"))
             try:
-                written = writer.save(order_key(self.member_id, deal_id), body, comment=comment, post=True)
+                # Linked as soon as 1C holds it: if posting or reading its number fails, the deal still knows its
+                # order (and is never told it was not sent).
+                written = writer.save(order_key(self.member_id, deal_id), body, comment=comment, post=True,
+                                      on_written=lambda ref: deps.links.put(self.member_id, base_id, "deal", deal_id,
+                                                                            spec.entity_set, ref))
             except OneCQueryError as exc:
                 if action == "cancel":
                     self._comment(deal_id, message("order_cancel_refused", self.lang, error=exc.message))
