@@ -35,9 +35,13 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
     rt = Runtime(_settings_for_serving())
 
-    def work() -> None:
+    def work() -> bool:
         # A new Worker each round: one whose connection broke has registered itself in a Redis that forgot it.
-        Worker(rt.queues(), connection=rt.redis).work(with_scheduler=True, burst=args.burst, logging_level="INFO")
+        worker = Worker(rt.queues(), connection=rt.redis)
+        worker.work(with_scheduler=True, burst=args.burst, logging_level="INFO")
+        # RQ's loop can also end quietly after an error it logged (e.g. Redis gone mid-cleanup): only a burst
+        # run or a stop asked for (SIGTERM/SIGINT) ends the process.
+        return args.burst or getattr(worker, "_shutdown_requested_date", None) is not None
 
     supervise(work, rt.redis, rt.clock, what="worker")
 

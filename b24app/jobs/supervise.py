@@ -39,12 +39,14 @@ def wait_for_redis(redis: Redis, clock: Clock, *, cap: float = 10.0) -> int:
 
 
 def supervise(run: Callable[[], object], redis: Redis, clock: Clock, *, what: str) -> None:
-    """Run `run()` until it returns; when it dies because Redis went away, wait for Redis and run it again."""
+    """Run `run()` until it returns anything but False; when it dies because Redis went away, or returns False
+    (its loop ended without being asked to stop), wait for Redis and run it again."""
     while True:
         try:
-            run()
-            return
+            if run() is not False:
+                return
+            log.warning("%s ended without being asked to stop; starting it again", what)
         except REDIS_LOST as exc:
             log.warning("%s lost Redis (%s); waiting for it to come back", what, exc)
-            wait_for_redis(redis, clock)
-            log.info("Redis is back; restarting the %s", what)
+        wait_for_redis(redis, clock)
+        log.info("Redis answers; restarting the %s", what)

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from redis import Redis
-from rq import SimpleWorker
 from sqlalchemy import select
 
 from b24app.bitrix.client import BitrixClient
@@ -305,24 +304,9 @@ def comments_of(client: BitrixClient, deal: str) -> list[str]:
 
 # -- driving the exchange -------------------------------------------------------------------------------------
 
-class _QuietBurstWorker(SimpleWorker):
-    """A burst worker in this process without RQ's pubsub command channel (stop/kill commands: unused here).
-
-    rq 2.12 listens on it in a thread that waits up to 60 s for a subscription (`run_in_thread(sleep_time=60)`),
-    and redis-py 8's `PubSubWorkerThread.stop()` joins that thread without a bound, so a burst that unsubscribes
-    while the thread is in that wait stalls for up to a minute in teardown (sync_data.run_burst does now and
-    then). A test driving retry rounds must not sleep a minute by accident: its circuit and leases expire."""
-
-    def subscribe(self) -> None:
-        pass
-
-    def unsubscribe(self) -> None:
-        pass
-
-
 def burst(ctx: Runtime, max_jobs: int | None = None) -> None:
     """Run the app's queues until empty (or `max_jobs` jobs ran) in this process."""
-    _QuietBurstWorker(ctx.queues(), connection=ctx.redis).work(burst=True, max_jobs=max_jobs)
+    sd.run_burst(ctx, max_jobs=max_jobs)
 
 
 def drive(ctx: Runtime, until: Callable[[], object], *, timeout: float, what: str,

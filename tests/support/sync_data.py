@@ -102,10 +102,33 @@ def orders_with_key(odata: ODataClient, key: str) -> list[dict]:
     return [r for r in rows if key in (r.get("Комментарий") or "").split()]
 
 
-def run_burst(ctx: Runtime, *, fork: bool = False) -> None:
+class _NoCommandChannel:
+    """Burst workers without RQ's pubsub command channel (remote stop/kill commands: unused by tests).
+
+    rq 2.12 listens on it in a thread that waits up to 60 s for a message (`run_in_thread(sleep_time=60)`), and
+    redis-py 8's `PubSubWorkerThread.stop()` joins that thread without a bound, so a burst that unsubscribes while
+    the thread is in that wait stalls for up to a minute in teardown — long enough for leases and circuits to
+    expire under a test that counts on them."""
+
+    def subscribe(self) -> None:
+        pass
+
+    def unsubscribe(self) -> None:
+        pass
+
+
+class QuietSimpleWorker(_NoCommandChannel, SimpleWorker):
+    pass
+
+
+class QuietWorker(_NoCommandChannel, Worker):
+    pass
+
+
+def run_burst(ctx: Runtime, *, fork: bool = False, max_jobs: int | None = None) -> None:
     """Run the app's queues until empty in this process (a forking `Worker` when `fork`, as in production)."""
-    worker_cls = Worker if fork else SimpleWorker
-    worker_cls(ctx.queues(), connection=ctx.redis).work(burst=True)
+    worker_cls = QuietWorker if fork else QuietSimpleWorker
+    worker_cls(ctx.queues(), connection=ctx.redis).work(burst=True, max_jobs=max_jobs)
 
 
 def worker_process(env: dict[str, str]) -> subprocess.Popen:
