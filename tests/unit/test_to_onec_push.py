@@ -9,7 +9,7 @@ import pytest
 from b24app.core.errors import BaseUnavailable, Busy, PermanentSyncError
 from b24app.core.portal_settings import PortalSettings, Schedules, StageMap
 from b24app.sync.to_onec.legal_entity import order_links_elsewhere
-from b24app.sync.to_onec.order_model import PUSHED, TOLD, order_key, pushed_key
+from b24app.sync.to_onec.order_model import PUSHED, PUSHED_INPUT, TOLD, order_key, pushed_key
 from b24app.sync.to_onec.orders import DealOrders
 from tests.support.fakes_onec import MEMBER, FakeOneC, World
 
@@ -68,13 +68,19 @@ def test_an_unchanged_deal_is_skipped_by_its_fingerprint_and_nothing_is_written(
     orders = DealOrders(world.deps())
     first = orders.push("7")
     writes_1c, writes_portal = list(onec.writes), world.portal.writes()
+    reads_1c, journaled = onec.reads, len(world.journal.entries)
 
-    again = orders.push("7")  # the same event redelivered: the deal did not change
+    again = orders.push("7")  # the same event redelivered (or our own write-back's): the deal did not change
 
     assert (again.outcome, again.ref_key, again.number) == ("unchanged", first.ref_key, first.number)
-    assert onec.writes == writes_1c  # no create, update or post reached 1C
+    assert onec.reads == reads_1c and onec.writes == writes_1c  # 1C is not even asked
     assert world.portal.writes() == writes_portal  # no field written, no second comment
     assert len(onec.rows(ORDERS)) == 1 and len(world.portal.comments) == 1
+    assert len(world.journal.entries) == journaled  # no exchange happened
+
+    world.marks.put(PUSHED_INPUT, pushed_key(MEMBER, "deal", "7"), "made from something else")
+    checked = orders.push("7")  # the Bitrix24 side looks changed: 1C is read, the body is the same: no write
+    assert checked.outcome == "unchanged" and onec.reads > reads_1c and onec.writes == writes_1c
     assert (world.journal.entries[-1].status, world.journal.entries[-1].items) == ("skipped", 0)
 
     world.portal.rows["7"][1]["QUANTITY"] = 5  # a real change goes through to the same order, told no more
@@ -90,7 +96,17 @@ def test_a_fingerprint_of_another_body_does_not_skip():
     orders = DealOrders(world.deps())
     orders.push("7")
     world.marks.put(PUSHED, pushed_key(MEMBER, "deal", "7"), "something else was sent")
+    assert orders.push("7").outcome == "unchanged"  # the deal itself did not change: 1C is not asked
+    world.marks.put(PUSHED_INPUT, pushed_key(MEMBER, "deal", "7"), "made from something else")
     assert orders.push("7").outcome == "updated"
+
+
+def test_the_send_button_always_reaches_1c():
+    world, onec = _world()
+    orders = DealOrders(world.deps())
+    orders.push("7")
+    reads = onec.reads
+    assert orders.push("7", force=True).outcome == "unchanged" and onec.reads > reads
 
 
 def test_a_deal_without_inn_is_a_permanent_error_naming_the_fix_and_writes_nothing():

@@ -16,6 +16,13 @@ CREATED, UPDATED, CANCELLED, UNCHANGED, SKIPPED = "created", "updated", "cancell
 # Durable marks (store/marks.py): what was last sent to 1C for an entity, and which order announcements the
 # manager has had on the deal's timeline.
 PUSHED, TOLD = "pushed", "order-told"
+# The Bitrix24 side of what was last sent: a deal whose order-relevant data is as it was needs no 1C read at all.
+PUSHED_INPUT = "pushed-input"
+
+# Deal fields an order depends on (the rest — dates, our own 1C fields written back, responsible — change nothing
+# in 1C; our write-back of the order number raises an event that must not cost a round of 1C reads).
+ORDER_DEAL_FIELDS = ("STAGE_ID", "STAGE_SEMANTIC_ID", "CATEGORY_ID", "COMPANY_ID", "CONTACT_ID", "TITLE",
+                     "CURRENCY_ID")
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,20 @@ def order_key(member_id: str, deal_id: str) -> str:
 def order_comment(deal_id: str, title: str | None) -> str:
     """The human text kept in the order's key field next to the key."""
     return f"Сделка Битрикс24 №{deal_id}: {title or ''}".strip()
+
+
+def input_fingerprint(action: str, bundle: DealBundle, base_id: int, *, seller: object,
+                      legal_entity_field: str | None) -> str:
+    """What the order is made from on the Bitrix24 side and in the settings: the deal's order fields, its rows,
+    the buyer's requisites, the rows' product XML_IDs, the seller and the base."""
+    deal = {k: bundle.deal.get(k) for k in ORDER_DEAL_FIELDS}
+    if legal_entity_field:
+        deal[legal_entity_field] = bundle.deal.get(legal_entity_field)
+    raw = json.dumps({"a": action, "base": base_id, "seller": seller, "deal": deal, "rows": bundle.rows,
+                      "requisites": bundle.requisites,
+                      "products": {pid: p.get("XML_ID") for pid, p in bundle.products.items()}},
+                     sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def fingerprint(action: str, body: dict, base_id: int) -> str:

@@ -32,6 +32,7 @@ from b24app.sync.to_onec.order_model import (
     CANCELLED,
     CREATED,
     PUSHED,
+    PUSHED_INPUT,
     SKIPPED,
     TOLD,
     UNCHANGED,
@@ -39,6 +40,7 @@ from b24app.sync.to_onec.order_model import (
     DealBundle,
     PushResult,
     fingerprint,
+    input_fingerprint,
     navigation_link,
     order_comment,
     order_key,
@@ -158,19 +160,27 @@ class DealOrders:
         action = _wants_order(bundle, self.settings, bool(linked), force)
         if action is None:
             return PushResult(SKIPPED, base_id, reason="the deal is not in the stage that makes an order")
+        seller_inn = deps.bases.legal_entity_inn(base_id)
+        made_from = input_fingerprint(action, bundle, base_id, seller=[seller_inn, base.profile],
+                                      legal_entity_field=self.settings.legal_entity_field)
+        seen = deps.marks.get(PUSHED_INPUT, pushed_key(self.member_id, "deal", deal_id))
+        if linked and not force and seen == made_from:
+            # Nothing the order is made from changed (e.g. the event of our own write-back): 1C is not asked.
+            return PushResult(UNCHANGED, base_id, linked[0].onec_ref, linked[0].onec_number)
         odata = onec.odata
         circuit = deps.circuit_for(base_id)
         circuit.check(base.label)
         deps.ensure_fields()
         with circuit.watch(), deps.journal.exchange(self.member_id, "deal_order", "b24_to_1c", base_id=base_id,
                                                     entity=f"deal:{deal_id}") as entry:
-            body, buyer = build_order_body(odata, profile, bundle, seller_inn=deps.bases.legal_entity_inn(base_id),
+            body, buyer = build_order_body(odata, profile, bundle, seller_inn=seller_inn,
                                            locks=deps.locks, cancel=action == "cancel")
             # The company now has its counterparty in this base: the card tab and the debt stream use the link.
             deps.links.put(self.member_id, base_id, "company", str(bundle.company["ID"]),
                            profile.object("counterparty").entity_set, buyer.ref_key)
             mark = fingerprint(action, body, base_id)
             if linked and deps.marks.get(PUSHED, pushed_key(self.member_id, "deal", deal_id)) == mark:
+                deps.marks.put(PUSHED_INPUT, pushed_key(self.member_id, "deal", deal_id), made_from)
                 entry.status, entry.items = "skipped", 0
                 return PushResult(UNCHANGED, base_id, linked[0].onec_ref, linked[0].onec_number)
             writer = DocumentWriter(odata, spec)
@@ -201,6 +211,7 @@ class DealOrders:
             else:
                 self._write_back(bundle, base.url, spec.entity_set, written.ref_key, number, None)
             deps.marks.put(PUSHED, pushed_key(self.member_id, "deal", deal_id), mark)
+            deps.marks.put(PUSHED_INPUT, pushed_key(self.member_id, "deal", deal_id), made_from)
             entry.items = 1
             return PushResult(outcome, base_id, written.ref_key, number)
 
