@@ -48,10 +48,11 @@ def redis_client():
 def queue_prefix(redis_client) -> str:
     prefix = f"t{uuid.uuid4().hex[:10]}"
     yield prefix
-    for key in redis_client.scan_iter(f"{prefix}*"):
-        redis_client.delete(key)
-    for key in redis_client.scan_iter(f"rq:*{prefix}*"):
-        redis_client.delete(key)
+    # Large SCAN pages and batched deletes: the test Redis holds every earlier test's leftovers of other kinds.
+    for pattern in (f"{prefix}*", f"rq:*{prefix}*"):
+        keys = list(redis_client.scan_iter(pattern, count=10_000))
+        for i in range(0, len(keys), 500):
+            redis_client.delete(*keys[i:i + 500])
 
 
 @pytest.fixture(scope="module")

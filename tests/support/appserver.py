@@ -22,7 +22,9 @@ class AppServer:
         self._late = _LateApp()
         self._server = make_server("127.0.0.1", 0, self._late, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: shutdown() waits up to one poll interval, once per test that serves the app.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
 
     def serve(self, app) -> AppServer:
         self._late.target = app
