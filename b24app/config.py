@@ -26,6 +26,10 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _csv(value: str | None) -> tuple[str, ...]:
+    return tuple(item.strip() for item in (value or "").split(",") if item.strip())
+
+
 @dataclass(frozen=True)
 class SyncTuning:
     """How patient the exchange is: leases, attempts, backoff and the per-base circuit breaker. Defaults suit
@@ -80,6 +84,14 @@ class Settings:
     sync: SyncTuning = field(default_factory=SyncTuning)
     # Directories with 1C profile overrides `<name>.toml`, merged over the shipped profiles.
     onec_profile_path: tuple[str, ...] = ()
+    # Earlier values of B24APP_SECRET_KEY: still decrypt what they encrypted and verify what they signed, so a
+    # key can be rotated without a reinstall (new writes use `secret_key`; `b24app secrets rotate` re-encrypts).
+    old_secret_keys: tuple[str, ...] = ()
+    # Networks a 1C base may be on although they are loopback/private/link-local (a closed network's own 1C):
+    # CIDR entries, optionally with a port ("10.20.0.0/16", "192.168.5.7/32:8080"). Empty: public addresses only.
+    onec_allowed_networks: tuple[str, ...] = ()
+    # The largest request body the web app reads (bytes); bigger ones get 413 before anything is parsed.
+    max_body_bytes: int = 2 * 1024 * 1024
 
     @property
     def oauth_token_url(self) -> str:
@@ -104,6 +116,9 @@ class Settings:
             bx24_js_url=env.get("B24APP_BX24_JS_URL") or DEFAULT_BX24_JS_URL,
             sync=SyncTuning.from_env(env),
             onec_profile_path=tuple(p for p in (env.get("B24APP_ONEC_PROFILE_PATH") or "").split(os.pathsep) if p),
+            old_secret_keys=_csv(env.get("B24APP_OLD_SECRET_KEYS")),
+            onec_allowed_networks=_csv(env.get("B24APP_ONEC_ALLOWED_NETWORKS")),
+            max_body_bytes=int(env.get("B24APP_MAX_BODY_BYTES") or 2 * 1024 * 1024),
         )
 
     def bx24_js_url_for(self, domain: str) -> str:
