@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, request
 from b24sandbox.portal.events import EventDispatcher, is_known_event
 from b24sandbox.portal.install import install_server_side, mark_installed, uninstall
 from b24sandbox.portal.oauth import token_answer
+from b24sandbox.portal.permissions import RoleChangeRefused
 from b24sandbox.portal.rest import json_response
 from b24sandbox.portal.state import USERS, App, PortalState
 
@@ -123,6 +124,27 @@ def snapshot() -> Response:
 @control_bp.post("/config")
 def configure() -> Response:
     return json_response({"ok": True, **_state().configure(_body())})
+
+
+@control_bp.post("/permissions")
+def set_permission() -> Response:
+    """Change one user's CRM read level for one entity: {"user_id": 2, "entity": "deal", "level": "all"}.
+
+    Levels: none, own, department, open, all (permissions.py); entities: deal, company, contact (requisites
+    follow their owner). The change lasts until /_sandbox/reset; the state snapshot shows the roles."""
+    data = _body()
+    state = _state()
+    try:
+        user_id = int(data.get("user_id", 0))
+    except (TypeError, ValueError):
+        return _problem(400, "user_id must be a number")
+    try:
+        with state.lock:
+            state.roles.set_level(user_id, str(data.get("entity", "")), str(data.get("level", "")))
+            roles = state.roles.snapshot()
+    except RoleChangeRefused as exc:
+        return _problem(400, str(exc))
+    return json_response({"ok": True, "crm_roles": roles})
 
 
 @control_bp.post("/events/fire")

@@ -148,6 +148,9 @@ def _comparable(a: tuple[int, Any], b: tuple[int, Any]) -> bool:
     return a[0] == b[0] == 1 or (a[0] == b[0] and type(a[1]) is type(b[1]))
 
 
+RecordCheck = Callable[[dict[str, Any]], bool]
+
+
 @dataclass
 class Page:
     """One page of a list answer: ``result`` plus ``next``/``total`` when counted."""
@@ -223,31 +226,38 @@ class EntityTable:
             conditions.append((op, name, wanted))
         return conditions
 
-    def _iter_matching(self, conditions: list[tuple[str, str, Any]], descending: bool) -> Iterator[dict[str, Any]]:
+    def _iter_matching(
+        self, conditions: list[tuple[str, str, Any]], descending: bool, visible: RecordCheck | None
+    ) -> Iterator[dict[str, Any]]:
         low, high, rest = self._id_range(conditions)
         span = range(high - 1, low - 1, -1) if descending else range(low, high)
         for index in span:
             record = self.records[self.ids[index]]
+            if visible is not None and not visible(record):
+                continue
             if all(_matches(op, self.fields.get(name), record.get(name), wanted) for op, name, wanted in rest):
                 yield record
 
-    def list(self, raw_filter: dict[str, Any], order: dict[str, Any], start: int) -> Page:
+    def list(
+        self, raw_filter: dict[str, Any], order: dict[str, Any], start: int, visible: RecordCheck | None = None
+    ) -> Page:
         """One page of records matching ``raw_filter`` in ``order``; ``start=-1`` skips the count.
 
         Without a count there is no ``total`` and no ``next`` (settings/performance/huge-data.md: the caller
-        pages with ``>ID`` until a page has fewer than 50).
+        pages with ``>ID`` until a page has fewer than 50). ``visible`` hides the records the caller may not read
+        before anything is counted or paged, so ``total`` and ``next`` count only readable rows (permissions.py).
         """
         conditions = self._parse_filter(raw_filter)
         order_items = [(str(k).upper(), str(v).upper()) for k, v in order.items()] or [("ID", "ASC")]
         by_id_only = len(order_items) == 1 and order_items[0][0] == "ID"
         if by_id_only:
             descending = order_items[0][1] == "DESC"
-            matching = self._iter_matching(conditions, descending)
+            matching = self._iter_matching(conditions, descending, visible)
             if start < 0:
                 return Page([r for _, r in zip(range(PAGE_SIZE), matching, strict=False)], None, None)
             selected = list(matching)
         else:
-            selected = list(self._iter_matching(conditions, False))
+            selected = list(self._iter_matching(conditions, False, visible))
             for name, direction in reversed(order_items):
                 spec = self.fields.get(name)
                 selected.sort(key=lambda r, s=spec, n=name: _sort_key(s, r.get(n)), reverse=direction == "DESC")

@@ -79,6 +79,18 @@ def not_found() -> RestError:
     return RestError("", "Not found", 400)
 
 
+def crm_access_denied() -> RestError:
+    # The calling user's CRM role does not let them read (or change) this record: empty error code, description
+    # "Access denied", HTTP 400 (api-reference/crm/deals/crm-deal-get.md and crm-deal-update.md,
+    # crm/companies/crm-company-get.md, crm/contacts/crm-contact-get.md, crm/deals/crm-deal-productrows-get.md).
+    return RestError("", "Access denied", 400)
+
+
+def requisite_access_denied() -> RestError:
+    # api-reference/crm/requisites/universal/crm-requisite-get.md: "Empty string | Access denied." (with the dot).
+    return RestError("", "Access denied.", 400)
+
+
 def bad_id() -> RestError:
     # api-reference/crm/deals/crm-deal-get.md: "ID is not defined or invalid".
     return RestError("", "ID is not defined or invalid", 400)

@@ -64,7 +64,7 @@ def user_record(user_id: int) -> dict[str, Any]:
         "TIME_ZONE": "Europe/Moscow",
         "PERSONAL_GENDER": "",
         "PERSONAL_BIRTHDAY": "",
-        "UF_DEPARTMENT": [1],
+        "UF_DEPARTMENT": [user["DEPARTMENT"]],
         "USER_TYPE": "employee",
     }
 

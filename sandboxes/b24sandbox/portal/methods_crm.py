@@ -4,7 +4,8 @@ Facts: api-reference/crm/deals/crm-deal-list.md (select masks, filter prefixes, 
 crm-deal-get.md (field formats and the "Not found" error), crm-deal-add.md / crm-deal-update.md
 (``fields``, result), crm/deals/user-defined-fields/*.md (UF_CRM_ prefix), crm/requisites/universal/*.md,
 crm/status/crm-status-list.md, crm/universal/category/crm-category-list.md,
-crm/timeline/comments/*.md, crm/deals/crm-deal-productrows-*.md.
+crm/timeline/comments/*.md, crm/deals/crm-deal-productrows-*.md. Reads and writes run with the calling user's
+CRM rights (permissions.py): a missing record is "Not found" before an unreadable one is "Access denied".
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import Any
 
 from b24sandbox.portal import errors
 from b24sandbox.portal.clock import PORTAL_TZ, iso, now
-from b24sandbox.portal.entities import EntityTable
+from b24sandbox.portal.entities import EntityTable, RecordCheck
 from b24sandbox.portal.errors import RestError
 from b24sandbox.portal.params import as_dict, as_list, get_ci
+from b24sandbox.portal.permissions import may_read, record_filter
 from b24sandbox.portal.registry import Call, Outcome, method
 from b24sandbox.portal.seed import CATEGORIES, CATEGORY_ONE_STAGES, DEFAULT_STAGES, Stage
 
@@ -195,6 +197,23 @@ def _emit(call: Call, entity: str, action: str, entity_id: int) -> None:
     )
 
 
+def _readable(call: Call, entity: str) -> RecordCheck | None:
+    """What the caller may see of ``entity`` (None: everything). crm-deal-list.md says who may call the list
+    ("any user with 'read' access permission for deals") but not how rows are chosen; the sandbox answers what the
+    portal's list does for a user whose role reads only some records: those rows, silently, counted in ``total``."""
+    return record_filter(call.state.roles, call.state.tables, call.caller.user_id, entity)
+
+
+def _require_access(call: Call, entity: str, record: dict[str, Any]) -> None:
+    """Refuse a record the caller's CRM role does not let them read; writes need it too (permissions.py).
+
+    Call after the record was found: the real portal answers "Not found" for a missing ID whatever the rights.
+    """
+    if may_read(call.state.roles, call.state.tables, call.caller.user_id, entity, record):
+        return
+    raise errors.requisite_access_denied() if entity == "requisite" else errors.crm_access_denied()
+
+
 def _fields_param(call: Call) -> dict[str, Any]:
     fields = get_ci(call.params, "fields")
     if not isinstance(fields, dict):
@@ -224,7 +243,7 @@ def _register_entity(entity: str, with_userfields: bool = True) -> None:
         except ValueError:
             start = 0
         with call.state.lock:
-            page = table.list(raw_filter, order, start)
+            page = table.list(raw_filter, order, start, visible=_readable(call, entity))
             items = [table.project(r, select) for r in page.items]
         return Outcome(items, total=page.total, next=page.next)
 
@@ -236,6 +255,7 @@ def _register_entity(entity: str, with_userfields: bool = True) -> None:
             record = table.get(entity_id)
             if record is None:
                 raise errors.not_found()
+            _require_access(call, entity, record)
             result = table.project(record, ["*", "UF_*"])
             for name, spec in table.fields.items():
                 if spec.multiple and not spec.dynamic and record.get(name):
@@ -267,6 +287,7 @@ def _register_entity(entity: str, with_userfields: bool = True) -> None:
             record = table.get(entity_id)
             if record is None:
                 raise errors.not_found()
+            _require_access(call, entity, record)
             _apply_fields(call, table, record, fields)
         _emit(call, entity, "UPDATE", entity_id)
         return Outcome(True)
@@ -275,8 +296,12 @@ def _register_entity(entity: str, with_userfields: bool = True) -> None:
     def _delete(call: Call) -> Outcome:
         entity_id = _parse_id(get_ci(call.params, "id"))
         with call.state.lock:
-            if not call.state.tables[entity].delete(entity_id):
+            table = call.state.tables[entity]
+            record = table.get(entity_id)
+            if record is None:
                 raise errors.not_found()
+            _require_access(call, entity, record)
+            table.delete(entity_id)
             if entity == "deal":
                 call.state.product_rows.pop(entity_id, None)
         _emit(call, entity, "DELETE", entity_id)
@@ -584,6 +609,7 @@ def _productrows_set(call: Call) -> Outcome:
         record = call.state.tables["deal"].get(deal_id)
         if record is None:
             raise errors.not_found()
+        _require_access(call, "deal", record)  # crm-deal-productrows-set.md: "modify" permission for the deal
         stored = []
         for sort, raw in enumerate(rows_in, start=1):
             row = {str(k).upper(): v for k, v in raw.items()}
@@ -633,6 +659,8 @@ def _productrows_set(call: Call) -> Outcome:
 def _productrows_get(call: Call) -> Outcome:
     deal_id = _parse_id(get_ci(call.params, "id"))
     with call.state.lock:
-        if call.state.tables["deal"].get(deal_id) is None:
+        record = call.state.tables["deal"].get(deal_id)
+        if record is None:
             raise errors.not_found()
+        _require_access(call, "deal", record)  # crm-deal-productrows-get.md: "read" permission for the deal
         return Outcome([dict(r) for r in call.state.product_rows.get(deal_id, [])])

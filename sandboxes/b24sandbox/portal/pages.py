@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 from b24sandbox.portal.events import EventDispatcher
 from b24sandbox.portal.install import frame_post, start_install
+from b24sandbox.portal.permissions import may_read
 from b24sandbox.portal.state import USERS, PortalState
 
 pages_bp = Blueprint("sandbox_pages", __name__, template_folder="assets")
@@ -137,6 +138,10 @@ def _card(entity: str, entity_id: int, labels: tuple[tuple[str, str], ...]) -> s
         record = state.tables[entity].get(entity_id)
         if record is None:
             abort(404)
+        # The portal opens a card only for a user whose CRM role reads it (permissions.py); the app's tab, and
+        # its frame POST with this user's token, never reach a user who may not see the record.
+        if not may_read(state.roles, state.tables, user_id, entity, record):
+            abort(403)
         record = dict(record)
         # installation-finish.md: placements of an app whose install is not finished do not show.
         bindings = [

@@ -83,6 +83,23 @@ _GOODS = ("бумаги А4", "картриджей", "металлопрока�
 
 BASE_TIME = datetime(2026, 1, 12, 9, 0, tzinfo=PORTAL_TZ)
 
+# Who is responsible for the seeded records: the portal's users take turns (state.USERS: 1 the administrator,
+# 2 and 3 the sales managers), so per-user CRM access (permissions.py) has records of every owner to work on.
+# These are pure functions of the seed and the record's position; they never draw from the data generator's
+# random stream, so titles, sums and links stay exactly what they were when every record was user 1's.
+OWNERS = (1, 2, 3)
+CLOSED_COMPANY_EVERY = 5  # every fifth company is not "available to everyone" (OPENED = "N")
+
+
+def owner_for(seed: int, index: int) -> str:
+    """ASSIGNED_BY_ID of the record at 0-based ``index``: round robin over OWNERS, the seed turning the wheel."""
+    return str(OWNERS[(index + seed - 1) % len(OWNERS)])
+
+
+def company_opened(seed: int, index: int) -> str:
+    """OPENED of the company at 0-based ``index``: "N" for every CLOSED_COMPANY_EVERY-th one, else "Y"."""
+    return "N" if (index + seed) % CLOSED_COMPANY_EVERY == 0 else "Y"
+
 
 def member_id_for(seed: int) -> str:
     """The portal's fixed 32-hex member_id for a seed."""
@@ -131,8 +148,8 @@ def build(seed: int, companies: int, deals: int) -> SeedRecords:
                 "REVENUE": f"{rng.randint(5, 900) * 100000:.2f}",
                 "CURRENCY_ID": "RUB",
                 "COMMENTS": "",
-                "OPENED": "Y",
-                "ASSIGNED_BY_ID": "1",
+                "OPENED": company_opened(seed, index),
+                "ASSIGNED_BY_ID": owner_for(seed, index),
                 "CREATED_BY_ID": "1",
                 "MODIFY_BY_ID": "1",
                 "DATE_CREATE": _stamp(created),
@@ -192,8 +209,9 @@ def build(seed: int, companies: int, deals: int) -> SeedRecords:
                 "COMPANY_ID": str(index + 1),
                 "TYPE_ID": "CLIENT",
                 "COMMENTS": "",
-                "OPENED": "Y",
-                "ASSIGNED_BY_ID": "1",
+                # The company's contact person is looked after by whoever looks after the company.
+                "OPENED": company_opened(seed, index),
+                "ASSIGNED_BY_ID": owner_for(seed, index),
                 "CREATED_BY_ID": "1",
                 "MODIFY_BY_ID": "1",
                 "DATE_CREATE": _stamp(created),
@@ -238,7 +256,7 @@ def build(seed: int, companies: int, deals: int) -> SeedRecords:
                 "OPENED": "Y",
                 "CLOSED": "Y" if stage.semantics != "P" else "N",
                 "COMMENTS": "",
-                "ASSIGNED_BY_ID": "1",
+                "ASSIGNED_BY_ID": owner_for(seed, index),
                 "CREATED_BY_ID": "1",
                 "MODIFY_BY_ID": "1",
                 "DATE_CREATE": _stamp(created),

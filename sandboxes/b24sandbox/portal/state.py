@@ -11,6 +11,7 @@ from typing import Any
 from b24sandbox.portal import seed
 from b24sandbox.portal.clock import iso, now
 from b24sandbox.portal.entities import EntityTable, FieldSpec
+from b24sandbox.portal.permissions import CrmRoles
 from b24sandbox.portal.ratelimit import LeakyBucket, OperatingClock
 from b24sandbox.portal.schemas import company_fields, contact_fields, deal_fields, requisite_fields
 
@@ -153,9 +154,16 @@ class Counters:
     batches_503: int = 0
 
 
+# The portal's users. ADMIN: a portal administrator (CRM roles do not limit them: permissions.py). DEPARTMENT: the
+# one department each belongs to (user.get's UF_DEPARTMENT); the two managers share the sales department, so the
+# "own + department" level shows what it adds. Seeded records are assigned to all three in turn (seed.OWNERS).
 USERS: dict[int, dict[str, Any]] = {
-    1: {"NAME": "Анна", "LAST_NAME": "Администраторова", "EMAIL": "admin@example.ru", "ADMIN": True},
-    2: {"NAME": "Пётр", "LAST_NAME": "Менеджеров", "EMAIL": "manager@example.ru", "ADMIN": False},
+    1: {"NAME": "Анна", "LAST_NAME": "Администраторова", "EMAIL": "admin@example.ru", "ADMIN": True,
+        "DEPARTMENT": 1},
+    2: {"NAME": "Пётр", "LAST_NAME": "Менеджеров", "EMAIL": "manager@example.ru", "ADMIN": False,
+        "DEPARTMENT": 2},
+    3: {"NAME": "Ольга", "LAST_NAME": "Продажина", "EMAIL": "sales@example.ru", "ADMIN": False,
+        "DEPARTMENT": 2},
 }
 
 
@@ -232,6 +240,7 @@ class PortalState:
             ):
                 for row in rows:
                     self.tables[name].insert(dict(row))
+            self.roles = CrmRoles(USERS)  # every user back to the default role (permissions.MANAGER_DEFAULTS)
             self.userfields: dict[int, UserField] = {}
             self.next_userfield_id = 100
             self.next_enum_id = 40
@@ -494,6 +503,7 @@ class PortalState:
                 "deals": len(self.tables["deal"]),
                 "companies": len(self.tables["company"]),
                 "contacts": len(self.tables["contact"]),
+                "crm_roles": self.roles.snapshot(),
                 "config": {
                     "rate": self.options.rate,
                     "burst": self.options.burst,
