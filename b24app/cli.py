@@ -6,8 +6,12 @@ import argparse
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from b24app.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from b24app.runtime import Runtime
 
 
 def _settings_for_serving() -> Settings:
@@ -136,6 +140,53 @@ def cmd_onec_check(args: argparse.Namespace) -> None:
     sys.exit(run_check(args))
 
 
+SECRETS_HELP = ("the secrets stored encrypted (OAuth tokens, application tokens, 1C passwords) after a change "
+                "of B24APP_SECRET_KEY: `check` reads them all, `rotate` re-encrypts them with the current key")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _secrets_runtime() -> Runtime:
+    from b24app.runtime import Runtime
+
+    settings = Settings.from_env()
+    if not settings.secret_key:
+        sys.exit("b24app secrets: B24APP_SECRET_KEY is not set (and earlier keys go in B24APP_OLD_SECRET_KEYS)")
+    return Runtime(settings)
+
+
+def cmd_secrets(args: argparse.Namespace) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from b24app.store import rekey
+    from b24app.store.db import describe_failure
+
+    rotating = args.secrets_command == "rotate"
+    rt = _secrets_runtime()
+    try:
+        run = rekey.rotate if rotating else rekey.check
+        report = run(rt.db, rt.box, batch_size=args.batch_size)
+    except SQLAlchemyError as exc:
+        # In plain words only: the driver's message may name the host and the user.
+        sys.exit(f"b24app secrets {args.secrets_command}: database {describe_failure(exc)}")
+    finally:
+        rt.close()
+    for line in (rekey.rotate_lines if rotating else rekey.check_lines)(report):
+        print(line)
+    if not report.ok:
+        print("\n".join(rekey.problem_lines(report, rotating=rotating)), file=sys.stderr)
+        sys.exit(1)
+    if not rotating and any(c.old for c in report.columns):
+        print("every stored secret can be decrypted; some still need an old key: run `b24app secrets rotate`")
+    else:
+        print("every stored secret is encrypted with the current key: B24APP_OLD_SECRET_KEYS can be emptied")
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
     from b24app.demo import run_demo
 
@@ -175,6 +226,18 @@ def build_parser() -> argparse.ArgumentParser:
     check = checks.add_parser("check", help=onec_cli.CHECK_HELP, description=onec_cli.CHECK_HELP)
     onec_cli.add_check_arguments(check)
     check.set_defaults(func=cmd_onec_check)
+
+    from b24app.store import rekey
+
+    p = sub.add_parser("secrets", help="secrets at rest: `b24app secrets check|rotate`", description=SECRETS_HELP)
+    actions = p.add_subparsers(dest="secrets_command", required=True, metavar="{check,rotate}")
+    for name, text in (("check", "try to decrypt every stored secret and count them by key; writes nothing"),
+                       ("rotate", "re-encrypt every stored secret with B24APP_SECRET_KEY (idempotent); then "
+                                  "B24APP_OLD_SECRET_KEYS can be emptied")):
+        action = actions.add_parser(name, help=text, description=text)
+        action.add_argument("--batch-size", type=_positive_int, default=rekey.BATCH_SIZE,
+                            help="rows per transaction (default %(default)s)")
+        action.set_defaults(func=cmd_secrets)
 
     p = sub.add_parser("demo", help="sandbox portal + app + worker + scheduler, installed end to end")
     p.add_argument("--port", type=int, default=8000, help="the app's port (the sandbox picks a free one)")

@@ -133,5 +133,9 @@ class Settings:
             )
         if len(self.secret_key) < 16:
             raise ConfigError("B24APP_SECRET_KEY is too short: use at least 16 random characters.")
+        if any(len(key) < 16 for key in self.old_secret_keys):
+            # The message never repeats a key: it would end up in the service manager's log.
+            raise ConfigError("B24APP_OLD_SECRET_KEYS holds a key shorter than 16 characters: list earlier values of "
+                              "B24APP_SECRET_KEY there, comma-separated.")
         if not self.client_id or not self.client_secret:
             raise ConfigError("B24APP_CLIENT_ID and B24APP_CLIENT_SECRET must be set (from the app's registration).")

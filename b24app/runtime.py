@@ -75,7 +75,7 @@ class Runtime:
 
     @cached_property
     def box(self) -> SecretBox:
-        return SecretBox(self.settings.secret_key)
+        return SecretBox(self.settings.secret_key, self.settings.old_secret_keys)
 
     @cached_property
     def portals(self) -> PortalStore:

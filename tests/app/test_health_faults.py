@@ -76,7 +76,7 @@ def _writes_after_recovery(rt: Runtime) -> list[str]:
 
 def test_healthz_writes_a_heartbeat(ctx):
     client = create_app(context=ctx).test_client()
-    assert _healthz(client) == (200, {"ok": True, "database": "ok", "redis": "ok"})
+    assert _healthz(client) == (200, {"ok": True, "database": "ok", "redis": "ok", "secrets": "ok"})
     with ctx.db.transaction() as s:
         first = s.scalar(select(HeartbeatRow.at).where(HeartbeatRow.name == heartbeat_name()))
     assert first is not None
@@ -99,7 +99,7 @@ def test_redis_down_is_named_without_secrets(settings):
     try:
         r = create_app(context=rt).test_client().get("/healthz")
         assert r.status_code == 503
-        assert r.get_json() == {"ok": False, "database": "ok", "redis": "unreachable"}
+        assert r.get_json() == {"ok": False, "database": "ok", "redis": "unreachable", "secrets": "ok"}
         body = r.get_data(as_text=True)
         assert secret not in body and "127.0.0.1" not in body and settings.database_url not in body
     finally:
@@ -122,13 +122,13 @@ def test_locked_database_answers_503_quickly_and_recovers(ctx, database_url):
         started = time.monotonic()
         status, body = _healthz(client)
         took = time.monotonic() - started
-        assert (status, body) == (503, {"ok": False, "database": "locked", "redis": "ok"})
+        assert (status, body) == (503, {"ok": False, "database": "locked", "redis": "ok", "secrets": "not checked"})
         # The normal lock wait is 30 s; a load balancer's probe must hear sooner.
         assert took < 5, f"/healthz took {took:.1f} s on a locked database"
     finally:
         holder.rollback()
         holder.close()
-    assert _healthz(client) == (200, {"ok": True, "database": "ok", "redis": "ok"})
+    assert _healthz(client) == (200, {"ok": True, "database": "ok", "redis": "ok", "secrets": "ok"})
     assert _writes_after_recovery(ctx) == []
     # The health write gave its connection back with the normal lock wait.
     if database_url.startswith("sqlite"):
@@ -188,7 +188,8 @@ def test_read_only_postgres_answers_503_then_recovers_without_restart(settings, 
             # Connections opened from now on start read-only; the pooled ones are ended (a failover, a restart
             # of PostgreSQL, an administrator's pg_terminate_backend) and the pool reconnects.
             read_only_role.terminate()
-            assert _healthz(client) == (503, {"ok": False, "database": "read-only", "redis": "ok"})
+            assert _healthz(client) == (503, {"ok": False, "database": "read-only", "redis": "ok",
+                                              "secrets": "not checked"})
             with pytest.raises(DBAPIError) as refused:
                 _accept_event(rt)
             assert describe_failure(refused.value) == "read-only"
@@ -200,7 +201,7 @@ def test_read_only_postgres_answers_503_then_recovers_without_restart(settings, 
         # Same runtime, same pool: one write meets a connection left from the episode, the pool is replaced.
         assert _writes_after_recovery(rt) == ["read-only"]
         assert _session_read_only(rt) == ["off", "off"]
-        assert _healthz(client) == (200, {"ok": True, "database": "ok", "redis": "ok"})
+        assert _healthz(client) == (200, {"ok": True, "database": "ok", "redis": "ok", "secrets": "ok"})
         # /healthz alone recovers too: it retries once on a fresh connection when its connection was spent.
         try:
             read_only_role.read_only(True)
@@ -208,7 +209,7 @@ def test_read_only_postgres_answers_503_then_recovers_without_restart(settings, 
             assert _session_read_only(rt) == ["on", "on"]
         finally:
             read_only_role.read_only(False)
-        assert _healthz(client) == (200, {"ok": True, "database": "ok", "redis": "ok"})
+        assert _healthz(client) == (200, {"ok": True, "database": "ok", "redis": "ok", "secrets": "ok"})
         assert _writes_after_recovery(rt) == []
     finally:
         rt.db.dispose()
@@ -232,7 +233,8 @@ def sqlite_read_only_episode(directory: str, redis_url: str) -> None:
         with rt.db.engine.connect() as busy:
             busy.exec_driver_sql("SELECT 1")
             status, body = _healthz(client)
-            assert (status, body) == (503, {"ok": False, "database": "read-only", "redis": "ok"}), body
+            assert (status, body) == (503, {"ok": False, "database": "read-only", "redis": "ok",
+                                            "secrets": "not checked"}), body
             try:
                 _accept_event(rt)
                 raise AssertionError("an event was stored in a read-only database")
@@ -244,7 +246,7 @@ def sqlite_read_only_episode(directory: str, redis_url: str) -> None:
         os.chmod(path, 0o644)
     failures = _writes_after_recovery(rt)
     assert failures == ["read-only"], failures
-    assert _healthz(client) == (200, {"ok": True, "database": "ok", "redis": "ok"})
+    assert _healthz(client) == (200, {"ok": True, "database": "ok", "redis": "ok", "secrets": "ok"})
     print("sqlite read-only episode: recovered")
 
 
