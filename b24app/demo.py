@@ -79,13 +79,14 @@ def _link_demo_data(env: dict[str, str], portal_url: str, onec_url: str) -> dict
             "legal_entity_bases": {"ООО «Ромашка»": ut.id, "ООО «Ромашка-Сервис»": bp.id}}), version)
         number_field = ctx.portal_settings.get(member_id).deal_fields["order_number"]
         client = ctx.bitrix(member_id)
-        reader = OneCDocuments.for_base(ctx.bases.connection(member_id, ut.id))
+        reader = OneCDocuments.for_base(ctx.bases.connection(member_id, ut.id), egress=ctx.egress)
         status = {}
         for deal_id, number in DEMO_DEALS.items():
             write_deal_field(client, deal_id, LEGAL_FIELD, "ООО «Ромашка»", "Юрлицо (база 1С)")
             write_deal_number(client, deal_id, number, number_field)
             status[deal_id] = reader.order_documents(reader.order_by_number(number)).status
-        debtor = make_shared_debtor(reader, OneCDocuments.for_base(ctx.bases.connection(member_id, bp.id)))
+        debtor = make_shared_debtor(reader, OneCDocuments.for_base(ctx.bases.connection(member_id, bp.id),
+                                                                   egress=ctx.egress))
         write_company_inn(client, 1, debtor.inn, debtor.kpp)
         paid = next(d for d, s in status.items() if s is PaidStatus.FULLY)
         partly = next(d for d, s in status.items() if s is PaidStatus.PARTLY)
@@ -133,6 +134,8 @@ def run_demo(port: int = 8000, exit_after: float | None = None) -> int:
             "B24APP_DEV_INSECURE_LOOPBACK": "1",
             "B24APP_BX24_JS_URL": portal_url + "/bx24.js",
             "B24APP_QUEUE_PREFIX": "b24demo",
+            # The sandbox 1C is on loopback, which the app calls only when allowed (as a closed network's 1C).
+            "B24APP_ONEC_ALLOWED_NETWORKS": "127.0.0.0/8",
         }
         upgrade(env["DATABASE_URL"])
         requests.post(portal_url + "/_sandbox/apps", json={

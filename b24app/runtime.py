@@ -29,6 +29,7 @@ from b24app.core.clock import Clock, SystemClock
 from b24app.jobs.circuit import BaseCircuit
 from b24app.jobs.queues import queue_name
 from b24app.manifest import Manifest, load_manifest
+from b24app.onec.egress import EgressPolicy
 from b24app.onec.odata import ODataClient, RetryPolicy
 from b24app.onec.profiles import Profile, ProfileLoader
 from b24app.store.bases import OneCBaseStore
@@ -60,6 +61,11 @@ JOB_RETRY = RetryPolicy(attempts=2, base_delay=0.3, max_delay=2.0)
 class Runtime:
     settings: Settings
     clock: Clock = field(default_factory=SystemClock)
+
+    def __post_init__(self) -> None:
+        # A malformed B24APP_ONEC_ALLOWED_NETWORKS entry stops the process at start-up (ConfigError naming it),
+        # not at its first 1C call.
+        self.egress  # noqa: B018 - built for its validation
 
     @property
     def tuning(self) -> SyncTuning:
@@ -173,10 +179,16 @@ class Runtime:
         return BitrixClient(self.tokens(member_id), limiter=limiter, timeout=timeout,
                             auth_connector=self.manifest.code)
 
+    @cached_property
+    def egress(self) -> EgressPolicy:
+        """Which addresses a 1C base may have: public ones plus `B24APP_ONEC_ALLOWED_NETWORKS` (every 1C client
+        gets it; the settings form checks a typed URL with `egress.check_url`)."""
+        return EgressPolicy.from_settings(self.settings)
+
     def onec(self, member_id: str, base_id: int, *, retry: RetryPolicy = JOB_RETRY) -> tuple[ODataClient, Profile]:
         """A client of one of the portal's 1C bases and the profile that names its objects."""
         base = self.bases.connection(member_id, base_id)
-        return ODataClient(base, retry=retry), self.profiles.load(base.profile)
+        return ODataClient(base, egress=self.egress, retry=retry), self.profiles.load(base.profile)
 
     def circuit(self, member_id: str, base_id: int) -> BaseCircuit:
         return BaseCircuit(self.redis, self.keys, member_id, base_id, self.tuning, self.clock)

@@ -22,6 +22,7 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 
 from b24app.onec.base import OneCBase
+from b24app.onec.egress import EgressPolicy
 from b24app.onec.odata import ODataClient, minimum_requests
 from b24app.onec.profiles import load_profile
 
@@ -77,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"sandbox up in {time.perf_counter() - started:.1f} s at {url} (pid {proc.pid}, bench pid {os.getpid()})")
     try:
         profile = load_profile("ut11")
-        client = ODataClient(OneCBase(url=f"{url}/ut/", login=LOGIN, password=PASSWORD, name="bench"))
+        # The sandbox is on loopback: allowed here as a closed-network deployment allows its 1C subnet.
+        client = ODataClient(OneCBase(url=f"{url}/ut/", login=LOGIN, password=PASSWORD, name="bench"),
+                             egress=EgressPolicy.from_entries(["127.0.0.0/8"]))
         counterparty = profile.object("counterparty")
         select = [counterparty.field(n) for n in ("key", "version", "name", "inn", "kpp")]
         measure(

@@ -96,7 +96,8 @@ class Stand:
             public_url=self.server.url, client_id=f"local.{uuid.uuid4().hex[:12]}.{uuid.uuid4().hex[:8]}",
             client_secret=secrets.token_urlsafe(24), oauth_server=self.portal.url,
             secret_key=secrets.token_urlsafe(32), allow_insecure_loopback=True,
-            queue_prefix=f"bench{uuid.uuid4().hex[:8]}", bx24_js_url=self.portal.url + "/bx24.js")
+            queue_prefix=f"bench{uuid.uuid4().hex[:8]}", bx24_js_url=self.portal.url + "/bx24.js",
+            onec_allowed_networks=("127.0.0.0/8",))  # the sandbox 1C is on loopback
         self.ctx = Runtime(self.settings)
         post_json(self.portal.url + "/_sandbox/apps", {
             "client_id": self.settings.client_id, "client_secret": self.settings.client_secret,
@@ -113,6 +114,7 @@ class Stand:
             "B24APP_CLIENT_SECRET": self.settings.client_secret, "B24APP_OAUTH_SERVER": self.portal.url,
             "B24APP_SECRET_KEY": self.settings.secret_key, "B24APP_DEV_INSECURE_LOOPBACK": "1",
             "B24APP_QUEUE_PREFIX": self.settings.queue_prefix,
+            "B24APP_ONEC_ALLOWED_NETWORKS": ",".join(self.settings.onec_allowed_networks),
         }
         os.environ.update(self.env)
 

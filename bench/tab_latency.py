@@ -176,6 +176,7 @@ class Bench:
             "B24APP_DEV_INSECURE_LOOPBACK": "1",
             "B24APP_BX24_JS_URL": self.portal_url + "/bx24.js",
             "B24APP_QUEUE_PREFIX": self.prefix,
+            "B24APP_ONEC_ALLOWED_NETWORKS": "127.0.0.0/8",  # the sandbox 1C is on loopback
         }
         upgrade(self.env["DATABASE_URL"])
         requests.post(self.portal_url + "/_sandbox/apps", json={

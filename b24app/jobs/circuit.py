@@ -20,7 +20,7 @@ from redis import Redis
 from b24app.config import SyncTuning
 from b24app.core.clock import Clock
 from b24app.core.errors import BaseUnavailable
-from b24app.onec.errors import OneCError, OneCUnavailable
+from b24app.onec.errors import OneCAddressRefused, OneCError, OneCUnavailable
 from b24app.store.keys import RedisKeys
 
 # What the web server in front of 1C answers when 1C behind it is not there (the publication, not 1C, answers).
@@ -67,9 +67,14 @@ class BaseCircuit:
           error itself, so the probing item spends an attempt: a base that answers 500 to everything sees a
           trickle of probes, and an item 1C always fails on ends as a dead letter instead of waiting forever.
         - Anything else reached 1C and was answered: the run ends, a probe closes the circuit.
+        - A refused address (OneCAddressRefused) never reached 1C, so it says nothing about 1C: the circuit is
+          neither opened nor closed, a probe gives its turn back, and the error goes on (a permanent failure).
         """
         try:
             yield
+        except OneCAddressRefused:
+            self._release_probe()
+            raise
         except OneCError as exc:
             status = exc.http_status
             if isinstance(exc, OneCUnavailable) and (status is None or status in GATEWAY_DOWN):
@@ -116,6 +121,11 @@ class BaseCircuit:
         pipe.execute()
         self._probing = False
         return until
+
+    def _release_probe(self) -> None:
+        if self._probing:
+            self.redis.delete(self.probe_key)
+            self._probing = False
 
     def _answered(self) -> None:
         if self._probing:

@@ -20,6 +20,7 @@ from redis.lock import Lock
 
 from b24app.core.errors import Busy
 from b24app.jobs.pull import fields_checked, portal_lang
+from b24app.onec.egress import EgressPolicy
 from b24app.onec.odata import ODataClient
 from b24app.onec.profiles import Profile, ProfileLoader
 from b24app.runtime import JOB_RETRY, Runtime
@@ -47,6 +48,7 @@ class StoreBases:
     store: OneCBaseStore
     profiles: ProfileLoader
     member_id: str
+    egress: EgressPolicy
 
     def enabled(self) -> list[int]:
         return [b.id for b in self.store.list(self.member_id) if b.enabled]
@@ -60,7 +62,7 @@ class StoreBases:
     def onec_for(self, base_id: int) -> OneCConnection:
         base = self.store.connection(self.member_id, base_id)
         profile = self.profiles.load(base.profile)
-        return OneCConnection(ODataClient(base, retry=JOB_RETRY), profile, base)
+        return OneCConnection(ODataClient(base, egress=self.egress, retry=JOB_RETRY), profile, base)
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ def order_deps(ctx: Runtime, member_id: str) -> OrderDeps:
     return OrderDeps(
         member_id=member_id,
         bitrix=client,
-        bases=StoreBases(ctx.bases, ctx.profiles, member_id),
+        bases=StoreBases(ctx.bases, ctx.profiles, member_id, ctx.egress),
         circuit_for=partial(ctx.circuit, member_id),
         links=ctx.links,
         marks=ctx.marks,

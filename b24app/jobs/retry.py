@@ -1,8 +1,10 @@
 """The retry policy of the exchange, by error kind, in one place.
 
 - **permanent** — authorisation refused (1C login/password, the portal's authorisation lost), the 1C schema does
-  not match the profile, 1C refused the data, a missing product or setting (`PermanentSyncError`): retrying
-  cannot help until a person acts, so the item becomes a dead letter at once, with the reason in plain words.
+  not match the profile, 1C refused the data, a missing product or setting (`PermanentSyncError`), the base's
+  address is one the app may not call (`OneCAddressRefused`: loopback/private and not allowed — a settings
+  problem, not an outage): retrying cannot help until a person acts, so the item becomes a dead letter at once,
+  with the reason in plain words.
 - **wait for the base** — the 1C base is known to be down (its circuit is open, `BaseUnavailable`): the item
   waits until the base may be tried again and spends no attempt, so a 1C outage of any length delays work and
   dead-letters nothing.
@@ -21,7 +23,7 @@ from b24app.bitrix.tokens import TokenUnavailable
 from b24app.config import SyncTuning
 from b24app.core.backoff import backoff_delay
 from b24app.core.errors import BaseUnavailable, Busy, PermanentSyncError
-from b24app.onec.errors import OneCAuthError, OneCQueryError, SchemaMismatch
+from b24app.onec.errors import OneCAddressRefused, OneCAuthError, OneCQueryError, SchemaMismatch
 
 BUSY_RETRY_SECONDS = 5.0
 
@@ -50,7 +52,8 @@ def kind_of(exc: BaseException) -> Kind:
         return Kind.BUSY
     if isinstance(exc, TokenUnavailable):
         return Kind.PERMANENT if exc.permanent else Kind.TRANSIENT
-    if isinstance(exc, PermanentSyncError | OneCAuthError | SchemaMismatch | OneCQueryError | PortalAuthError):
+    if isinstance(exc, PermanentSyncError | OneCAuthError | SchemaMismatch | OneCQueryError | PortalAuthError
+                  | OneCAddressRefused):
         return Kind.PERMANENT
     return Kind.TRANSIENT
 
@@ -59,6 +62,9 @@ def plain_reason(exc: BaseException) -> str:
     """The failure in words a person can act on (no stack trace, no class names where the message says it)."""
     if isinstance(exc, OneCAuthError):
         return f"1C refused the login or password of the base ({exc.base or 'base'}): fix them in the settings"
+    if isinstance(exc, OneCAddressRefused):
+        return (f"the address of the 1C base ({exc.base or 'base'}) is not one the app may call: {exc.reason}; "
+                "fix the base's address in the settings")
     if isinstance(exc, SchemaMismatch):
         return f"the 1C base does not publish what the profile needs: {exc}"
     if isinstance(exc, PortalAuthError) or (isinstance(exc, TokenUnavailable) and exc.permanent):

@@ -183,7 +183,7 @@ def latest_check(ctx: Runtime, member_id: str, base_id: int) -> dict | None:
 def check_base(ctx: Runtime, member_id: str, base_id: int) -> dict:
     """Run the connector's schema check of one stored base; the report as a dict, also saved for the page."""
     connection = ctx.bases.connection(member_id, base_id)
-    report = check(connection, profile=ctx.profiles.load(connection.profile)).to_dict()
+    report = check(connection, profile=ctx.profiles.load(connection.profile), egress=ctx.egress).to_dict()
     save_check_result(ctx, member_id, base_id, report)
     return report
 

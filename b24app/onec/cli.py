@@ -1,7 +1,10 @@
 """`b24app onec check --url URL --login L --password P --profile ut11`: the schema check from a shell.
 
 Exit codes: 0 everything the profile needs is published; 1 problems (missing objects or fields,
-changed types, refused login); 2 the base is unreachable.
+changed types, refused login, an address the deployment does not allow); 2 the base is unreachable.
+
+The address must pass the same egress policy as the app's own calls (`B24APP_ONEC_ALLOWED_NETWORKS` from the
+environment): a base on loopback or a private network is checked only when its network is allowed there.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ import os
 import sys
 from collections.abc import Sequence
 
+from b24app.config import ConfigError, Settings
 from b24app.onec.base import OneCBase
+from b24app.onec.egress import EgressPolicy
 from b24app.onec.profiles import ProfileError, load_profile
 from b24app.onec.schema import check
 
@@ -62,8 +67,13 @@ def run_check(args: argparse.Namespace) -> int:
     except ProfileError as exc:
         print(f"profile error: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
+    try:
+        egress = EgressPolicy.from_settings(Settings.from_env())
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
     base = OneCBase(url=args.url, login=args.login, password=password, profile=args.profile)
-    report = check(base, profile=profile)
+    report = check(base, profile=profile, egress=egress)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

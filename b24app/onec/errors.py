@@ -50,6 +50,16 @@ class OneCQueryError(OneCError):
     """4xx other than auth/not-found: the request itself is wrong (unknown field, bad $filter...)."""
 
 
+class OneCAddressRefused(OneCError):
+    """The base's address is not one the app may call (loopback, private, link-local... and not allowed by the
+    deployment; see `onec.egress`). Nothing was sent. A settings problem, not an outage: it stays until the
+    address (or the deployment's allowlist) changes, so it is never retried and never opens the circuit."""
+
+    def __init__(self, reason: str, base: str = "") -> None:
+        super().__init__("", f"the address of the base is refused: {reason}", None, base)
+        self.reason = reason
+
+
 class AmbiguousDocument(OneCError):
     """More than one document carries the same idempotency key: a person must merge them."""
 

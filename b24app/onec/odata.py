@@ -10,6 +10,11 @@ docs/1c/markdown/17.4_-_Cтандартный_интерфейс_OData_8_3_27.md
   * POST to the entity set creates, PATCH to `Set(guid'…')` updates (17.4.13.1.2-3);
     `Set(guid'…')/Post?PostingModeOperational=false` posts, `/Unpost` unposts (17.4.13.1.7);
   * errors carry `odata.error` with `code` and `message.value` (17.4.10).
+
+Outbound safety (ARCHITECTURE.md, data flow 6): every request first passes the `egress.EgressPolicy` (the base's
+host must resolve to addresses the app may call; the session's connections check the peer again), redirects are
+never followed, and an error answer is summarised — 1C's own code and message, or just the HTTP status — never
+echoed, because the body may come from something that is not 1C.
 """
 
 from __future__ import annotations
@@ -18,10 +23,14 @@ import base64
 import json
 import logging
 import math
+import re
 import time
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from http import HTTPStatus
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from defusedxml import ElementTree as SafeET
@@ -29,7 +38,9 @@ from defusedxml import ElementTree as SafeET
 from b24app.core.backoff import backoff_delay
 from b24app.onec import query as q
 from b24app.onec.base import OneCBase
+from b24app.onec.egress import EgressPolicy, EgressRefused, UnknownHost, split_url
 from b24app.onec.errors import (
+    OneCAddressRefused,
     OneCAuthError,
     OneCError,
     OneCNotFound,
@@ -40,6 +51,15 @@ from b24app.onec.errors import (
 log = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 1000
+# A base's address, once checked, is trusted this long per client (spares a DNS lookup per page; the connection
+# itself still checks the peer it reached).
+EGRESS_CACHE_SECONDS = 60.0
+# What of an error answer is shown: 1C's code and message, bounded; bodies larger than this are not parsed.
+ERROR_MESSAGE_CHARS = 300
+ERROR_CODE_CHARS = 40
+ERROR_BODY_PARSE_LIMIT = 64 * 1024
+# Namespace of the XML error body of OData v3 (`<m:error>`), which 1C answers without `$format=json`.
+ODATA_METADATA_NS = "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata"
 
 
 class Utf8BasicAuth(requests.auth.AuthBase):
@@ -82,22 +102,28 @@ class ODataClient:
     `timeout` is (connect, read) seconds. `requests_made` counts HTTP requests sent (for the benchmark
     and tests). A POST that creates an object is never retried once it may have reached the server:
     the caller (`documents.DocumentWriter`) looks for the object first.
+
+    `egress` is required so that no caller can forget it: the base is called only where the policy permits
+    (OneCAddressRefused otherwise), and the session — a given one too — gets the policy's peer-checking adapter.
     """
 
     def __init__(
         self,
         base: OneCBase,
         *,
+        egress: EgressPolicy,
         timeout: tuple[float, float] = (5.0, 30.0),
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
     ) -> None:
         self.base = base
+        self.egress = egress
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
-        self.session = session or requests.Session()
+        self.session = egress.mount(session or requests.Session())
         self.session.auth = Utf8BasicAuth(base.login, base.password)
         self.requests_made = 0
+        self._egress_checked_until: dict[tuple[str, int], float] = {}
 
     # ------------------------------------------------------------------ transport
 
@@ -117,6 +143,7 @@ class ODataClient:
         accept_json: bool = True,
     ) -> requests.Response:
         """Sends one call with retries; returns the 2xx response or raises a typed OneCError."""
+        self._check_egress()
         url = self.url(resource, params)
         headers = {"Accept": "application/json"} if accept_json else {}
         data = None
@@ -129,13 +156,20 @@ class ODataClient:
                 time.sleep(self.retry.delay(attempt))
             try:
                 self.requests_made += 1
-                response = self.session.request(method, url, data=data, headers=headers, timeout=self.timeout)
+                # A redirect could lead anywhere (the egress check saw only the base's host): never followed.
+                response = self.session.request(method, url, data=data, headers=headers, timeout=self.timeout,
+                                                allow_redirects=False)
+            except EgressRefused as exc:
+                # The connection reached a refused peer (the name resolved differently than when checked).
+                raise OneCAddressRefused(exc.reason, self.base.label) from None
             except requests.exceptions.RequestException as exc:
                 last = OneCUnavailable("", f"{method} {resource}: {_network_reason(exc)}", None, self.base.label)
                 if idempotent or _never_sent(exc):
                     log.warning("1C %s: %s (attempt %d)", self.base.label, last.message, attempt + 1)
                     continue
                 raise last from exc
+            if 300 <= response.status_code < 400:
+                raise self._redirect_error(response, method, resource)
             if response.status_code < 400:
                 return response
             error = self._error(response, method, resource)
@@ -147,10 +181,40 @@ class ODataClient:
         assert last is not None
         raise last
 
+    def _check_egress(self) -> None:
+        """Raises OneCAddressRefused unless the base's host resolves only to permitted addresses (a verdict kept
+        `EGRESS_CACHE_SECONDS` per host and port)."""
+        try:
+            _, host, port = split_url(self.base.url)
+            now = time.monotonic()
+            if self._egress_checked_until.get((host, port), 0.0) > now:
+                return
+            self.egress.check_host_port(host, port)
+        except UnknownHost as exc:
+            # A name that does not resolve now may resolve in a minute (the resolver or the base's DNS is down):
+            # an outage to wait out, not a settings problem to dead-letter work for.
+            raise OneCUnavailable("", exc.reason, None, self.base.label) from None
+        except EgressRefused as exc:
+            raise OneCAddressRefused(exc.reason, self.base.label) from None
+        self._egress_checked_until[(host, port)] = now + EGRESS_CACHE_SECONDS
+
+    def _redirect_error(self, response: requests.Response, method: str, resource: str) -> OneCQueryError:
+        status = response.status_code
+        target = _redirect_target(response.url or self.base.url, response.headers.get("Location", ""))
+        where = f" to {target}" if target else ""
+        return OneCQueryError(
+            "",
+            f"{method} {resource}: the base answered HTTP {status} {_phrase(status)}, a redirect{where}; redirects "
+            "are not followed: enter the final publication address in the base's settings",
+            status,
+            self.base.label,
+        )
+
     def _error(self, response: requests.Response, method: str, resource: str) -> OneCError:
         code, message = _parse_error(response)
         status = response.status_code
-        text = message or f"{method} {resource}: HTTP {status} {response.reason}"
+        # The standard phrase, not the answer's own: a server's reason phrase is its text, not ours to show.
+        text = message or f"{method} {resource}: HTTP {status} {_phrase(status)}"
         if status in (401, 403):
             return OneCAuthError(code, text, status, self.base.label)
         if status == 404:
@@ -213,7 +277,7 @@ class ODataClient:
             return int(response.text.strip())
         except ValueError:
             raise OneCError(
-                "", f"$count answered {response.text[:100]!r}", response.status_code, self.base.label
+                "", f"$count did not answer a number ({_shape(response)})", response.status_code, self.base.label
             ) from None
 
     def iter_pages(
@@ -392,35 +456,89 @@ def _json(response: requests.Response, label: str) -> dict:
     try:
         return response.json()
     except ValueError:
-        raise OneCError("", f"answer is not JSON: {response.text[:200]!r}", response.status_code, label) from None
+        # Described, not quoted: the body may be anything the address answered.
+        raise OneCError("", f"the answer is not JSON ({_shape(response)})", response.status_code, label) from None
+
+
+def _shape(response: requests.Response) -> str:
+    """An answer's media type and size, for errors that must not quote the body."""
+    content_type = response.headers.get("Content-Type") or ""
+    media = re.match(r"[\w.+-]{1,40}/[\w.+-]{1,60}", content_type.strip())
+    return f"{media.group(0) if media else 'no content type'}, {len(response.content or b'')} bytes"
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 def _parse_error(response: requests.Response) -> tuple[str, str]:
-    """1C's (code, message) from a JSON `odata.error` or an XML `m:error` body (17.4.10)."""
+    """1C's (code, message) from a JSON `odata.error` or an XML `m:error` body (17.4.10), cleaned and bounded.
+
+    Any other body — a web server's page, plain text, another service's JSON — gives ("", ""): the caller then
+    says only the HTTP status. Such a body may come from something that is not 1C, and echoing it would hand
+    whatever it holds to whoever reads the error (ARCHITECTURE.md, data flow 6).
+    """
     text = response.text or ""
+    if len(text) > ERROR_BODY_PARSE_LIMIT:
+        return "", ""
+    code, message = _xml_error(text) if text.lstrip().startswith("<") else _json_error(text)
+    return _clean(code, ERROR_CODE_CHARS), _clean(message, ERROR_MESSAGE_CHARS)
+
+
+def _json_error(text: str) -> tuple[str, str]:
+    """`{"odata.error": {"code": "9", "message": {"lang": "ru", "value": "…"}}}`, the JSON shape 1C answers."""
     try:
         payload = json.loads(text)
-        error = payload.get("odata.error") or payload.get("error") or {}
-        message = error.get("message", "")
-        if isinstance(message, Mapping):
-            message = message.get("value", "")
-        return str(error.get("code", "")), str(message)
-    except (ValueError, AttributeError):
-        pass
-    if text.lstrip().startswith("<"):
-        try:
-            root = SafeET.fromstring(text.encode("utf-8"))
-        except Exception:  # noqa: BLE001 - any unparsable body just means "no 1C detail"
-            return "", ""
-        code = message = ""
-        for element in root.iter():
-            tag = element.tag.rsplit("}", 1)[-1]
-            if tag == "code":
-                code = (element.text or "").strip()
-            elif tag == "message":
-                message = (element.text or "").strip()
-        return code, message
-    return "", text.strip()[:300]
+    except ValueError:
+        return "", ""
+    error = payload.get("odata.error") if isinstance(payload, dict) else None
+    if not isinstance(error, dict):
+        return "", ""
+    code, message = error.get("code", ""), error.get("message", "")
+    if isinstance(message, Mapping):
+        message = message.get("value", "")
+    if not isinstance(code, str | int) or isinstance(code, bool) or not isinstance(message, str):
+        return "", ""
+    return str(code), message
+
+
+def _xml_error(text: str) -> tuple[str, str]:
+    """`<m:error><m:code>…</m:code><m:message>…</m:message></m:error>` in the OData metadata namespace."""
+    try:
+        root = SafeET.fromstring(text.encode("utf-8"))
+    except Exception:  # noqa: BLE001 - any unparsable body just means "no 1C detail"
+        return "", ""
+    if root.tag != f"{{{ODATA_METADATA_NS}}}error":
+        return "", ""
+    code = root.find(f"{{{ODATA_METADATA_NS}}}code")
+    message = root.find(f"{{{ODATA_METADATA_NS}}}message")
+    return ((code.text or "").strip() if code is not None else "",
+            (message.text or "").strip() if message is not None else "")
+
+
+def _clean(text: str, limit: int) -> str:
+    """One line of printable text at most `limit` characters: control and format characters (terminal escapes,
+    bidi overrides) removed, runs of whitespace folded."""
+    kept = [" " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf")]
+    folded = " ".join("".join(kept).split())
+    return folded if len(folded) <= limit else folded[: limit - 1].rstrip() + "…"
+
+
+def _redirect_target(request_url: str, location: str) -> str:
+    """Where a redirect points, as scheme://host[:port]/path only (no login, query or fragment), bounded."""
+    try:
+        parts = urlsplit(urljoin(request_url, location.strip()))
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return ""
+    if not host or parts.scheme not in ("http", "https"):
+        return ""
+    host = f"[{host}]" if ":" in host else host
+    return _clean(f"{parts.scheme}://{host}{port}{parts.path}", 200)
 
 
 def _never_sent(exc: requests.exceptions.RequestException) -> bool:

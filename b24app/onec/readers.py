@@ -41,6 +41,7 @@ from b24app.core.model import (
 )
 from b24app.onec import query as q
 from b24app.onec.base import OneCBase
+from b24app.onec.egress import EgressPolicy
 from b24app.onec.odata import ODataClient
 from b24app.onec.profiles import ObjectSpec, Profile, ProfileError, load_profile
 
@@ -125,15 +126,19 @@ class OneCDocuments:
         self.recent = recent
 
     @classmethod
-    def for_base(cls, base: OneCBase, *, timeout: float = 5.0, **kwargs) -> OneCDocuments:
+    def for_base(
+        cls, base: OneCBase, *, timeout: float = 5.0, egress: EgressPolicy | None = None, **kwargs
+    ) -> OneCDocuments:
         """A reader with one overall-ish budget: connect and read timeouts of `timeout`, no retries.
 
         Card tabs must answer within their own timeout, so a failing base is reported at once instead of
-        being retried with backoff.
+        being retried with backoff. Pass the deployment's `egress` (`Runtime.egress`); without it the reader
+        fails closed: public addresses only.
         """
         from b24app.onec.odata import RetryPolicy
 
-        client = ODataClient(base, timeout=(timeout, timeout), retry=RetryPolicy(attempts=1))
+        client = ODataClient(base, egress=egress or EgressPolicy(), timeout=(timeout, timeout),
+                             retry=RetryPolicy(attempts=1))
         return cls(client, **kwargs)
 
     # ------------------------------------------------------------------ profile access

@@ -19,6 +19,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from b24app.onec.base import OneCBase
+from b24app.onec.egress import EgressPolicy
 from b24app.onec.errors import OneCAuthError, OneCError, OneCUnavailable
 from b24app.onec.odata import ODataClient
 from b24app.onec.profiles import FieldSpec, ObjectSpec, Profile, load_profile
@@ -268,11 +269,21 @@ def _similar(name: str, props: dict[str, str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*related, *close]))[:3]
 
 
-def check(base: OneCBase, *, profile: Profile | None = None, client: ODataClient | None = None) -> SchemaReport:
+def check(
+    base: OneCBase,
+    *,
+    profile: Profile | None = None,
+    client: ODataClient | None = None,
+    egress: EgressPolicy | None = None,
+) -> SchemaReport:
     """Reads the base's `$metadata` and checks it against the base's profile. Never raises for 1C errors:
-    unreachable / unauthorised bases come back as a report saying so."""
+    unreachable / unauthorised bases come back as a report saying so, a refused address (`egress`) as an error.
+
+    Without `client`, one is built under `egress` — pass the deployment's (`Runtime.egress`); without it the
+    check fails closed: public addresses only, as if no network were allowed.
+    """
     profile = profile or load_profile(base.profile)
-    client = client or ODataClient(base, timeout=(5.0, 60.0))
+    client = client or ODataClient(base, egress=egress or EgressPolicy(), timeout=(5.0, 60.0))
     report = SchemaReport(base=base.label, profile=profile.name)
     try:
         xml = client.metadata()

@@ -19,6 +19,8 @@ from tests.support.appserver import AppServer
 from tests.support.processes import post_json, start_server
 
 REDIS_URL = os.environ.get("B24APP_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+# The sandbox 1C listens on loopback, which the app refuses to call unless the deployment allows it.
+ONEC_ALLOWED_NETWORKS = ("127.0.0.0/8",)
 DATABASE = os.environ.get("B24APP_TEST_DATABASE", "sqlite")
 
 
@@ -88,6 +90,7 @@ def settings(database_url, queue_prefix, sandbox_url, app_server) -> Settings:
         allow_insecure_loopback=True,
         queue_prefix=queue_prefix,
         bx24_js_url=sandbox_url + "/bx24.js",
+        onec_allowed_networks=ONEC_ALLOWED_NETWORKS,
     )
 
 
@@ -105,6 +108,7 @@ def settings_env(settings, monkeypatch) -> dict[str, str]:
         "B24APP_DEV_INSECURE_LOOPBACK": "1",
         "B24APP_QUEUE_PREFIX": settings.queue_prefix,
         "B24APP_BX24_JS_URL": settings.bx24_js_url,
+        "B24APP_ONEC_ALLOWED_NETWORKS": ",".join(settings.onec_allowed_networks),
     }
     for k, v in env.items():
         monkeypatch.setenv(k, v)

@@ -12,5 +12,5 @@ pytestmark = pytest.mark.db
 
 def test_configured_base_passes_the_schema_check(ctx, configured_base, sandbox_url):
     member_id = get_json(sandbox_url + "/_sandbox/state")["member_id"]
-    report = check(ctx.bases.connection(member_id, configured_base.id))
+    report = check(ctx.bases.connection(member_id, configured_base.id), egress=ctx.egress)
     assert report.ok, report

@@ -82,7 +82,7 @@ def two_bases(ctx, installed, running_app, sandbox_url, onec_url, settings, sett
 
     ut = sd.onec(onec_url)
     ut2 = ODataClient(OneCBase(url=f"{onec_url}/ut2/", login=ONEC_LOGIN, password=ONEC_PASSWORD, profile="ut11",
-                               name="ut2"))
+                               name="ut2"), egress=ctx.egress)
     items = _twin_items(client, ut, ut2, 2)
     deal, _, _ = sd.deal_with_company(client)
     sd.set_rows(client, deal, items, [2, 3])

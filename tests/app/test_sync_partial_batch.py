@@ -42,7 +42,7 @@ def test_a_push_cut_by_503_mid_way_repeats_no_comment_when_retried(ctx, configur
     # A client that gives up at the first 503, as one whose retries ran out does.
     impatient = BitrixClient(ctx.tokens(member), max_retries=0)
     base = ctx.bases.connection(member, configured_base.id)
-    docs = OneCDocuments.for_base(base)
+    docs = OneCDocuments.for_base(base, egress=ctx.egress)
 
     # The deals' current state is one batch call, the first push batch goes through, the second is refused.
     post_json(sandbox_url + "/_sandbox/config", {"fail_batches_after": 2, "fail_batches": 1})

@@ -64,7 +64,7 @@ def shipment_rows(reader: OneCDocuments, order_key: str) -> list[dict]:
 def test_deal_tabs_paid_partly_unpaid_shipments_and_1c_down(browser, ctx, configured_base, running_app, settings,
                                                             sandbox_url, onec_url):
     member_id = get_json(sandbox_url + "/_sandbox/state")["member_id"]
-    reader = OneCDocuments.for_base(ctx.bases.connection(member_id, configured_base.id))
+    reader = OneCDocuments.for_base(ctx.bases.connection(member_id, configured_base.id), egress=ctx.egress)
     client = ctx.bitrix(member_id)
     for deal_id, (number, _) in DEALS.items():
         write_deal_number(client, deal_id, number, FIELD)
@@ -126,8 +126,8 @@ def test_company_tab_with_debt_in_two_bases(browser, ctx, configured_base, runni
     second = ctx.bases.save(member_id, name="ООО «Ромашка-Сервис» (БП 3.0)", url=f"{onec_url}/bp/",
                             login=ONEC_LOGIN, password=ONEC_PASSWORD, profile="bp30",
                             legal_entity="ООО «Ромашка-Сервис»", legal_entity_inn="7728168971")
-    ut = OneCDocuments.for_base(ctx.bases.connection(member_id, configured_base.id))
-    bp = OneCDocuments.for_base(ctx.bases.connection(member_id, second.id))
+    ut = OneCDocuments.for_base(ctx.bases.connection(member_id, configured_base.id), egress=ctx.egress)
+    bp = OneCDocuments.for_base(ctx.bases.connection(member_id, second.id), egress=ctx.egress)
     debtor = make_shared_debtor(ut, bp)
     write_company_inn(ctx.bitrix(member_id), 1, debtor.inn, debtor.kpp)
 

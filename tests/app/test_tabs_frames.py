@@ -30,7 +30,7 @@ def test_deal_tab_shows_the_linked_order_and_survives_1c_down(ctx, configured_ba
     assert unlinked.status_code == 200 and 'id="tab-no-link"' in unlinked.text
     assert "UF_CRM_B24_1C_ORDER" in unlinked.text
 
-    reader = OneCDocuments.for_base(ctx.bases.connection(member_id, configured_base.id))
+    reader = OneCDocuments.for_base(ctx.bases.connection(member_id, configured_base.id), egress=ctx.egress)
     docs = reader.order_documents(reader.order_by_number("ТД00-000003"))
     link_deal_by_number(ctx, member_id, 3, "ТД00-000003")
     ctx.redis.delete(f"{settings.queue_prefix}:tab-entity:{member_id}:deal:3")

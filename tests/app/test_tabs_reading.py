@@ -11,11 +11,13 @@ from b24app.onec.base import OneCBase
 from b24app.onec.readers import OneCDocuments, navigation_path, navigation_ref
 from tests.app.conftest import ONEC_LOGIN, ONEC_PASSWORD
 from tests.support.processes import post_json
+from tests.support.sync_data import SANDBOX_EGRESS
 
 
 def reader(onec_url: str, base: str) -> OneCDocuments:
     profile = {"ut": "ut11", "bp": "bp30"}[base]
-    return OneCDocuments.for_base(OneCBase(f"{onec_url}/{base}/", ONEC_LOGIN, ONEC_PASSWORD, profile, base))
+    return OneCDocuments.for_base(OneCBase(f"{onec_url}/{base}/", ONEC_LOGIN, ONEC_PASSWORD, profile, base),
+                                  egress=SANDBOX_EGRESS)
 
 
 def unpaid_order(r: OneCDocuments):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from onec_sandbox import FAST_RETRY, Sandbox
+from onec_sandbox import FAST_RETRY, LOOPBACK, Sandbox
 
 from b24app.onec.odata import ODataClient
 from b24app.onec.profiles import load_profile
@@ -25,7 +25,7 @@ def fresh(sandbox):
 
 @pytest.fixture
 def ut_client(fresh):
-    return ODataClient(fresh.base("ut"), retry=FAST_RETRY, timeout=(2.0, 10.0))
+    return ODataClient(fresh.base("ut"), egress=LOOPBACK, retry=FAST_RETRY, timeout=(2.0, 10.0))
 
 
 @pytest.fixture

@@ -9,11 +9,13 @@ import pytest
 import requests
 
 from b24app.onec.base import OneCBase
+from b24app.onec.egress import EgressPolicy
 from b24app.onec.errors import OneCAuthError, OneCError, OneCNotFound, OneCQueryError, OneCUnavailable
 from b24app.onec.odata import ODataClient, RetryPolicy, Utf8BasicAuth, minimum_requests
 
 BASE = OneCBase(url="http://127.0.0.1:9/ut/", login="Администратор", password="пароль", name="ut")
 FAST = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0)
+LOOPBACK = EgressPolicy.from_entries(["127.0.0.0/8"])
 
 
 class FakeSession(requests.Session):
@@ -43,7 +45,7 @@ def error_body(code, text):
 
 def client(script):
     session = FakeSession(script)
-    return ODataClient(BASE, retry=FAST, session=session), session
+    return ODataClient(BASE, egress=LOOPBACK, retry=FAST, session=session), session
 
 
 @pytest.mark.parametrize(
@@ -133,9 +135,11 @@ def test_cyrillic_login_is_sent_as_utf8_basic():
     thread.start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/ut/"
-        good = ODataClient(OneCBase(url=url, login="Администратор", password="пароль"), retry=FAST)
+        good = ODataClient(OneCBase(url=url, login="Администратор", password="пароль"), egress=LOOPBACK,
+                           retry=FAST)
         assert good.query("Catalog_Контрагенты").rows == [{"login": "Администратор"}]
-        bad = ODataClient(OneCBase(url=url, login="Администратор", password="не тот"), retry=FAST)
+        bad = ODataClient(OneCBase(url=url, login="Администратор", password="не тот"), egress=LOOPBACK,
+                          retry=FAST)
         with pytest.raises(OneCAuthError):
             bad.query("Catalog_Контрагенты")
         # What requests would do by itself: latin-1 cannot carry Cyrillic.

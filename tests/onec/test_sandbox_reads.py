@@ -3,6 +3,7 @@
 from datetime import datetime
 
 import pytest
+from onec_sandbox import LOOPBACK
 
 from b24app.onec import query as q
 from b24app.onec.errors import OneCAuthError, OneCQueryError
@@ -67,7 +68,7 @@ def test_unknown_field_is_a_query_error_with_1c_code(ut_client):
 
 
 def test_wrong_password_is_auth_error(fresh, fast_retry):
-    client = ODataClient(fresh.base("ut", password="wrong"), retry=fast_retry)
+    client = ODataClient(fresh.base("ut", password="wrong"), egress=LOOPBACK, retry=fast_retry)
     with pytest.raises(OneCAuthError) as info:
         client.query(COUNTERPARTIES, top=1)
     assert info.value.http_status == 401

@@ -2,6 +2,7 @@
 
 import pytest
 import requests
+from onec_sandbox import LOOPBACK
 
 from b24app.onec.documents import DocumentWriter, carries_key, with_key
 from b24app.onec.errors import OneCUnavailable
@@ -85,7 +86,7 @@ def test_lost_answer_after_the_write_is_found_not_reposted(fresh, ut_client, san
             return response
 
     session = LosesFirstPostAnswer()
-    client = ODataClient(fresh.base("ut"), session=session, retry=RetryPolicy(3, 0.01, 0.02))
+    client = ODataClient(fresh.base("ut"), egress=LOOPBACK, session=session, retry=RetryPolicy(3, 0.01, 0.02))
     writer = DocumentWriter(client, sandbox_profile.object("customer_order"))
     result = writer.save(KEY, order_body(client, sandbox_profile))
     assert session.lost
@@ -104,14 +105,14 @@ def test_5xx_on_create_looks_then_creates_once(fresh, writer, ut_client, sandbox
 
 def test_slow_base_times_out_and_a_later_retry_does_not_double(fresh, sandbox_profile):
     base = fresh.base("ut")
-    quick = ODataClient(base, timeout=(2.0, 0.4), retry=RetryPolicy(2, 0.01, 0.02))
+    quick = ODataClient(base, egress=LOOPBACK, timeout=(2.0, 0.4), retry=RetryPolicy(2, 0.01, 0.02))
     writer = DocumentWriter(quick, sandbox_profile.object("customer_order"))
     body = order_body(quick, sandbox_profile)
     fresh.control("ut/fault", {"slow_ms": 700})
     with pytest.raises(OneCUnavailable):
         writer.save(KEY, body)
     fresh.control("ut/fault", {"slow_ms": 0})
-    patient = DocumentWriter(ODataClient(base), sandbox_profile.object("customer_order"))
+    patient = DocumentWriter(ODataClient(base, egress=LOOPBACK), sandbox_profile.object("customer_order"))
     result = patient.save(KEY, body)
     assert fresh.state("ut")["documents_created"] == 1
     assert patient.find(KEY)["Ref_Key"] == result.ref_key

@@ -16,12 +16,15 @@ from rq import SimpleWorker, Worker
 from b24app.bitrix.client import BitrixClient
 from b24app.core.portal_settings import PortalSettings, StageMap
 from b24app.onec.base import OneCBase
+from b24app.onec.egress import EgressPolicy
 from b24app.onec.odata import ODataClient
 from b24app.runtime import Runtime
 from tests.support.processes import get_json, post_json
 
 ORDER_STAGE = "PREPARATION"
 ORDER_SET = "Document_ЗаказКлиента"
+# The sandbox 1C is on loopback: tests allow it as a closed-network deployment allows its 1C subnet.
+SANDBOX_EGRESS = EgressPolicy.from_entries(["127.0.0.0/8"])
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ def manager(sandbox_url: str) -> BitrixClient:
 
 def onec(onec_url: str, base: str = "ut") -> ODataClient:
     return ODataClient(OneCBase(url=f"{onec_url}/{base}/", login="Администратор", password="secret",
-                                profile="ut11" if base == "ut" else "bp30", name=base))
+                                profile="ut11" if base == "ut" else "bp30", name=base), egress=SANDBOX_EGRESS)
 
 
 def catalog_items(client: BitrixClient, odata: ODataClient, count: int) -> list[Item]:
