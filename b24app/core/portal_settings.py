@@ -8,6 +8,7 @@ maps stages, the pull intervals of the sync issue (payments 5 min, debt and ship
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -91,3 +92,69 @@ class PortalSettings:
             if name in data:
                 data[name] = {str(k): int(v) for k, v in (data[name] or {}).items()}
         return replace(base, **data)
+
+
+# -- checking a document that did not come from our own form (a settings file being imported) ------------------
+
+MIN_SCHEDULE_SECONDS, MAX_SCHEDULE_SECONDS = 60, 7 * 24 * 3600
+MIN_TAB_TIMEOUT, MAX_TAB_TIMEOUT = 0.5, 30.0
+# CRM field and status names: UF_CRM_…, ORIGIN_ID, C1:WON, … — letters, digits, "_" and ":" only.
+_NAME = re.compile(r"[A-Za-z0-9_:]{1,64}")
+_CATEGORY = re.compile(r"[0-9]{1,10}")
+
+
+def check_document(data: Any) -> None:
+    """Raise ValueError naming the first key whose value has the wrong type or range.
+
+    `from_json` is tolerant by design (our own stored documents from older versions); a file from outside must
+    instead match the schema exactly — `"enabled": "false"` or `"tab_timeout_seconds": "abc"` would otherwise be
+    stored and break every page that reads the settings."""
+    if not isinstance(data, dict):
+        raise ValueError("settings: not an object")
+    for name in ("deal_fields", "company_fields"):
+        _check_map(data, name, key=_NAME, value=lambda v: isinstance(v, str) and (v == "" or _NAME.fullmatch(v)))
+    legal = data.get("legal_entity_field")
+    if legal is not None and not (isinstance(legal, str) and (legal == "" or _NAME.fullmatch(legal))):
+        raise ValueError("legal_entity_field: not a field name")
+    for name in ("legal_entity_bases", "category_bases"):
+        _check_map(data, name, key=_NAME, value=lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0)
+    _check_map(data, "stages", key=_CATEGORY, value=lambda v: isinstance(v, dict))
+    for category, stages in (data.get("stages") or {}).items():
+        for role, status in stages.items():
+            if role not in {f.name for f in fields(StageMap)}:
+                raise ValueError(f"stages.{category}: unknown role {role!r}")
+            if status is not None and not (isinstance(status, str) and _NAME.fullmatch(status)):
+                raise ValueError(f"stages.{category}.{role}: not a stage id")
+    _check_schedules(data.get("schedules"))
+    timeout = data.get("tab_timeout_seconds", 3.0)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or \
+            not MIN_TAB_TIMEOUT <= timeout <= MAX_TAB_TIMEOUT:
+        raise ValueError(f"tab_timeout_seconds: a number of seconds from {MIN_TAB_TIMEOUT} to {MAX_TAB_TIMEOUT}")
+
+
+def _check_map(data: dict, name: str, *, key: re.Pattern, value: Any) -> None:
+    mapping = data.get(name)
+    if mapping is None:
+        return
+    if not isinstance(mapping, dict):
+        raise ValueError(f"{name}: not an object")
+    for k, v in mapping.items():
+        if not key.fullmatch(str(k)) or not value(v):
+            raise ValueError(f"{name}: bad entry {str(k)[:40]!r}")
+
+
+def _check_schedules(schedules: Any) -> None:
+    if schedules is None:
+        return
+    if not isinstance(schedules, dict):
+        raise ValueError("schedules: not an object")
+    for f in fields(Schedules):
+        if f.name not in schedules:
+            continue
+        v = schedules[f.name]
+        if f.type in ("bool", bool):
+            if not isinstance(v, bool):
+                raise ValueError(f"schedules.{f.name}: true or false")
+        elif isinstance(v, bool) or not isinstance(v, int) or not MIN_SCHEDULE_SECONDS <= v <= MAX_SCHEDULE_SECONDS:
+            raise ValueError(f"schedules.{f.name}: whole seconds from {MIN_SCHEDULE_SECONDS} to "
+                             f"{MAX_SCHEDULE_SECONDS}")

@@ -16,6 +16,7 @@ between configurations and releases as names do, so they live here too and merge
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -279,6 +280,9 @@ def _build(doc: Mapping, files: tuple[str, ...]) -> Profile:
     )
 
 
+_PROFILE_NAME = re.compile(r"[a-z0-9_]{1,40}")
+
+
 class ProfileLoader:
     """Loads profiles by name with the deployment's override directories (`B24APP_ONEC_PROFILE_PATH`, read once
     into Settings), caching each: the composition root builds one and hands it to whoever reads 1C."""
@@ -287,8 +291,12 @@ class ProfileLoader:
         self._search_path = tuple(search_path)
         self._cache: dict[str, Profile] = {}
 
-    def load(self, name_or_path: str | Path) -> Profile:
-        key = str(name_or_path)
-        if key not in self._cache:
-            self._cache[key] = load_profile(name_or_path, search_path=self._search_path)
-        return self._cache[key]
+    def load(self, name: str) -> Profile:
+        """The profile called `name` (shipped, or from an override directory). Only names: the name comes from
+        a stored base, which an administrator's form or settings file chose — a file path there would make the
+        server read any file it can (a path is for the operator's CLI, `load_profile`)."""
+        if not _PROFILE_NAME.fullmatch(str(name)):
+            raise ProfileError(f"{str(name)[:60]!r} is not a profile name")
+        if name not in self._cache:
+            self._cache[name] = load_profile(name, search_path=self._search_path)
+        return self._cache[name]

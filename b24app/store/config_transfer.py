@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from b24app.core.portal_settings import PortalSettings
+from b24app.core.portal_settings import PortalSettings, check_document
 from b24app.store.bases import BaseNotFound, OneCBaseStore
 from b24app.store.crypto import SecretBox
 from b24app.store.db import Database
@@ -96,9 +96,15 @@ class ConfigTransfer:
                                                     for k in ("name", "url", "login", "profile")):
                 raise SettingsFileError(f"base #{n + 1} lacks its name, url, login or profile")
             values = {key: raw.get(key) for key in BASE_KEYS}
-            values["enabled"] = bool(values["enabled"]) if values["enabled"] is not None else True
+            if any(values[k] is not None and not isinstance(values[k], str) for k in ("legal_entity",
+                                                                                      "legal_entity_inn")):
+                raise SettingsFileError(f"base #{n + 1}: legal_entity and legal_entity_inn must be text")
+            if values["enabled"] is not None and not isinstance(values["enabled"], bool):
+                raise SettingsFileError(f"base #{n + 1}: enabled must be true or false")
+            values["enabled"] = values["enabled"] if values["enabled"] is not None else True
             plan.bases.append(ImportedBase(n, values, existing.get((values["url"], values["login"]))))
         try:
+            check_document(raw_settings)
             positions = {name: {str(k): int(v) for k, v in (raw_settings.get(name) or {}).items()}
                          for name in BASE_MAPS}
             settings = PortalSettings.from_json({**raw_settings, **{name: {} for name in BASE_MAPS}})

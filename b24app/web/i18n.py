@@ -95,6 +95,18 @@ TEXTS: dict[str, dict[str, str]] = {
     "tab_inn": {"ru": "ИНН", "en": "INN"},
     "tab_kpp": {"ru": "КПП", "en": "KPP"},
     "refused_title": {"ru": "Доступ запрещён", "en": "Access denied"},
+    "error_400": {"ru": "Запрос не может быть обработан: {why}.", "en": "The request cannot be processed: {why}."},
+    "error_413": {"ru": "Запрос слишком велик (больше {limit} КБ).",
+                  "en": "The request is too large (over {limit} KB)."},
+    "error_500": {"ru": "Внутренняя ошибка приложения. Она записана в журнал; повторите попытку позже. "
+                        "Номер для обращения в поддержку: {ref}.",
+                  "en": "Internal error of the application. It has been logged; try again later. "
+                        "Reference for support: {ref}."},
+    "error_secrets": {"ru": "Приложение не может расшифровать сохранённые ключи доступа. Администратору сервера: "
+                            "проверьте B24APP_SECRET_KEY (и B24APP_OLD_SECRET_KEYS после смены ключа).",
+                      "en": "The application cannot decrypt its stored credentials. Server administrator: check "
+                            "B24APP_SECRET_KEY (and B24APP_OLD_SECRET_KEYS after a key change)."},
+    "error_title": {"ru": "Ошибка", "en": "Error"},
     "refused_body": {
         "ru": "Запрос не прошёл проверку. Откройте страницу из карточки Битрикс24.",
         "en": "The request failed verification. Open this page from a Bitrix24 card.",

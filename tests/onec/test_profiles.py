@@ -124,3 +124,14 @@ def test_values_are_looked_up_merged_by_overrides_and_missing_keys_named(tmp_pat
     bad.write_text("[objects.customer_order.values]\nstatus_open = 3\n", encoding="utf-8")
     with pytest.raises(ProfileError, match=r"objects\.customer_order\.values\.status_open: a value must be a string"):
         load_profile("ut11", overrides=[bad])
+
+
+def test_the_runtime_loader_takes_names_only(tmp_path):
+    """A base's profile comes from a form or a settings file: a path there must not make the server read files."""
+    loader = ProfileLoader()
+    assert loader.load("bp30").name == "bp30"
+    outside = tmp_path / "evil.toml"
+    outside.write_text('[profile]\nname = "evil"\n', encoding="utf-8")
+    for name in (str(outside), "/etc/passwd", "../ut11", "ut11.toml", "UT11 "):
+        with pytest.raises(ProfileError, match="not a profile name"):
+            loader.load(name)
