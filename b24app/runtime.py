@@ -8,6 +8,7 @@ receive what they use as arguments; RQ jobs (`b24app/jobs/`) are thin wrappers t
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -21,9 +22,10 @@ from rq import Queue
 from b24app.bitrix.client import BitrixClient
 from b24app.bitrix.installation import InstallDeps
 from b24app.bitrix.oauth import OAuthClient
+from b24app.bitrix.probe import is_admin
 from b24app.bitrix.ratelimit import RateLimiter
 from b24app.bitrix.spent import SpentRefreshTokens
-from b24app.bitrix.tokens import PortalTokens
+from b24app.bitrix.tokens import PortalTokens, token_lock
 from b24app.config import Settings, SyncTuning
 from b24app.core.clock import Clock, SystemClock
 from b24app.jobs.circuit import BaseCircuit
@@ -157,7 +159,11 @@ class Runtime:
     def installer(self) -> InstallDeps:
         return InstallDeps(portals=self.portals, oauth=self.oauth, spent_refresh_tokens=self.spent_refresh_tokens,
                            manifest=self.manifest, public_url=self.settings.public_url,
-                           allow_insecure_loopback=self.settings.allow_insecure_loopback, bitrix=self.bitrix)
+                           allow_insecure_loopback=self.settings.allow_insecure_loopback, bitrix=self.bitrix,
+                           lock=self._token_lock, is_admin=is_admin)
+
+    def _token_lock(self, member_id: str) -> AbstractContextManager:
+        return token_lock(self.redis, self.keys.token_refresh_lock(member_id), member_id)
 
     def tokens(self, member_id: str) -> PortalTokens:
         return PortalTokens(

@@ -1,28 +1,30 @@
 """Installing, re-installing and uninstalling the app on a portal.
 
 Flow (ARCHITECTURE.md "Install"): the portal POSTs the install page (AUTH_ID, REFRESH_ID, member_id, DOMAIN, …)
-and, once the installation is finished, sends ONAPPINSTALL with the application_token. Either may come first,
-and a reinstall repeats both. We verify what we are told before storing anything:
+and, once the installation is finished, sends ONAPPINSTALL with the application_token — to the event handler, or to
+the install path for apps registered without a UI. Either may come first, and a reinstall repeats both.
 
-* a portal we have not seen (or whose domain changed) is verified with the OAuth server, the only trusted source
-  of which portal a token belongs to (settings/oauth/index.md, "Application Authorization"): we spend the refresh
-  token there and insist the answer names the same member_id;
-* a portal we know, at its known domain, is verified by a REST call with the presented access token at the
-  endpoint we derived from that domain — so a repeated install never burns a refresh token another request holds.
+Nothing is stored until the presented pair is proven to be *this app's* tokens for *this portal*, issued to an
+*administrator*: the refresh token is spent at the OAuth server with our own client credentials (it answers only
+for tokens issued to our client; settings/oauth/index.md), the answer must name the claimed member_id and a
+client_endpoint on the claimed domain, and `user.admin` with the new access token must say yes. A manager's
+AUTH_ID/REFRESH_ID from a card tab is this app's token too — only the admin check tells it apart. An
+application_token is set only by a proven ONAPPINSTALL; until one arrives a reinstall keeps the old one.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 from b24app.bitrix.client import BitrixClient
 from b24app.bitrix.endpoints import UntrustedEndpoint, rest_endpoint, same_portal
 from b24app.bitrix.errors import BitrixError
 from b24app.bitrix.oauth import OAuthClient, OAuthRefreshError
 from b24app.bitrix.spent import SpentRefreshTokens
+from b24app.bitrix.tokens import TokenUnavailable
 from b24app.manifest import Manifest
 from b24app.store.crypto import same_secret
 from b24app.store.models import PortalStatus
@@ -34,7 +36,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class InstallDeps:
     """What installing needs: the portal store, the OAuth server, the spent-token registry, the manifest to bind,
-    the app's public URL, and a way to call a stored portal (`Runtime` builds it)."""
+    the app's public URL, a way to call a stored portal, a per-portal lock (the one token refreshes take, so a
+    proof and a refresh never spend tokens of one portal at once) and the admin check (`Runtime` builds it)."""
 
     portals: PortalStore
     oauth: OAuthClient
@@ -43,15 +46,20 @@ class InstallDeps:
     public_url: str
     allow_insecure_loopback: bool
     bitrix: Callable[[str], BitrixClient]
+    lock: Callable[[str], AbstractContextManager]
+    is_admin: Callable[[str, str], bool]
 
 
 class InstallRefused(Exception):
-    """An install or event request we will not act on. `status` is the HTTP status to answer with."""
+    """An install or event request we will not act on. `status` is the HTTP status to answer with; `reason` is
+    for the log, `public` (default: the reason) for the answer — they differ where the detail would tell an
+    outsider which portals are installed."""
 
-    def __init__(self, reason: str, status: int = 403) -> None:
+    def __init__(self, reason: str, status: int = 403, *, public: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.status = status
+        self.public = public if public is not None else reason
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,6 @@ class InstallRequest:
     https: bool
     access_token: str
     refresh_token: str
-    expires_in: int
     lang: str | None = None
     user_id: str | None = None
 
@@ -79,22 +86,24 @@ class InstallEvent:
     application_token: str
     access_token: str | None = None
     refresh_token: str | None = None
-    expires_in: int | None = None
     lang: str | None = None
     user_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Proof:
+    """A proven pair: the new grant the OAuth server gave for it, or None when this very pair was proven before
+    (its refresh token is spent; the successor we got for it is already stored and is kept)."""
+
+    grant: TokenGrant | None
+
+
 def install(deps: InstallDeps, req: InstallRequest) -> PortalRecord:
-    """Verify and store an install POST, then bind placements and events. Safe to repeat."""
+    """Prove and store an install POST, then bind placements and events. Safe to repeat."""
     endpoint = _endpoint(deps, req.domain, req.https)
-    known = deps.portals.get(req.member_id)
-    if _known_at(known, req.domain, endpoint):
-        _verify_by_rest(deps, endpoint, req.access_token)
-        grant = _presented_grant(deps, req.access_token, req.refresh_token, req.expires_in, endpoint, None)
-    else:
-        grant = _verified_grant(deps, req.member_id, req.domain, req.refresh_token, endpoint)
-    _require_tokens(known, grant)
-    record = deps.portals.save_install(req.member_id, req.domain, endpoint, grant, lang=req.lang,
+    proof = prove_pair(deps, req.member_id, req.domain, endpoint, req.refresh_token)
+    _require_tokens(deps.portals.get(req.member_id), proof.grant)
+    record = deps.portals.save_install(req.member_id, req.domain, endpoint, proof.grant, lang=req.lang,
                                       user_id=req.user_id)
     bind_from_manifest(deps, record.member_id)
     log.info("portal %s (%s) installed; placements and events bound", record.member_id, record.domain)
@@ -102,25 +111,18 @@ def install(deps: InstallDeps, req: InstallRequest) -> PortalRecord:
 
 
 def accept_install_event(deps: InstallDeps, ev: InstallEvent) -> PortalRecord:
-    """Store ONAPPINSTALL's application_token (and tokens when present) after verifying where it came from."""
+    """Store ONAPPINSTALL's application_token (and its tokens) once its pair is proven."""
     endpoint = _endpoint_from_event(deps, ev)
+    if not (ev.access_token and ev.refresh_token):
+        # Without a pair nothing proves the event came from the portal: anyone knowing member_id and domain could
+        # otherwise choose the token every later event is checked against.
+        raise InstallRefused("ONAPPINSTALL without auth[access_token] and auth[refresh_token] proves nothing")
+    proof = prove_pair(deps, ev.member_id, ev.domain, endpoint, ev.refresh_token)
     known = deps.portals.get(ev.member_id)
-    grant: TokenGrant | None = None
-    if ev.access_token and ev.refresh_token:
-        if _known_at(known, ev.domain, endpoint):
-            _verify_by_rest(deps, endpoint, ev.access_token)
-            grant = _presented_grant(deps, ev.access_token, ev.refresh_token, ev.expires_in or 3600, endpoint,
-                                     ev.server_endpoint)
-        else:
-            grant = _verified_grant(deps, ev.member_id, ev.domain, ev.refresh_token, endpoint)
-    elif known is None or known.domain != ev.domain or known.status is not PortalStatus.ACTIVE:
-        raise InstallRefused("ONAPPINSTALL without tokens for a portal whose install we have not verified")
-    elif known.application_token and not same_secret(known.application_token, ev.application_token):
-        raise InstallRefused("ONAPPINSTALL without tokens tries to replace a stored application_token")
-    _require_tokens(known, grant)
+    _require_tokens(known, proof.grant)
     record = deps.portals.save_application_token(
         ev.member_id, ev.application_token, domain=ev.domain, client_endpoint=endpoint,
-        server_endpoint=ev.server_endpoint, grant=grant, lang=ev.lang,
+        server_endpoint=ev.server_endpoint, grant=proof.grant, lang=ev.lang,
     )
     if known is None or known.status is not PortalStatus.ACTIVE:
         # No install POST preceded this event (an app without UI, or a reinstall): bind now.
@@ -129,16 +131,76 @@ def accept_install_event(deps: InstallDeps, ev: InstallEvent) -> PortalRecord:
     return record
 
 
+def prove_pair(deps: InstallDeps, member_id: str, domain: str, endpoint: str, refresh_token: str) -> Proof:
+    """Prove a presented pair (see the module docstring) or raise InstallRefused; changes nothing stored but the
+    spent-token marks."""
+    try:
+        with deps.lock(member_id):
+            return _prove_locked(deps, member_id, domain, endpoint, refresh_token)
+    except TokenUnavailable as exc:
+        raise InstallRefused(f"cannot prove the pair now: {exc.reason}; try again", status=503) from None
+
+
+def _prove_locked(deps: InstallDeps, member_id: str, domain: str, endpoint: str, refresh_token: str) -> Proof:
+    proved = deps.spent_refresh_tokens.proved_member(refresh_token)
+    if proved is not None:
+        if proved != member_id:
+            raise InstallRefused(f"the presented pair proved portal {proved!r}, not {member_id!r}")
+        return Proof(grant=None)
+    if deps.spent_refresh_tokens.was_spent(refresh_token):
+        raise InstallRefused("the presented refresh token was already used and proved no installation")
+    grant = _spend(deps, refresh_token)
+    try:
+        checked = _checked_grant(deps, grant, member_id, domain, endpoint)
+    except InstallRefused:
+        deps.spent_refresh_tokens.mark(refresh_token)
+        raise
+    deps.spent_refresh_tokens.mark_proven(refresh_token, member_id)
+    return Proof(grant=checked)
+
+
+def _spend(deps: InstallDeps, refresh_token: str) -> TokenGrant:
+    try:
+        return deps.oauth.refresh(refresh_token)
+    except OAuthRefreshError as exc:
+        if exc.permanent:
+            raise InstallRefused(f"the OAuth server rejected the presented token ({exc.code})") from None
+        raise InstallRefused(f"the OAuth server is unreachable ({exc.code}); try again", status=503) from None
+
+
+def _checked_grant(deps: InstallDeps, grant: TokenGrant, member_id: str, domain: str,
+                   endpoint: str) -> TokenGrant:
+    """The OAuth server's answer must place the pair on the claimed portal, and its user must be an admin."""
+    if grant.member_id != member_id:
+        raise InstallRefused(f"token belongs to member {grant.member_id!r}, request claims {member_id!r}")
+    if not grant.client_endpoint or not same_portal(grant.client_endpoint, domain):
+        raise InstallRefused(f"OAuth server places member {member_id} at {grant.client_endpoint!r}, not at "
+                             f"{domain!r}")
+    try:
+        admin = deps.is_admin(endpoint, grant.access_token)
+    except BitrixError as exc:
+        raise InstallRefused(f"cannot ask the portal whether the installing user is an administrator "
+                             f"({exc.code or exc.http_status})", status=503) from None
+    if not admin:
+        raise InstallRefused("the installing user is not an administrator of the portal")
+    return TokenGrant(grant.access_token, grant.refresh_token, grant.expires_at, client_endpoint=endpoint,
+                      server_endpoint=grant.server_endpoint, scope=grant.scope)
+
+
 def check_event_token(deps: InstallDeps, member_id: str, application_token: str, event: str) -> PortalRecord:
-    """Every event must carry the application_token stored for its member_id (safe-event-handlers.md)."""
+    """Every event must carry the application_token stored for its member_id (safe-event-handlers.md).
+
+    Every refusal answers the same 403: an unknown member_id, a portal without a stored token and a wrong token
+    look alike from outside, so the handler does not tell which portals are installed."""
     record = deps.portals.get(member_id) if member_id else None
+    public = "application_token does not match"
     if record is None:
-        raise InstallRefused(f"{event} for unknown member_id {member_id!r}", status=401)
+        raise InstallRefused(f"{event} for unknown member_id {member_id!r}", public=public)
     if not record.application_token:
         raise InstallRefused(f"{event} for {member_id}: no application_token stored (portal "
-                             f"{record.status.value})", status=401)
+                             f"{record.status.value})", public=public)
     if not same_secret(record.application_token, application_token):
-        raise InstallRefused(f"{event} for {member_id}: application_token does not match", status=403)
+        raise InstallRefused(f"{event} for {member_id}: application_token does not match", public=public)
     return record
 
 
@@ -208,50 +270,6 @@ def _endpoint_from_event(deps: InstallDeps, ev: InstallEvent) -> str:
     return endpoint
 
 
-def _known_at(known: PortalRecord | None, domain: str, endpoint: str) -> bool:
-    return known is not None and known.domain == domain and known.client_endpoint == endpoint
-
-
-def _presented_grant(deps: InstallDeps, access_token: str, refresh_token: str, expires_in: int, endpoint: str,
-                     server_endpoint: str | None) -> TokenGrant | None:
-    """The pair a verified request carried, or None when we already exchanged its refresh token (the pair we
-    got for it is newer and is kept)."""
-    if deps.spent_refresh_tokens.was_spent(refresh_token):
-        return None
-    return TokenGrant(access_token, refresh_token, datetime.now(UTC) + timedelta(seconds=max(expires_in, 0)),
-                      client_endpoint=endpoint, server_endpoint=server_endpoint)
-
-
-def _verified_grant(deps: InstallDeps, member_id: str, domain: str, refresh_token: str, endpoint: str) -> TokenGrant:
-    grant = _verify_by_oauth(deps, member_id, refresh_token)
-    if grant.client_endpoint and not same_portal(grant.client_endpoint, domain):
-        raise InstallRefused(f"OAuth server places member {member_id} at {grant.client_endpoint}, not at {domain}")
-    return TokenGrant(grant.access_token, grant.refresh_token, grant.expires_at, client_endpoint=endpoint,
-                      server_endpoint=grant.server_endpoint, scope=grant.scope)
-
-
 def _require_tokens(known: PortalRecord | None, grant: TokenGrant | None) -> None:
     if grant is None and not (known and known.refresh_token):
         raise InstallRefused("the presented refresh token was already used and no other token is stored", 409)
-
-
-def _verify_by_oauth(deps: InstallDeps, member_id: str, refresh_token: str) -> TokenGrant:
-    try:
-        grant = deps.oauth.refresh(refresh_token)
-    except OAuthRefreshError as exc:
-        if exc.permanent:
-            raise InstallRefused(f"the OAuth server rejected the presented token ({exc.code})") from None
-        raise InstallRefused(f"the OAuth server is unreachable ({exc.code}); try again", status=503) from None
-    deps.spent_refresh_tokens.mark(refresh_token)
-    if grant.member_id != member_id:
-        raise InstallRefused(f"token belongs to member {grant.member_id!r}, request claims {member_id!r}")
-    return grant
-
-
-def _verify_by_rest(deps: InstallDeps, endpoint: str, access_token: str) -> None:
-    from b24app.bitrix.probe import probe_token
-
-    try:
-        probe_token(endpoint, access_token)
-    except BitrixError as exc:
-        raise InstallRefused(f"the portal rejected the presented token ({exc.code or exc.http_status})") from None

@@ -1,4 +1,4 @@
-"""Proving a token handed to us in a request: one app.info call with it at an endpoint we derived ourselves."""
+"""Proving a token handed to us in a request: one call with it at an endpoint we derived ourselves."""
 
 from __future__ import annotations
 
@@ -28,3 +28,10 @@ def probe_token(endpoint: str, access_token: str) -> dict:
     """Call app.info with a presented token at an endpoint we derived ourselves; raises BitrixError if refused."""
     client = BitrixClient(_PresentedToken("", endpoint, access_token), timeout=10.0, max_retries=1)
     return client.call("app.info").result
+
+
+def is_admin(endpoint: str, access_token: str) -> bool:
+    """Whether the token's user administers the portal: `user.admin` answers true or false for the calling user
+    (api-reference/common/users/user-admin.md)."""
+    client = BitrixClient(_PresentedToken("", endpoint, access_token), timeout=10.0, max_retries=1)
+    return client.call("user.admin").result is True

@@ -8,6 +8,8 @@ stored. So every refresh happens under a per-portal Redis lock and begins by re-
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from redis import Redis
@@ -36,6 +38,22 @@ class TokenUnavailable(RuntimeError):
 
 def refresh_lock_key(prefix: str, member_id: str) -> str:
     return f"{prefix}:lock:token-refresh:{member_id}"
+
+
+@contextmanager
+def token_lock(redis: Redis, key: str, member_id: str) -> Iterator[None]:
+    """Hold a portal's token lock (the one refreshes take) for a block that may spend one of its refresh tokens."""
+    lock = redis.lock(key, timeout=LOCK_TIMEOUT, blocking_timeout=LOCK_WAIT)
+    if not lock.acquire():
+        raise TokenUnavailable(member_id, "another process is still spending a token of this portal",
+                               permanent=False)
+    try:
+        yield
+    finally:
+        try:
+            lock.release()
+        except LockError:
+            log.warning("portal %s: token lock expired before release", member_id)
 
 
 class PortalTokens:

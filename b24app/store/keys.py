@@ -56,6 +56,10 @@ class RedisKeys:
         # Hashed: a token must not be readable from a key listing.
         return self._k("frame-auth", _digest(f"{member_id}:{auth_id}"))
 
+    def frame_access(self, member_id: str, auth_id: str, kind: str, entity_id: str) -> str:
+        """That the AUTH_ID's user may read this CRM entity (hashed like frame_auth)."""
+        return self._k("frame-access", _digest(f"{member_id}:{auth_id}:{kind}:{entity_id}"))
+
     def app_identity(self, member_id: str) -> str:
         return self._k("app-identity", member_id)
 

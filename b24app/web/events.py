@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Blueprint, current_app, jsonify, request
 
@@ -14,43 +15,61 @@ from b24app.bitrix.installation import (
     uninstall,
 )
 from b24app.sync.to_onec.events_map import entity_of, is_sync_event
+from b24app.web.limits import ascii_id, for_log
 from b24app.web.params import nested
 
 log = logging.getLogger(__name__)
 bp = Blueprint("events", __name__)
 
+_EVENT_NAME = re.compile(r"[A-Z0-9_]{1,64}")
+_MEMBER_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+_TS = re.compile(r"[0-9]{1,20}")
 
-def _install_event() -> InstallEvent:
+
+def event_name() -> str:
+    """The posted event's name, upper-cased; InstallRefused (400) when missing or not an event name."""
+    event = (request.form.get("event") or "").strip().upper()
+    if not event:
+        raise InstallRefused("request carries no event name", status=400)
+    if not _EVENT_NAME.fullmatch(event):
+        raise InstallRefused(f"malformed event name {for_log(event)}", status=400, public="malformed event name")
+    return event
+
+
+def install_event() -> InstallEvent:
+    """ONAPPINSTALL's fields from the posted form (api-reference/common/events/on-app-install.md)."""
     auth = {k: nested(request, "auth", k) for k in (
         "member_id", "domain", "client_endpoint", "server_endpoint", "application_token",
-        "access_token", "refresh_token", "expires_in", "user_id")}
+        "access_token", "refresh_token", "user_id")}
     missing = [k for k in ("member_id", "domain", "client_endpoint", "application_token") if not auth[k]]
     if missing:
         raise InstallRefused(f"ONAPPINSTALL lacks auth[{'], auth['.join(missing)}]", status=400)
-    try:
-        expires_in = int(auth["expires_in"]) if auth["expires_in"] else None
-    except ValueError:
-        raise InstallRefused("auth[expires_in] is not a number", status=400) from None
+    if not _MEMBER_ID.fullmatch(auth["member_id"]):
+        raise InstallRefused(f"malformed member_id {for_log(auth['member_id'])}", status=400,
+                             public="malformed member_id")
     return InstallEvent(
         member_id=auth["member_id"], domain=auth["domain"].lower(), client_endpoint=auth["client_endpoint"],
         server_endpoint=auth["server_endpoint"] or None, application_token=auth["application_token"],
         access_token=auth["access_token"] or None, refresh_token=auth["refresh_token"] or None,
-        expires_in=expires_in, lang=nested(request, "data", "LANGUAGE_ID") or None,
-        user_id=auth["user_id"] or None,
+        lang=nested(request, "data", "LANGUAGE_ID") or None, user_id=ascii_id(auth["user_id"]),
     )
+
+
+def answer_refusal(event: str, exc: InstallRefused):  # noqa: ANN201 - a Flask answer
+    log.warning("event %s from %s refused: %s", for_log(event or "?"), request.remote_addr, for_log(exc.reason, 300))
+    return jsonify(ok=False, error=exc.public), exc.status
 
 
 @bp.post("/events")
 def receive_event():
     ctx = current_app.extensions["b24app"]
-    event = (request.form.get("event") or "").strip().upper()
-    member_id = nested(request, "auth", "member_id")
+    event = ""
     try:
-        if not event:
-            raise InstallRefused("request carries no event name", status=400)
+        event = event_name()
         if event == "ONAPPINSTALL":
-            accept_install_event(ctx.installer, _install_event())
+            accept_install_event(ctx.installer, install_event())
         else:
+            member_id = nested(request, "auth", "member_id")
             record = check_event_token(ctx.installer, member_id, nested(request, "auth", "application_token"), event)
             if event == "ONAPPUNINSTALL":
                 uninstall(ctx.installer, record.member_id)
@@ -60,8 +79,7 @@ def receive_event():
                 # Events the manifest does not bind reach us only by mistake or forgery: refuse loudly.
                 raise InstallRefused(f"{event} is not an event this app binds", status=422)
     except InstallRefused as exc:
-        log.warning("event %s from %s refused: %s", event or "?", request.remote_addr, exc.reason)
-        return jsonify(ok=False, error=exc.reason), exc.status
+        return answer_refusal(event, exc)
     return jsonify(ok=True)
 
 
@@ -74,13 +92,15 @@ def _accept_sync_event(ctx, member_id: str, event: str) -> None:  # noqa: ANN001
     """
     from b24app.jobs.sync import enqueue_outbox_item
 
-    entity_id = nested(request, "data[FIELDS]", "ID")
+    entity_id = ascii_id(nested(request, "data[FIELDS]", "ID"))
     if not entity_id:
-        raise InstallRefused(f"{event} carries no data[FIELDS][ID]", status=400)
+        raise InstallRefused(f"{event} carries no valid data[FIELDS][ID]", status=400)
     kind = entity_of(event, nested(request, "data[FIELDS]", "ENTITY_TYPE_ID"))
     if kind is None:
         return  # a smart process of another type: nothing for the exchange
     ts = (request.form.get("ts") or "").strip()
+    if ts and not _TS.fullmatch(ts):
+        raise InstallRefused(f"{event} carries a malformed ts", status=400)
     accepted = ctx.outbox.accept(member_id, kind, entity_id, f"online:{event}:{entity_id}:{ts}",
                                      {"event": event, "source": "online", "ts": ts})
     if accepted.new:

@@ -32,6 +32,7 @@ from b24app.store.links import Link
 from b24app.sync import cards, linking
 from b24app.web.frame import FrameUser, load_frame, sign_frame, verify_frame_fetching
 from b24app.web.i18n import t
+from b24app.web.limits import ascii_id, for_log
 from b24app.web.params import lang_of, portal_param
 from b24app.web.tab_cache import TabCache
 
@@ -82,7 +83,7 @@ def _sets(profiles: ProfileLoader, profile_name: str, logicals: tuple[str, ...])
 
 
 def _refused(exc: InstallRefused, lang: str):
-    log.warning("tab request from %s refused: %s", request.remote_addr, exc.reason)
+    log.warning("tab request from %s refused: %s", request.remote_addr, for_log(exc.reason, 300))
     return render_template("refused.html", lang=lang), exc.status
 
 
@@ -98,8 +99,8 @@ def _setup_key(ctx: Runtime, member_id: str) -> str:
 def _prefetch(ctx: Runtime, kind: str) -> Callable[[str, dict], list[str]]:
     """For verify_frame_fetching: the keys of the tab's own short caches, once the entity ID looks like one."""
     def keys(member_id: str, options: dict) -> list[str]:
-        entity_id = str(options.get("ID") or "")
-        if not entity_id.isdigit():
+        entity_id = ascii_id(options.get("ID"))
+        if entity_id is None:
             return []
         return [_entity_key(ctx, "entity", member_id, kind, entity_id),
                 _entity_key(ctx, "links", member_id, kind, entity_id), _setup_key(ctx, member_id)]
@@ -159,7 +160,8 @@ def _write(ctx: Runtime, writes: dict[str, tuple[str, int]]) -> None:
 
 def _reader(ctx: Runtime, member_id: str, base: BaseRecord, timeout: float) -> OneCDocuments:
     connection = ctx.bases.connection(member_id, base.id)
-    return OneCDocuments.for_base(connection, timeout=timeout, profile=ctx.profiles.load(connection.profile))
+    return OneCDocuments.for_base(connection, timeout=timeout, profile=ctx.profiles.load(connection.profile),
+                                  egress=ctx.egress)
 
 
 @bp.after_request
@@ -171,7 +173,7 @@ def _server_timing(response):
     return response
 
 
-@bp.route("/tabs/<kind>", methods=["GET", "POST"])
+@bp.post("/tabs/<kind>")
 def card_tab(kind: str):
     started = g.tab_started = time.monotonic()
     ctx: Runtime = current_app.extensions["b24app"]
@@ -185,9 +187,9 @@ def card_tab(kind: str):
             raise InstallRefused(f"tab {kind!r} opened for placement {portal_param(request, 'PLACEMENT')!r}",
                                  status=403)
         # One DB read (the portal, checked fresh every time) and one Redis round trip on the warm path.
-        user, cached = verify_frame_fetching(ctx, request, _prefetch(ctx, kind))
-        entity_id = user.entity_id
-        if not entity_id or not entity_id.isdigit():
+        user, cached = verify_frame_fetching(ctx, request, _prefetch(ctx, kind), entity_kind=kind)
+        entity_id = ascii_id(user.entity_id)
+        if entity_id is None:
             raise InstallRefused(f"PLACEMENT_OPTIONS carries no {kind} ID", status=400)
         facts_raw, links_raw, setup_raw = cached
         settings, bases = _setup(ctx, user.member_id, setup_raw, writes)
@@ -260,7 +262,7 @@ def deal_action():
     try:
         user = load_frame(ctx, request.form.get("frame", ""))
         lang = user.lang
-        if user.placement != PLACEMENTS["deal"] or not (user.entity_id or "").isdigit():
+        if user.placement != PLACEMENTS["deal"] or ascii_id(user.entity_id) is None:
             raise InstallRefused("the token was not issued by a deal tab", status=403)
         if action not in ("order", "refresh"):
             raise InstallRefused(f"unknown action {action!r}", status=400)

@@ -31,6 +31,10 @@ class AppServer:
         self._thread.start()
         return self
 
+    def replace(self, app) -> None:
+        """Serve another app from now on (the server keeps its address)."""
+        self._late.target = app
+
     def stop(self) -> None:
         # shutdown() waits for serve_forever to notice; a server that never started serving would wait forever.
         if self._thread.is_alive():
