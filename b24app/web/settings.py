@@ -19,17 +19,20 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from b24app.bitrix.errors import BitrixError
 from b24app.bitrix.installation import InstallRefused
+from b24app.bitrix.tokens import TokenUnavailable
 from b24app.core.portal_settings import DEFAULT_COMPANY_FIELDS, DEFAULT_DEAL_FIELDS
 from b24app.jobs import sync_now
 from b24app.onec.base import OneCBase
+from b24app.onec.egress import EgressRefused, UnknownHost
 from b24app.onec.profiles import ProfileError
 from b24app.onec.schema import check
 from b24app.runtime import Runtime
-from b24app.store.bases import BaseNotFound
-from b24app.store.config_transfer import SettingsFileError
+from b24app.store.bases import BaseNotFound, BaseRecord
+from b24app.store.config_transfer import BASE_MAPS, SettingsFileError
 from b24app.store.journal import JournalEntry
 from b24app.store.portal_settings import StaleSettings
 from b24app.web.frame import FrameUser, load_frame, sign_frame, verify_frame
+from b24app.web.limits import ascii_id, bounded_json
 from b24app.web.params import lang_of, portal_param
 from b24app.web.settings_forms import (
     SCHEDULED_STREAMS,
@@ -40,6 +43,7 @@ from b24app.web.settings_forms import (
     broken_mapping,
     msg,
     profiles,
+    same_server,
     validate_base,
     validate_settings,
 )
@@ -109,6 +113,11 @@ def _schema(ctx: Runtime, member_id: str) -> tuple[PortalSchema | None, str]:
     except BitrixError as exc:
         log.warning("portal schema of %s unavailable: %s", member_id, exc)
         return None, f"{exc.code or type(exc).__name__}"
+    except TokenUnavailable as exc:
+        # The app's own token is gone (refresh refused: the portal is now marked for re-authorisation) or being
+        # refreshed elsewhere: the page still shows what is stored and says why the portal's fields are missing.
+        log.warning("portal schema of %s unavailable: %s", member_id, exc.reason)
+        return None, exc.reason
 
 
 def _report_broken(ctx: Runtime, member_id: str, broken: list) -> None:
@@ -172,8 +181,23 @@ def page():
 def _base_connection(ctx: Runtime, member_id: str, inp: BaseInput) -> OneCBase:
     password = inp.password
     if not password and inp.base_id is not None:
-        password = ctx.bases.connection(member_id, inp.base_id).password
+        stored = ctx.bases.connection(member_id, inp.base_id)
+        # The form check refuses this already; kept here so no path can send a password to another server.
+        password = stored.password if same_server(stored.url, inp.url) else ""
     return OneCBase(url=inp.url, login=inp.login, password=password, profile=inp.profile, name=inp.name)
+
+
+def address_problem(ctx: Runtime):  # noqa: ANN201 - Callable[[str], Message | None]
+    """The outbound address policy as a form check: None when the URL may be fetched, else the message."""
+    def check_address(url: str):  # noqa: ANN202
+        try:
+            ctx.egress.check_url(url)
+        except UnknownHost as exc:
+            return msg("err_host_unknown", host=exc.host)
+        except EgressRefused as exc:
+            return msg("err_address_refused", why=exc.reason)
+        return None
+    return check_address
 
 
 @bp.post("/settings/base")
@@ -181,13 +205,15 @@ def save_base():
     """Add or edit a base (action=save), or test the typed values without saving (action=test)."""
     ctx, user = _ctx(), _user(admin=True)
     inp = BaseInput.from_form(request.form)
-    stored_password = False
+    stored_password, stored_url = False, None
     if inp.base_id is not None:
         try:
-            stored_password = ctx.bases.get(user.member_id, inp.base_id).has_password
+            record = ctx.bases.get(user.member_id, inp.base_id)
         except BaseNotFound:
             return _render(user, PageState(error=msg("err_base_gone")), 404)
-    errors = validate_base(inp, has_stored_password=stored_password)
+        stored_password, stored_url = record.has_password, record.url
+    errors = validate_base(inp, has_stored_password=stored_password, address=address_problem(ctx),
+                           stored_url=stored_url)
     if errors:
         return _render(user, PageState(base_form=inp, base_errors=errors, error=msg("err_form")), 422)
     if request.form.get("action") == "test":
@@ -196,7 +222,7 @@ def save_base():
             profile = ctx.profiles.load(connection.profile)
         except ProfileError:
             profile = None  # the check names the unknown profile itself
-        report = check(connection, profile=profile).to_dict()
+        report = check(connection, profile=profile, egress=ctx.egress).to_dict()
         return _render(user, PageState(base_form=inp, test_report=report, test_base_name=inp.name))
     saved = ctx.bases.save(user.member_id, name=inp.name, url=inp.url, login=inp.login,
                            password=inp.password or None, profile=inp.profile,
@@ -207,8 +233,8 @@ def save_base():
 
 
 def _base_id() -> int:
-    raw = request.form.get("base_id") or ""
-    return int(raw) if raw.isdigit() else -1
+    raw = ascii_id(request.form.get("base_id"))
+    return int(raw) if raw else -1
 
 
 @bp.post("/settings/base/edit")
@@ -331,7 +357,7 @@ def sync():
     name = request.form.get("job") or ""
     raw_base = request.form.get("base_id") or ""
     try:
-        job_id = sync_now.enqueue(ctx, user.member_id, name, int(raw_base) if raw_base.isdigit() else None)
+        job_id = sync_now.enqueue(ctx, user.member_id, name, int(raw_base) if ascii_id(raw_base) else None)
         state = PageState(job=sync_now.job_progress(ctx, user.member_id, job_id).to_json())
     except sync_now.UnknownJob:
         return _render(user, PageState(error=msg("err_job_unavailable", job=name)), 422)
@@ -366,7 +392,7 @@ def import_preview():
     upload = request.files.get("file")
     text = upload.read().decode("utf-8-sig", errors="replace") if upload else request.form.get("config", "")
     try:
-        plan = ctx.config_transfer.plan_import(user.member_id, json.loads(text))
+        plan = _checked_plan(ctx, user, text)
     except (ValueError, SettingsFileError) as exc:
         return _render(user, PageState(error=msg("err_import", why=str(exc))), 422)
     return _render(user, PageState(import_plan=plan, import_text=text))
@@ -377,7 +403,7 @@ def import_confirm():
     ctx, user = _ctx(), _user(admin=True)
     text = request.form.get("config", "")
     try:
-        plan = ctx.config_transfer.plan_import(user.member_id, json.loads(text))
+        plan = _checked_plan(ctx, user, text)
         passwords = {b.position: request.form.get(f"password__{b.position}", "") for b in plan.bases}
         ctx.config_transfer.apply_import(user.member_id, plan, passwords, int(request.form.get("version") or 0))
     except (ValueError, SettingsFileError) as exc:
@@ -393,6 +419,43 @@ def import_confirm():
 
 def _safe_plan(ctx: Runtime, member_id: str, text: str):
     try:
-        return ctx.config_transfer.plan_import(member_id, json.loads(text))
+        return ctx.config_transfer.plan_import(member_id, bounded_json(text))
     except (ValueError, SettingsFileError):
         return None
+
+
+def _checked_plan(ctx: Runtime, user: FrameUser, text: str):
+    """The import plan of `text` after the same checks the forms make (bases: address policy, profile, INN;
+    settings: types and ranges), all or nothing; SettingsFileError naming every problem otherwise."""
+    plan = ctx.config_transfer.plan_import(user.member_id, bounded_json(text))
+    problems = []
+    for base in plan.bases:
+        values = base.values
+        # The password is asked for on the confirm step; "-" stands in so only the other fields are judged here.
+        inp = BaseInput(name=values["name"], url=values["url"], login=values["login"], password="-",
+                        profile=values["profile"], legal_entity=values["legal_entity"] or "",
+                        legal_entity_inn=values["legal_entity_inn"] or "", enabled=values["enabled"])
+        errors = validate_base(inp, has_stored_password=True, address=address_problem(ctx), probe=None)
+        problems += [f"#{base.position + 1} {values['name'][:60]}: {field_name} — {st(key, user.lang, **params)}"
+                     for field_name, (key, params) in errors.items()]
+    problems += _settings_problems(ctx, user, plan)
+    if problems:
+        raise SettingsFileError("; ".join(problems))
+    return plan
+
+
+def _settings_problems(ctx: Runtime, user: FrameUser, plan) -> list[str]:  # noqa: ANN001 - ImportPlan
+    """The file's mapping, stages, pipelines and schedules judged by the settings form's own validator against this
+    portal's real fields and pipelines. The file's bases stand in for the portal's, numbered by position + 1."""
+    schema, schema_error = _schema(ctx, user.member_id)
+    if schema is None:
+        return [f"the portal's fields and pipelines cannot be read now ({schema_error}) to check the file; "
+                "try again in a minute"]
+    stand_ins = [BaseRecord(id=b.position + 1, name=b.values["name"], url=b.values["url"], login=b.values["login"],
+                            profile=b.values["profile"], legal_entity=None, legal_entity_inn=None, enabled=True,
+                            has_password=True) for b in plan.bases]
+    maps = {name: {key: position + 1 for key, position in plan.positions.get(name, {}).items()}
+            for name in BASE_MAPS}
+    as_posted = SettingsInput.from_settings(replace(plan.settings, **maps), version=0)
+    _, errors = validate_settings(as_posted, plan.settings, schema, stand_ins)
+    return [f"{field_name} — {st(key, user.lang, **params)}" for field_name, (key, params) in errors.items()]

@@ -17,6 +17,7 @@ from stdnum.ru import inn as ru_inn
 from b24app.core.portal_settings import DEFAULT_COMPANY_FIELDS, DEFAULT_DEAL_FIELDS, PortalSettings, Schedules, StageMap
 from b24app.onec.profiles import SHIPPED_DIR, ProfileError, load_profile
 from b24app.store.bases import BaseRecord
+from b24app.web.limits import ascii_id
 from b24app.web.settings_portal import PortalSchema
 
 Message = tuple[str, dict]
@@ -64,7 +65,7 @@ class BaseInput:
         url = (form.get("url") or "").strip()
         if url and not url.endswith("/"):
             url += "/"
-        return cls(base_id=int(raw_id) if raw_id.isdigit() else None, name=(form.get("name") or "").strip(),
+        return cls(base_id=int(raw_id) if ascii_id(raw_id) else None, name=(form.get("name") or "").strip(),
                    url=url, login=(form.get("login") or "").strip(), password=form.get("password") or "",
                    profile=(form.get("profile") or "").strip(), legal_entity=(form.get("legal_entity") or "").strip(),
                    legal_entity_inn=(form.get("legal_entity_inn") or "").strip(),
@@ -94,9 +95,20 @@ def reach(host: str, port: int, timeout: float = REACH_TIMEOUT) -> Message | Non
     return msg("err_host_unreachable", host=host, port=port)
 
 
-def validate_base(inp: BaseInput, *, has_stored_password: bool,
-                  probe: Callable[[str, int], Message | None] = reach) -> Errors:
-    """Every problem of a base form, by field. `probe` checks the host answers (a socket connect, no 1C call)."""
+def same_server(a: str, b: str) -> bool:
+    """Whether two base URLs name the same server (scheme, host and port): what a stored password is bound to."""
+    pa, pb = urlsplit(a), urlsplit(b)
+    try:
+        return (pa.scheme, (pa.hostname or "").lower(), pa.port) == (pb.scheme, (pb.hostname or "").lower(), pb.port)
+    except ValueError:
+        return False
+
+
+def validate_base(inp: BaseInput, *, has_stored_password: bool, address: Callable[[str], Message | None],
+                  probe: Callable[[str, int], Message | None] | None = reach, stored_url: str | None = None) -> Errors:
+    """Every problem of a base form, by field. `address` checks the URL against the outbound address policy
+    before anything connects; `probe` (None: skip) then checks the host answers (a socket connect, no 1C call).
+    `stored_url` is the edited base's saved address: a stored password is never reused for another server."""
     errors: Errors = {}
     if not inp.name:
         errors["name"] = msg("err_required")
@@ -113,13 +125,17 @@ def validate_base(inp: BaseInput, *, has_stored_password: bool,
             parts.fragment or len(inp.url) > 512:
         errors["url"] = msg("err_bad_url")
     else:
-        problem = probe(parts.hostname, port)
+        problem = address(inp.url)
+        if problem is None and probe is not None:
+            problem = probe(parts.hostname, port)
         if problem is not None:
             errors["url"] = problem
     if not inp.login:
         errors["login"] = msg("err_required")
     if not inp.password and (inp.base_id is None or not has_stored_password):
         errors["password"] = msg("err_password_new")
+    elif not inp.password and stored_url is not None and not same_server(inp.url, stored_url):
+        errors["password"] = msg("err_password_host")
     if inp.profile not in profiles():
         errors["profile"] = msg("err_unknown_profile", profile=inp.profile or "—")
     if inp.legal_entity_inn and not ru_inn.is_valid(inp.legal_entity_inn):
@@ -146,7 +162,8 @@ class SettingsInput:
 
     @classmethod
     def from_form(cls, form: Mapping[str, str]) -> SettingsInput:
-        inp = cls(version=int(form.get("version") or 0) if str(form.get("version") or "0").isdigit() else -1)
+        raw_version = str(form.get("version") or "0")
+        inp = cls(version=int(raw_version) if raw_version == "0" or ascii_id(raw_version) else -1)
         for key, value in form.items():
             value = (value or "").strip()
             if key.startswith("deal_field__"):
@@ -217,7 +234,7 @@ def validate_settings(inp: SettingsInput, current: PortalSettings, schema: Porta
                     continue
                 if value_id not in values:
                     errors[f"legal_value__{value_id}"] = msg("err_value_missing")
-                elif not raw.isdigit() or int(raw) not in base_ids:
+                elif not ascii_id(raw) or int(raw) not in base_ids:
                     errors[f"legal_value__{value_id}"] = msg("err_base_missing")
                 else:
                     legal_bases[value_id] = int(raw)
@@ -226,7 +243,7 @@ def validate_settings(inp: SettingsInput, current: PortalSettings, schema: Porta
     category_bases: dict[str, int] = {}
     for pipeline in schema.pipelines:
         raw = inp.category_bases.get(pipeline.id, "")
-        if raw and (not raw.isdigit() or int(raw) not in base_ids):
+        if raw and (not ascii_id(raw) or int(raw) not in base_ids):
             errors[f"category_base__{pipeline.id}"] = msg("err_base_missing")
         elif raw:
             category_bases[pipeline.id] = int(raw)
@@ -244,7 +261,7 @@ def validate_settings(inp: SettingsInput, current: PortalSettings, schema: Porta
     seconds = {}
     for stream in SCHEDULED_STREAMS:
         raw = inp.minutes.get(stream, "")
-        if not raw.isdigit() or not MIN_INTERVAL_MINUTES <= int(raw) <= MAX_INTERVAL_MINUTES:
+        if not ascii_id(raw) or not MIN_INTERVAL_MINUTES <= int(raw) <= MAX_INTERVAL_MINUTES:
             errors[f"minutes__{stream}"] = msg("err_minutes", low=MIN_INTERVAL_MINUTES, high=MAX_INTERVAL_MINUTES)
         else:
             seconds[f"{stream}_seconds"] = int(raw) * 60

@@ -223,6 +223,20 @@ TEXTS: dict[str, dict[str, str]] = {
               "running and reachable from the internet.",
     },
     "err_password_new": {"ru": "Укажите пароль пользователя 1С.", "en": "Enter the 1C user's password."},
+    "err_password_host": {
+        "ru": "Адрес сервера изменён — введите пароль заново: сохранённый пароль уходит только на тот сервер, "
+              "для которого он был сохранён.",
+        "en": "The server address changed — enter the password again: a stored password goes only to the server "
+              "it was saved for.",
+    },
+    "err_address_refused": {
+        "ru": "Этот адрес приложению недоступен: {why}. Внутренние, служебные и локальные адреса сервера "
+              "приложения закрыты; для 1С в закрытой сети администратор сервера разрешает её подсеть "
+              "(B24APP_ONEC_ALLOWED_NETWORKS).",
+        "en": "The app may not use this address: {why}. Internal, reserved and local addresses of the app's "
+              "server are closed; for a 1C base in a closed network the server administrator allows its subnet "
+              "(B24APP_ONEC_ALLOWED_NETWORKS).",
+    },
     "err_unknown_profile": {"ru": "Неизвестная конфигурация «{profile}».", "en": "Unknown configuration “{profile}”."},
     "err_bad_inn": {"ru": "ИНН с ошибкой: проверьте цифры.", "en": "The INN is wrong: check the digits."},
     "err_field_missing": {"ru": "Поля {field} нет на портале.", "en": "The portal has no field {field}."},

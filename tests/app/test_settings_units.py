@@ -5,6 +5,7 @@ base is decided, the sync-now registry."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -116,15 +117,35 @@ def test_broken_mapping_tells_custom_fields_from_the_apps_own():
     assert ("paid_sum", False) in broken and ("legal_entity", False) in broken and ("paid_status", True) in broken
 
 
-def test_base_validation_probes_only_a_well_formed_url():
-    probed = []
+def test_base_validation_probes_only_a_well_formed_allowed_url():
+    probed, checked = [], []
+    allow = lambda url: checked.append(url)  # noqa: E731 - the address policy says yes (None)
     errors = validate_base(BaseInput(name="b", url="http://1c.local:8080/ut/", login="u", password="p",
-                                     profile="bp30"), has_stored_password=False,
+                                     profile="bp30"), has_stored_password=False, address=allow,
                            probe=lambda host, port: probed.append((host, port)))
-    assert errors == {} and probed == [("1c.local", 8080)]
+    assert errors == {} and probed == [("1c.local", 8080)] and checked == ["http://1c.local:8080/ut/"]
     errors = validate_base(BaseInput(name="b", url="http://:99999/", login="u", password="", profile="ut11",
-                                     base_id=3), has_stored_password=True, probe=lambda *a: pytest.fail("probed"))
+                                     base_id=3), has_stored_password=True, address=allow,
+                           probe=lambda *a: pytest.fail("probed"))
     assert set(errors) == {"url"}
+    # An address the policy refuses is never connected to: no port-scan oracle through the form.
+    refuse = lambda url: ("err_address_refused", {"why": "loopback"})  # noqa: E731
+    errors = validate_base(BaseInput(name="b", url="http://127.0.0.1:22/", login="u", password="p",
+                                     profile="ut11"), has_stored_password=False, address=refuse,
+                           probe=lambda *a: pytest.fail("probed"))
+    assert errors == {"url": ("err_address_refused", {"why": "loopback"})}
+
+
+def test_a_stored_password_is_bound_to_its_server():
+    allow = lambda url: None  # noqa: E731
+    edited = BaseInput(name="b", url="http://elsewhere.example/ut/", login="u", password="", profile="ut11",
+                       base_id=3)
+    errors = validate_base(edited, has_stored_password=True, address=allow, probe=None,
+                           stored_url="http://1c.example/ut/")
+    assert errors == {"password": ("err_password_host", {})}
+    moved_path = replace(edited, url="http://1c.example/other/")
+    assert validate_base(moved_path, has_stored_password=True, address=allow, probe=None,
+                         stored_url="http://1c.example/ut/") == {}
 
 
 def test_registry_resolves_lazily_and_reports_missing_streams():
