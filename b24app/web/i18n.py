@@ -52,6 +52,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "1С сейчас недоступна, а данных по этой базе ещё не было. Откройте вкладку позже.",
         "en": "1C is unreachable right now and there is no data from this base yet. Open the tab later.",
     },
+    "tab_address_refused": {
+        "ru": "Адрес этой базы 1С приложению вызывать нельзя (внутренний или служебный адрес). Администратору: "
+              "укажите в настройках опубликованный адрес базы.",
+        "en": "The app may not call this 1C base's address (an internal or reserved address). Administrator: "
+              "enter the base's published address in the settings.",
+    },
     "tab_config_error": {
         "ru": "Профиль базы 1С не подходит к её данным; администратору стоит запустить проверку схемы.",
         "en": "The 1C base's profile does not fit its data; an administrator should run the schema check.",

@@ -25,7 +25,7 @@ from typing import Any
 from redis import Redis
 from redis.exceptions import LockError
 
-from b24app.onec.errors import OneCError
+from b24app.onec.errors import OneCAddressRefused, OneCError
 from b24app.onec.profiles import ProfileError
 from b24app.store.keys import RedisKeys
 
@@ -56,7 +56,7 @@ class Outcome:
 
     entry: Entry | None
     fresh: bool
-    error: str | None = None  # "unreachable" | "timeout" | "config"
+    error: str | None = None  # "unreachable" | "timeout" | "config" | "address"
 
 
 class TabCache:
@@ -124,6 +124,10 @@ class TabCache:
             except ProfileError as exc:
                 log.warning("tab refresh %s: profile problem: %s", key, exc)
                 outcomes[key] = Outcome(cached[key], False, "config")
+            except OneCAddressRefused as exc:
+                # Not an outage: the base's address is one the deployment does not let the app call.
+                log.warning("tab refresh %s: %s", key, exc)
+                outcomes[key] = Outcome(cached[key], False, "address")
             except OneCError as exc:
                 log.warning("tab refresh %s: %s", key, exc)
                 outcomes[key] = Outcome(cached[key], False, "unreachable")

@@ -333,6 +333,22 @@ def test_import_runs_the_form_checks_all_or_nothing(tally, ctx, running_app, por
     assert post_form(running_app.url, "/settings", admin).status_code == 200
 
 
+def test_a_base_stored_before_the_policy_is_not_called_by_the_tab(tally, ctx, running_app, portal, internal,
+                                                                  sandbox_url, settings):
+    """A base saved with an internal address before the policy existed (or written around the form): the card tab
+    does not call it and says why instead of "1C is down"."""
+    ctx.bases.save(portal["member_id"], name="old", url=f"http://127.0.0.1:{internal.port}/ut/", login="u",
+                   password="p", profile="ut11", legal_entity=None, legal_entity_inn=None, enabled=True)
+    admin_pair = _tokens(sandbox_url, settings.client_id, 1)
+    r = requests.post(running_app.url + "/tabs/company", data={
+        "member_id": portal["member_id"], "DOMAIN": portal["domain"], "PLACEMENT": "CRM_COMPANY_DETAIL_TAB",
+        "PLACEMENT_OPTIONS": '{"ID":"1"}', "LANG": "ru", "AUTH_ID": admin_pair["access_token"], "PROTOCOL": "0"},
+        timeout=30)
+    refused = internal.seen == [] and SECRET not in r.text
+    assert tally.record("card tab calling a stored internal address", refused), r.status_code
+    assert r.status_code == 200 and "tab-address" in r.text, r.text[-1500:]
+
+
 # -- 5. a stored password never goes to another host ------------------------------------------------------------
 
 def test_stored_password_is_not_sent_to_a_new_host(tally, ctx, running_app, portal, admin, attacker, onec_url,
