@@ -138,9 +138,10 @@ def test_orderby_top_skip_inlinecount_count(sandbox):
 @pytest.mark.parametrize(
     ("params", "code"),
     [
-        ({"$filter": "Нет eq 1"}, "10"),
-        ({"$select": "Ref_Key,НетТакого"}, "10"),
-        ({"$orderby": "НетТакого desc"}, "10"),
+        # An unknown name in a query option is code 6 «Неверный URL» in real 1C (issue 11; 17.4.10's list).
+        ({"$filter": "Нет eq 1"}, "6"),
+        ({"$select": "Ref_Key,НетТакого"}, "6"),
+        ({"$orderby": "НетТакого desc"}, "6"),
         ({"$filter": "Description eq"}, "14"),
         ({"$filter": "Description eq 'unclosed"}, "14"),
         ({"$filter": "tolower(Description) eq 'x'"}, "21"),

@@ -108,4 +108,4 @@ def test_rename_changes_metadata_and_data(fresh):
     row = fresh.json("Catalog_Контрагенты", **{"$top": 1})["value"][0]
     assert "ИННКонтрагента" in row and "ИНН" not in row
     failed = fresh.get("Catalog_Контрагенты", **{"$filter": "ИНН eq '7700000000'"})
-    assert failed.status_code == 400 and failed.json()["odata.error"]["code"] == "10"
+    assert failed.status_code == 400 and failed.json()["odata.error"]["code"] == "6"

@@ -1,9 +1,10 @@
 """Compiles a parsed `$filter` tree into a Python predicate over stored rows.
 
 Names are checked while compiling, so an unknown property fails the request before any row is read, with
-the error code 10 of the platform docs (17.4.10). Semantics follow 17.4.5.2: `Field/Sub` navigates through a
-reference, `cast()`/`isof()` work on composite attributes, a composite attribute compared to a bare guid is
-never equal, `substring` counts from 1, `like` takes 1C's ПОДОБНО templates.
+code 6 «Неверный URL» as real 1C answers (errors.unknown_field); an unknown type in cast() is code 8
+(17.4.10). Semantics follow 17.4.5.2: `Field/Sub` navigates through a reference, `cast()`/`isof()` work on
+composite attributes, a composite attribute compared to a bare guid is never equal, `substring` counts from 1,
+`like` takes 1C's ПОДОБНО templates.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from b24sandbox.onec.errors import ODataError, query_parse_error, unknown_property
+from b24sandbox.onec.errors import ODataError, query_parse_error, unknown_entity_type, unknown_field
 from b24sandbox.onec.schema import ObjectDef
 
 Row = dict
@@ -259,12 +260,12 @@ class Compiler:
                 return lambda row: Typed(row.get(name), row.get(type_prop))
             if name in props:
                 return lambda row: row.get(name)
-            raise unknown_property(name, scope.entity_name())
+            raise unknown_field(name, scope.entity_name())
         if attr is None or attr.kind != "ref" or name != attr.name:
-            raise unknown_property(name, scope.entity_name())
+            raise unknown_field(name, scope.entity_name())
         target = scope.objects.get(attr.target)
         if target is None:
-            raise unknown_property(name, scope.entity_name())
+            raise unknown_field(name, scope.entity_name())
         key_prop, target_set, lookup = attr.prop, attr.target, scope.lookup
         tail = self._navigate(Scope(target, scope.objects, lookup), rest)
 
@@ -280,7 +281,7 @@ class Compiler:
         type_name = str(base_node[2][1][1]).removeprefix("StandardODATA.")
         target = self.scope.objects.get(type_name)
         if target is None:
-            raise unknown_property(type_name, self.scope.entity_name())
+            raise unknown_entity_type(type_name)
         lookup = self.scope.lookup
         tail = self._navigate(Scope(target, self.scope.objects, lookup), segments)
 
@@ -381,7 +382,7 @@ class Compiler:
         _, segments, kind, var, body = node
         scope = self.scope
         if len(segments) != 1 or scope.table or segments[0] not in scope.obj.tables:
-            raise unknown_property("/".join(segments), scope.entity_name())
+            raise unknown_field("/".join(segments), scope.entity_name())
         table = segments[0]
         if var is None:
             return lambda row: bool(row.get(table))

@@ -1,18 +1,24 @@
 """`$metadata`: the EDMX/CSDL document 1C writes for the published objects, and the service document.
 
-Shape (platform docs 17.4.4 and 17.4.7, hacker-cb/1c-odata docs/1c/markdown/; the CSDL fixtures in
-that repo's packages/cli/test/codegen/fixtures/): namespace `StandardODATA`; an EntityType per object keyed by
-`Ref_Key`; tabular sections as `Collection(StandardODATA.<Object>_<Table>_RowType)` properties plus a
-`<Object>_<Table>` entity set; accumulation registers as a record-set entity keyed by `Recorder`, a
-`_RecordType` entity set, and `_Balance` / `_Turnover` / `_BalanceAndTurnover` complex types returned by bound
-FunctionImports; `Post`/`Unpost` FunctionImports bound to each document type through `bindingParameter`.
+Shape (platform docs 17.4.4 and 17.4.7, hacker-cb/1c-odata docs/1c/markdown/; real `$metadata` of a 1C base in
+repo datareducer/console, commit 8742fe5, src/test/resources/odata/metadata.xml): types in the namespace
+`StandardODATA`; `DataServiceVersion` and `MaxDataServiceVersion` 3.0 on DataServices; an EntityType per
+object keyed by `Ref_Key`, non-key properties `Nullable="true"`; tabular sections as
+`Collection(StandardODATA.<Object>_<Table>_RowType)` properties plus a `<Object>_<Table>` entity set;
+accumulation and accounting registers as `OpenType="true"` record-set entities keyed by `Recorder` +
+`Recorder_Type` (a recorder may be one of several document types), a `_RecordType` entity set keyed by
+`Recorder`, `LineNumber`, `Recorder_Type`, and `_Balance` / `_Turnover` / `_BalanceAndTurnover` complex types
+returned by bound FunctionImports with `IsSideEffecting="false"`; `Post`/`Unpost` FunctionImports
+(`IsSideEffecting="true"`) bound to each document type through `bindingParameter`; an `EnumType` per
+enumeration the published objects hold (enums.py). The entity container is `EnterpriseV8`, as in real answers
+(the review of issue 11 and a public БП/ЗУП `$metadata`); the platform docs do not name it.
 """
 
 from __future__ import annotations
 
 from xml.sax.saxutils import quoteattr
 
-from b24sandbox.onec import accounting
+from b24sandbox.onec import accounting, enums
 from b24sandbox.onec.schema import (
     ACCUMULATION_REGISTER,
     DOCUMENT,
@@ -23,6 +29,7 @@ from b24sandbox.onec.schema import (
 from b24sandbox.onec.store import Base
 
 _NS = "StandardODATA"
+_CONTAINER = "EnterpriseV8"
 
 
 def virtual_table_columns(obj: ObjectDef, function: str) -> dict[str, str]:
@@ -73,85 +80,50 @@ def _props_xml(props: dict[str, str], lines: list[str], indent: str, key_nullabl
         lines.append(f"{indent}<Property Name={quoteattr(name)} Type=\"{edm}\" Nullable=\"{nullable}\"/>")
 
 
+def _key_xml(keys: list[str]) -> str:
+    return "   <Key>" + "".join(f"<PropertyRef Name={quoteattr(k)}/>" for k in keys) + "</Key>"
+
+
+class _Document:
+    """The parts of the EDMX document, filled object by object and joined in 1C's order."""
+
+    def __init__(self) -> None:
+        self.types: list[str] = []
+        self.associations: list[str] = []
+        self.sets: list[str] = []
+        self.functions: list[str] = []
+        self.enumerations: dict[str, tuple[str, ...]] = {}
+
+    def entity_set(self, name: str, type_name: str = "") -> None:
+        self.sets.append(f"   <EntitySet Name={quoteattr(name)} EntityType=\"{_NS}.{type_name or name}\"/>")
+
+
 def render_metadata(base: Base) -> str:
     """The EDMX document for the base's currently published objects."""
-    objects = [o for name, o in base.config.objects.items() if name in base.published]
-    types: list[str] = []
-    associations: list[str] = []
-    sets: list[str] = []
-    functions: list[str] = []
-    for obj in objects:
-        name = obj.set_name
+    doc = _Document()
+    for name, obj in base.config.objects.items():
+        if name not in base.published:
+            continue
         if obj.kind in REGISTERS_WITH_RECORDERS:
-            _register_types(obj, types, sets)
+            _register_types(obj, doc)
         elif obj.kind == INFORMATION_REGISTER:
-            keys = (["Period"] if obj.periodic else []) + [d.prop for d in obj.dimensions]
-            types.append(f"  <EntityType Name={quoteattr(name)}>")
-            types.append("   <Key>" + "".join(f"<PropertyRef Name={quoteattr(k)}/>" for k in keys) + "</Key>")
-            _props_xml(obj.props(), types, "   ", set(keys))
-            types.append("  </EntityType>")
-            sets.append(f"   <EntitySet Name={quoteattr(name)} EntityType=\"{_NS}.{name}\"/>")
+            _information_register_types(obj, doc)
         else:
-            types.append(f"  <EntityType Name={quoteattr(name)}>")
-            types.append("   <Key><PropertyRef Name=\"Ref_Key\"/></Key>")
-            _props_xml(obj.props(), types, "   ", {"Ref_Key"})
-            for table in obj.tables:
-                types.append(f"   <Property Name={quoteattr(table)} "
-                             f"Type=\"Collection({_NS}.{name}_{table}_RowType)\" Nullable=\"false\"/>")
-            for ref in obj.ref_attrs():
-                if ref.target not in base.published:
-                    continue
-                assoc = f"{name}_{ref.name}"
-                types.append(f"   <NavigationProperty Name={quoteattr(ref.name)} "
-                             f"Relationship=\"{_NS}.{assoc}\" FromRole=\"Begin\" ToRole=\"End\"/>")
-                associations.append(
-                    f"  <Association Name={quoteattr(assoc)}>"
-                    f"<End Role=\"Begin\" Type=\"{_NS}.{name}\" Multiplicity=\"*\"/>"
-                    f"<End Role=\"End\" Type=\"{_NS}.{ref.target}\" Multiplicity=\"0..1\"/></Association>")
-            types.append("  </EntityType>")
-            sets.append(f"   <EntitySet Name={quoteattr(name)} EntityType=\"{_NS}.{name}\"/>")
-            for table in obj.tables:
-                row_props = obj.row_props(table)
-                types.append(f"  <EntityType Name=\"{name}_{table}\">")
-                types.append("   <Key><PropertyRef Name=\"Ref_Key\"/><PropertyRef Name=\"LineNumber\"/></Key>")
-                _props_xml(row_props, types, "   ", {"Ref_Key", "LineNumber"})
-                types.append("  </EntityType>")
-                types.append(f"  <ComplexType Name=\"{name}_{table}_RowType\">")
-                _props_xml(row_props, types, "   ", {"Ref_Key", "LineNumber"})
-                types.append("  </ComplexType>")
-                sets.append(f"   <EntitySet Name=\"{name}_{table}\" EntityType=\"{_NS}.{name}_{table}\"/>")
-        if obj.kind == DOCUMENT:
-            functions.append(
-                f"   <FunctionImport Name=\"Post\" IsBindable=\"true\" IsSideEffecting=\"true\" m:HttpMethod=\"POST\">"
-                f"<Parameter Name=\"bindingParameter\" Type=\"{_NS}.{name}\"/>"
-                f"<Parameter Name=\"PostingModeOperational\" Type=\"Edm.Boolean\"/></FunctionImport>")
-            functions.append(
-                f"   <FunctionImport Name=\"Unpost\" IsBindable=\"true\" IsSideEffecting=\"true\" "
-                f"m:HttpMethod=\"POST\">"
-                f"<Parameter Name=\"bindingParameter\" Type=\"{_NS}.{name}\"/></FunctionImport>")
-        for function, params in virtual_functions(obj).items():
-            suffix = "RecordType" if obj.kind == INFORMATION_REGISTER else result_suffix(function)
-            result = f"{name}_{suffix}"
-            param_xml = "".join(f"<Parameter Name=\"{p}\" Type=\"{t}\"/>" for p, t in params)
-            functions.append(
-                f"   <FunctionImport Name=\"{function}\" ReturnType=\"Collection({_NS}.{result})\" "
-                f"IsBindable=\"true\" m:HttpMethod=\"GET\">"
-                f"<Parameter Name=\"bindingParameter\" Type=\"{_NS}.{name}\"/>{param_xml}</FunctionImport>")
-        if obj.kind == INFORMATION_REGISTER:
-            types.append(f"  <ComplexType Name=\"{name}_RecordType\">")
-            _props_xml(virtual_table_columns(obj, "SliceLast"), types, "   ", set())
-            types.append("  </ComplexType>")
+            _object_types(obj, base, doc)
+        _functions(obj, doc)
+        _collect_enumerations(obj, doc)
     return "\n".join([
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<edmx:Edmx xmlns:edmx="http://schemas.microsoft.com/ado/2007/06/edmx" Version="1.0">',
         ' <edmx:DataServices xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata" '
-        'm:DataServiceVersion="3.0">',
+        'm:DataServiceVersion="3.0" m:MaxDataServiceVersion="3.0">',
         f'  <Schema xmlns="http://schemas.microsoft.com/ado/2009/11/edm" Namespace="{_NS}">',
-        *types,
-        *associations,
-        f'  <EntityContainer Name="{_NS}" m:IsDefaultEntityContainer="true">',
-        *sets,
-        *functions,
+        *doc.types,
+        *doc.associations,
+        *_enum_types_xml(doc.enumerations),
+        f'  <EntityContainer Name="{_CONTAINER}" m:IsDefaultEntityContainer="true">',
+        *doc.sets,
+        *doc.functions,
         "  </EntityContainer>",
         "  </Schema>",
         " </edmx:DataServices>",
@@ -160,33 +132,123 @@ def render_metadata(base: Base) -> str:
     ])
 
 
+def _object_types(obj: ObjectDef, base: Base, doc: _Document) -> None:
+    """A catalog, document or chart: its entity type with navigation properties, and its tabular sections."""
+    name = obj.set_name
+    types = doc.types
+    types.append(f"  <EntityType Name={quoteattr(name)}>")
+    types.append(_key_xml(["Ref_Key"]))
+    _props_xml(obj.props(), types, "   ", {"Ref_Key"})
+    for table in obj.tables:
+        types.append(f"   <Property Name={quoteattr(table)} "
+                     f"Type=\"Collection({_NS}.{name}_{table}_RowType)\" Nullable=\"false\"/>")
+    for ref in obj.ref_attrs():
+        if ref.target not in base.published:
+            continue
+        assoc = f"{name}_{ref.name}"
+        types.append(f"   <NavigationProperty Name={quoteattr(ref.name)} "
+                     f"Relationship=\"{_NS}.{assoc}\" FromRole=\"Begin\" ToRole=\"End\"/>")
+        doc.associations.append(
+            f"  <Association Name={quoteattr(assoc)}>"
+            f"<End Role=\"Begin\" Type=\"{_NS}.{name}\" Multiplicity=\"*\"/>"
+            f"<End Role=\"End\" Type=\"{_NS}.{ref.target}\" Multiplicity=\"0..1\"/></Association>")
+    types.append("  </EntityType>")
+    doc.entity_set(name)
+    for table in obj.tables:
+        row_props = obj.row_props(table)
+        types.append(f"  <EntityType Name=\"{name}_{table}\">")
+        types.append(_key_xml(["Ref_Key", "LineNumber"]))
+        _props_xml(row_props, types, "   ", {"Ref_Key", "LineNumber"})
+        types.append("  </EntityType>")
+        types.append(f"  <ComplexType Name=\"{name}_{table}_RowType\">")
+        _props_xml(row_props, types, "   ", {"Ref_Key", "LineNumber"})
+        types.append("  </ComplexType>")
+        doc.entity_set(f"{name}_{table}")
+
+
+def _information_register_types(obj: ObjectDef, doc: _Document) -> None:
+    name = obj.set_name
+    keys = (["Period"] if obj.periodic else []) + [d.prop for d in obj.dimensions]
+    doc.types.append(f"  <EntityType Name={quoteattr(name)}>")
+    doc.types.append(_key_xml(keys))
+    _props_xml(obj.props(), doc.types, "   ", set(keys))
+    doc.types.append("  </EntityType>")
+    doc.types.append(f"  <ComplexType Name=\"{name}_RecordType\">")
+    _props_xml(virtual_table_columns(obj, "SliceLast"), doc.types, "   ", set())
+    doc.types.append("  </ComplexType>")
+    doc.entity_set(name)
+
+
+def _functions(obj: ObjectDef, doc: _Document) -> None:
+    """Post/Unpost of a document (actions: IsSideEffecting="true") and a register's virtual tables
+    (functions: IsSideEffecting="false"), as the real `$metadata` writes them — without m:HttpMethod."""
+    name = obj.set_name
+    binding = f"<Parameter Name=\"bindingParameter\" Type=\"{_NS}.{name}\"/>"
+    if obj.kind == DOCUMENT:
+        doc.functions.append(
+            f"   <FunctionImport Name=\"Post\" IsBindable=\"true\" IsSideEffecting=\"true\">{binding}"
+            "<Parameter Name=\"PostingModeOperational\" Type=\"Edm.Boolean\"/></FunctionImport>")
+        doc.functions.append(
+            f"   <FunctionImport Name=\"Unpost\" IsBindable=\"true\" IsSideEffecting=\"true\">{binding}"
+            "</FunctionImport>")
+    for function, params in virtual_functions(obj).items():
+        suffix = "RecordType" if obj.kind == INFORMATION_REGISTER else result_suffix(function)
+        param_xml = "".join(f"<Parameter Name=\"{p}\" Type=\"{t}\"/>" for p, t in params)
+        doc.functions.append(
+            f"   <FunctionImport Name=\"{function}\" IsBindable=\"true\" IsSideEffecting=\"false\" "
+            f"ReturnType=\"Collection({_NS}.{name}_{suffix})\">{binding}{param_xml}</FunctionImport>")
+
+
+def _collect_enumerations(obj: ObjectDef, doc: _Document) -> None:
+    attrs = [*obj.columns(), *(a for rows in obj.tables.values() for a in rows)]
+    for attr in attrs:
+        if attr.kind == "enum" and attr.enumeration:
+            doc.enumerations.setdefault(attr.enumeration, enums.members(attr.enumeration))
+
+
+def _enum_types_xml(enumerations: dict[str, tuple[str, ...]]) -> list[str]:
+    # `<EnumType Name="ХарактерВыплатыЗарплаты" UnderlyingType="Edm.Int32"><Member Name="Аванс"/>…` in a
+    # public БП/ЗУП `$metadata`: members by name only. Values stay Edm.String properties (17.4.3).
+    lines = []
+    for name, members in enumerations.items():
+        member_xml = "".join(f"<Member Name={quoteattr(m)}/>" for m in members)
+        lines.append(f"  <EnumType Name={quoteattr(name)} UnderlyingType=\"Edm.Int32\">{member_xml}</EnumType>")
+    return lines
+
+
 def result_suffix(function: str) -> str:
     """Name suffix of the complex type a virtual table returns (`<Register>_Turnover` for Turnovers…)."""
     return {"Turnovers": "Turnover", "BalanceAndTurnovers": "BalanceAndTurnover"}.get(function, function)
 
 
-def _register_types(obj: ObjectDef, types: list[str], sets: list[str]) -> None:
+def _register_types(obj: ObjectDef, doc: _Document) -> None:
+    """An accumulation/accounting register: the record set keyed by its recorder, the record type, and the
+    virtual tables' row types. A recorder may be a document of several types, so the record set's key is
+    `Recorder` + `Recorder_Type` and a record's is `Recorder`, `LineNumber`, `Recorder_Type` (real
+    `$metadata`, datareducer/console metadata.xml: AccountingRegister_Хозрасчетный and its _RecordType)."""
     name = obj.set_name
     record_props = obj.props()
-    types.append(f"  <EntityType Name={quoteattr(name)}>")
-    types.append("   <Key><PropertyRef Name=\"Recorder\"/></Key>")
+    record_keys = {"Recorder", "Recorder_Type", "LineNumber"}
+    types = doc.types
+    types.append(f"  <EntityType Name={quoteattr(name)} OpenType=\"true\">")
+    types.append(_key_xml(["Recorder", "Recorder_Type"]))
     types.append("   <Property Name=\"Recorder\" Type=\"Edm.String\" Nullable=\"false\"/>")
-    types.append("   <Property Name=\"Recorder_Type\" Type=\"Edm.String\" Nullable=\"false\"/>")
     types.append(f"   <Property Name=\"RecordSet\" Type=\"Collection({_NS}.{name}_RowType)\" Nullable=\"false\"/>")
+    types.append("   <Property Name=\"Recorder_Type\" Type=\"Edm.String\" Nullable=\"false\"/>")
     types.append("  </EntityType>")
     types.append(f"  <ComplexType Name=\"{name}_RowType\">")
-    _props_xml(record_props, types, "   ", {"Recorder", "LineNumber"})
+    _props_xml(record_props, types, "   ", record_keys)
     types.append("  </ComplexType>")
-    types.append(f"  <EntityType Name=\"{name}_RecordType\">")
-    types.append("   <Key><PropertyRef Name=\"Recorder\"/><PropertyRef Name=\"LineNumber\"/></Key>")
-    _props_xml(record_props, types, "   ", {"Recorder", "LineNumber"})
+    types.append(f"  <EntityType Name=\"{name}_RecordType\" OpenType=\"true\">")
+    types.append(_key_xml(["Recorder", "LineNumber", "Recorder_Type"]))
+    _props_xml(record_props, types, "   ", record_keys)
     types.append("  </EntityType>")
     for function in virtual_functions(obj):
         types.append(f"  <ComplexType Name=\"{name}_{result_suffix(function)}\">")
         _props_xml(virtual_table_columns(obj, function), types, "   ", set())
         types.append("  </ComplexType>")
-    sets.append(f"   <EntitySet Name={quoteattr(name)} EntityType=\"{_NS}.{name}\"/>")
-    sets.append(f"   <EntitySet Name=\"{name}_RecordType\" EntityType=\"{_NS}.{name}_RecordType\"/>")
+    doc.entity_set(name)
+    doc.entity_set(f"{name}_RecordType")
 
 
 def entity_set_names(base: Base) -> list[str]:

@@ -3,7 +3,10 @@
 URL forms (platform docs 17.4.4, 17.4.8, 17.4.9, 17.4.13, hacker-cb/1c-odata docs/1c/markdown/):
 `<Set>`, `<Set>/$count`, `<Set>(guid'…')`, `<Set>(guid'…')/<Reference>`, `<Set>(guid'…')/Post|Unpost`,
 `<Object>_<Table>`, `<Object>_<Table>(Ref_Key=guid'…', LineNumber=1)`, `AccumulationRegister_X_RecordType`,
-`<Register>/<VirtualTable>(…)`.
+`<Register>/<VirtualTable>(…)`, a register's record set `<Register>(Recorder='…', Recorder_Type='…')`.
+
+Every answer is built once as the JSON body plus an `atom.AtomShape`; the server writes JSON or Atom XML
+from them, whichever the request asks for (17.4.2).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from b24sandbox.onec import accounting, metadata, posting, query, registers, serialize
+from b24sandbox.onec.atom import AtomShape
 from b24sandbox.onec.errors import (
     ODataError,
     bad_request,
@@ -43,9 +47,38 @@ _KEY_PART = re.compile(r"^\s*(\w+)\s*=\s*(.+?)\s*$")
 @dataclass
 class Reply:
     status: int
-    body: object = None  # dict → JSON, str → as is
+    body: object = None  # dict → JSON (or Atom when `atom` is set and asked for), str → as is
     content_type: str = "application/json;charset=utf-8"
     headers: dict[str, str] | None = None
+    atom: AtomShape | None = None
+
+
+_RECORDER_KEYS = [("Recorder", "Edm.String"), ("Recorder_Type", "Edm.String")]
+
+
+def entry_keys(obj: ObjectDef, kind: str) -> list[tuple[str, str]]:
+    """(property, Edm type) pairs that address one entry of a set, in the order of real `id`s: Ref_Key;
+    Ref_Key, LineNumber for a tabular row; Recorder, Recorder_Type (, LineNumber) for a register's record set
+    (record); Period and dimensions for an information register (metadata.py has the same keys)."""
+    if kind == "RecordType":
+        return [*_RECORDER_KEYS, ("LineNumber", "Edm.Int64")]
+    if kind:
+        return [("Ref_Key", "Edm.Guid"), ("LineNumber", "Edm.Int64")]
+    if obj.kind in REGISTERS_WITH_RECORDERS:
+        return list(_RECORDER_KEYS)
+    if obj.kind == INFORMATION_REGISTER:
+        props = obj.props()
+        names = (["Period"] if obj.periodic else []) + [d.prop for d in obj.dimensions]
+        return [(n, props[n]) for n in names]
+    return [("Ref_Key", "Edm.Guid")]
+
+
+def _feed_shape(name: str, keys: list[tuple[str, str]], rows: list[dict]) -> AtomShape:
+    return AtomShape("feed", name, tuple(keys), tuple(rows))
+
+
+def _entry_shape(name: str, keys: list[tuple[str, str]], row: dict) -> AtomShape:
+    return AtomShape("entry", name, tuple(keys), (row,))
 
 
 def _obj(base: Base, name: str) -> ObjectDef:
@@ -153,7 +186,7 @@ class ODataApi:
             props = source.scope.props()
             keep, _, _ = query.selection(source.scope, options.select, [])
             value = [serialize.flat_json(props, r, keep) for r in rows]
-        return Reply(200, self.feed(name, value, count))
+        return Reply(200, self.feed(name, value, count), atom=_feed_shape(name, entry_keys(obj, kind), rows))
 
     def feed(self, name: str, value: list[dict], count: int | None) -> dict:
         out: dict = {"odata.metadata": f"{self.root}$metadata#{name}"}
@@ -163,16 +196,42 @@ class ODataApi:
         return out
 
     def record_sets(self, obj: ObjectDef, name: str, args: dict[str, str]) -> Reply:
-        table = self.base.table(obj.set_name)
         props = obj.props()
-        grouped: dict[str, dict] = {}
-        for record in table.iter_from(0):
-            entry = grouped.setdefault(record["Recorder"], {
+        grouped: dict[tuple[str, str], dict] = {}
+        for record in self.base.table(obj.set_name).iter_from(0):
+            # The record set's key is Recorder + Recorder_Type: the same GUID under two document types is two
+            # record sets (metadata.py, _register_types).
+            key = (record["Recorder"], record["Recorder_Type"])
+            entry = grouped.setdefault(key, {
                 "Recorder": record["Recorder"], "Recorder_Type": record["Recorder_Type"], "RecordSet": []})
             entry["RecordSet"].append(serialize.flat_json(props, record))
         options = query.parse_options(args)
         end = None if options.top is None else options.skip + options.top
-        return Reply(200, self.feed(name, list(grouped.values())[options.skip:end], None))
+        page = list(grouped.values())[options.skip:end]
+        return Reply(200, self.feed(name, page, None), atom=_feed_shape(name, list(_RECORDER_KEYS), page))
+
+    def record_set(self, obj: ObjectDef, kind: str, name: str, parts: dict[str, str]) -> Reply:
+        """One record set by `(Recorder='…', Recorder_Type='…')` (or a bare `(guid'…')`, 17.4.13.1.1), or one
+        record of `_RecordType` by `(Recorder='…', Recorder_Type='…', LineNumber=N)`."""
+        recorder = (parts.get("Recorder") or parts.get("Recorder_Key") or parts.get("Ref_Key") or "").lower()
+        recorder_type = parts.get("Recorder_Type", "")
+        records = [r for r in self.base.table(obj.set_name).iter_from(0) if r["Recorder"] == recorder
+                   and (not recorder_type or r["Recorder_Type"] == recorder_type)]
+        if len({r["Recorder_Type"] for r in records}) > 1:
+            raise ODataError(400, 7, "Не хватает элемента ключа сущности: Recorder_Type")
+        if kind == "RecordType":
+            line_no = parts.get("LineNumber", "")
+            records = [r for r in records if str(r["LineNumber"]) == line_no]
+        if not records:
+            raise entity_not_found(name)
+        element = f"{self.root}$metadata#{name}/@Element"
+        shape = _entry_shape(name, entry_keys(obj, kind), records[0])
+        if kind == "RecordType":
+            return Reply(200, {"odata.metadata": element, **serialize.flat_json(obj.props(), records[0])}, atom=shape)
+        body = {"odata.metadata": element, "Recorder": records[0]["Recorder"],
+                "Recorder_Type": records[0]["Recorder_Type"],
+                "RecordSet": [serialize.flat_json(obj.props(), r) for r in records]}
+        return Reply(200, body, atom=shape)
 
     def function(self, obj: ObjectDef, kind: str, name: str, tail: str, args: dict[str, str],
                  method: str) -> Reply:
@@ -196,7 +255,8 @@ class ODataApi:
         suffix = metadata.result_suffix(function)
         if obj.kind == INFORMATION_REGISTER:
             suffix = "RecordType"
-        return Reply(200, self.feed(f"{name}_{suffix}", value, count))
+        result = f"{name}_{suffix}"
+        return Reply(200, self.feed(result, value, count), atom=AtomShape("result", result))
 
     def find(self, obj: ObjectDef, ref_key: str) -> dict:
         row = self.base.table(obj.set_name).get(ref_key)
@@ -213,8 +273,12 @@ class ODataApi:
             for line in row.get(kind) or []:
                 if line["LineNumber"] == line_no:
                     value = serialize.flat_json(obj.row_props(kind), line)
-                    return Reply(200, {"odata.metadata": f"{self.root}$metadata#{name}/@Element", **value})
+                    shape = _entry_shape(name, entry_keys(obj, kind), line)
+                    return Reply(200, {"odata.metadata": f"{self.root}$metadata#{name}/@Element", **value},
+                                 atom=shape)
             raise entity_not_found(name)
+        if obj.kind in REGISTERS_WITH_RECORDERS and method == "GET" and not tail:
+            return self.record_set(obj, kind, name, parts)
         if kind == "RecordType" or obj.is_register:
             raise ODataError(501, 0, "Возможность не поддерживается.")
         row = self.find(obj, parts.get("Ref_Key", ""))
@@ -248,7 +312,9 @@ class ODataApi:
     def element_reply(self, obj: ObjectDef, row: dict, args: dict[str, str], status: int = 200) -> Reply:
         keep, keep_tables, table_fields = query.selection(self.scope(obj), args.get("$select", ""), list(obj.tables))
         value = serialize.object_json(obj, row, keep, keep_tables, table_fields)
-        return Reply(status, {"odata.metadata": f"{self.root}$metadata#{obj.set_name}/@Element", **value})
+        shape = _entry_shape(obj.set_name, entry_keys(obj, ""), row)
+        return Reply(status, {"odata.metadata": f"{self.root}$metadata#{obj.set_name}/@Element", **value},
+                     atom=shape)
 
     def navigate(self, obj: ObjectDef, row: dict, tail: str) -> Reply:
         segments = tail.split("/")
@@ -266,7 +332,8 @@ class ODataApi:
         if prop not in props:
             raise unknown_property(prop, target.set_name)
         value = serialize.json_value(linked.get(prop), props[prop])
-        return Reply(200, {"odata.metadata": f"{self.root}$metadata#{target.set_name}/{prop}", "value": value})
+        return Reply(200, {"odata.metadata": f"{self.root}$metadata#{target.set_name}/{prop}", "value": value},
+                     atom=AtomShape("property", target.set_name, property=prop))
 
     @staticmethod
     def check_version(row: dict, headers: dict[str, str]) -> None:

@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from b24sandbox.onec.errors import query_parse_error, unknown_property
+from b24sandbox.onec.errors import query_parse_error, unknown_field
 from b24sandbox.onec.filter_eval import Compiler, Scope, Typed, compile_filter, key_lower_bound
 from b24sandbox.onec.filter_syntax import parse_filter
 from b24sandbox.onec.store import Table
@@ -134,7 +134,7 @@ def run(source: Source, options: Options) -> tuple[list[dict], int | None]:
 def selection(scope: Scope, text: str, tables: list[str]) -> tuple[set[str] | None, bool, dict[str, set[str]]]:
     """(properties to keep or None for all, whether to keep tabular sections, Table → its fields).
 
-    Unknown names answer error 10 like the platform.
+    Unknown names answer code 6 «Неверный URL» as real 1C does (errors.unknown_field).
     """
     if not text:
         return None, True, {}
@@ -152,14 +152,14 @@ def selection(scope: Scope, text: str, tables: list[str]) -> tuple[set[str] | No
         elif "/" in name:
             table, field = name.split("/", 1)
             if table not in tables or field not in scope.obj.row_props(table):
-                raise unknown_property(name, scope.entity_name())
+                raise unknown_field(name, scope.entity_name())
             table_fields.setdefault(table, set()).add(field)
         elif name in tables:
             table_fields.setdefault(name, set())
         elif name in props or name == "Presentation" or name.endswith("____Presentation"):
             wanted.add(name)
         else:
-            raise unknown_property(name, scope.entity_name())
+            raise unknown_field(name, scope.entity_name())
     if everything:
         return None, keep_tables or bool(table_fields), table_fields
     return wanted, bool(table_fields), table_fields

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from b24sandbox.onec import accounting
-from b24sandbox.onec.errors import ODataError, query_parse_error
+from b24sandbox.onec.errors import ODataError, query_parse_error, unknown_field
 from b24sandbox.onec.filter_eval import Scope, compile_filter
 from b24sandbox.onec.filter_syntax import normalize_datetime, parse_filter
 from b24sandbox.onec.metadata import virtual_functions, virtual_table_columns
@@ -92,7 +92,8 @@ def virtual_table(base: Base, obj: ObjectDef, function: str, inline: str, args: 
         known = {d.name: d for d in dims} | {d.prop: d for d in dims}
         missing = [w for w in wanted if w not in known]
         if missing:
-            raise ODataError(400, 10, f"Запрошенное измерение \"{missing[0]}\" не найдено.")
+            # A parameter of the URL like $select: code 6 «Неверный URL» (errors.unknown_field).
+            raise unknown_field(missing[0], obj.set_name)
         dims = [known[w] for w in wanted]
     dim_props = [p for d in dims for p, _ in d.props()]
     resources = [r.name for r in obj.resources if r.kind == "number"]

@@ -60,6 +60,7 @@ class Attr:
     kind: str
     target: str = ""  # entity set a reference points to
     max_length: int | None = None
+    enumeration: str = ""  # the configuration's enumeration an "enum" attribute holds, for $metadata EnumType
 
     @property
     def prop(self) -> str:
@@ -98,8 +99,9 @@ def date(name: str) -> Attr:
     return Attr(name, "date")
 
 
-def enum(name: str) -> Attr:
-    return Attr(name, "enum")
+def enum(name: str, enumeration: str = "") -> Attr:
+    """An enumeration attribute: an Edm.String property (17.4.3) holding a member name of `enumeration`."""
+    return Attr(name, "enum", enumeration=enumeration)
 
 
 def ref(name: str, target: str) -> Attr:
@@ -201,7 +203,8 @@ class ObjectDef:
         out = []
         for attr in self.dimensions + self.resources:
             if attr.name in self.unbalanced:
-                out += [Attr(f"{attr.name}{side}", attr.kind, attr.target, attr.max_length) for side in ("Dr", "Cr")]
+                out += [Attr(f"{attr.name}{side}", attr.kind, attr.target, attr.max_length, attr.enumeration)
+                        for side in ("Dr", "Cr")]
             else:
                 out.append(attr)
         return out + self.attrs

@@ -2,8 +2,8 @@
 
 An object lists system properties, attributes, tabular sections (arrays of rows with `Ref_Key` and
 `LineNumber`), then `Predefined`/`PredefinedDataName` for catalogs, then `<Ref>@navigationLinkUrl` for every
-filled reference. Edm.Int64 values are JSON strings ("LineNumber": "1"); whole Edm.Double values have no
-fraction ("СуммаДокумента": 150129).
+filled reference. Edm.Int64 values are JSON strings ("LineNumber": "1", "КратностьВзаиморасчетов": "1");
+Edm.Double values are JSON numbers, whole ones without a fraction ("СуммаДокумента": 150129, "Вес": 20).
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ def json_value(value: object, edm: str) -> object:
         return str(value if value is not None else 0)
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return int(value)
+    if isinstance(value, float):
+        # 1C numbers are decimals: a sum is 130831.29, never binary noise like 0.30000000000000004.
+        return float(f"{value:.15g}")
     return value
 
 

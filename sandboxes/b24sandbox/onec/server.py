@@ -2,6 +2,10 @@
 
 Authentication is HTTP Basic with the login and password encoded as UTF-8 (what 1C's web extension accepts
 for Cyrillic logins such as «Администратор»); bad credentials answer 401 with `WWW-Authenticate: Basic`.
+
+Format (17.4.2): `$format=json` (or an `application/json…` MIME type, 17.4.7) answers JSON; `$format=atom` or no
+`$format` answers Atom XML, unless the Accept header names application/json. Errors follow the same choice:
+JSON `odata.error` or the XML `m:error` of 17.4.10.
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ from dataclasses import dataclass, field
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from b24sandbox.onec import control
+from b24sandbox.onec import atom, control
 from b24sandbox.onec.bp30_schema import BP30
-from b24sandbox.onec.errors import ODataError, unknown_resource
+from b24sandbox.onec.errors import ODataError, unknown_resource, unsupported_format
 from b24sandbox.onec.metadata import entity_set_names, render_metadata, render_service_document_atom
 from b24sandbox.onec.odata_api import ODataApi, Reply
 from b24sandbox.onec.schema import Configuration
@@ -72,7 +76,7 @@ class SandboxApp:
         try:
             response = self.dispatch(request)
         except ODataError as exc:
-            response = odata_error(exc)
+            response = odata_error(exc, error_format(request))
         return response(environ, start_response)
 
     # -- routing -------------------------------------------------------------------------------
@@ -99,7 +103,7 @@ class SandboxApp:
                 faults.error500_count = max(0, faults.error500_count - 1)
                 return odata_error(ODataError(
                     500, -1, "Произошла внутренняя ошибка OData сервиса. Дополнительные сведения можно найти "
-                             "в технологическом журнале."))
+                             "в технологическом журнале."), error_format(request))
             resource = ("/" + rest)[len(_ODATA_ROOT):].lstrip("/")
             root = f"{request.host_url}{name}{_ODATA_ROOT}/"
             return self.odata(base, request, resource, root)
@@ -117,22 +121,24 @@ class SandboxApp:
 
     def odata(self, base: Base, request: Request, resource: str, root: str) -> Response:
         args = {k: v for k, v in request.args.items()}
+        if resource == "$metadata":
+            # Always the EDMX XML: 17.4.7 says JSON cannot describe the metadata.
+            return Response(render_metadata(base), status=200, content_type="application/xml;charset=utf-8",
+                            headers={"DataServiceVersion": "3.0"})
+        fmt = answer_format(request)
         if resource in ("", "/"):
             names = entity_set_names(base)
-            if wants_json(request):
+            if fmt == "json":
                 body = {"odata.metadata": root.rstrip("/"), "value": [{"name": n, "url": n} for n in names]}
                 return json_response(Reply(200, body))
             return Response(render_service_document_atom(root.rstrip("/"), names), status=200,
                             content_type="application/xml;charset=utf-8")
-        if resource == "$metadata":
-            return Response(render_metadata(base), status=200, content_type="application/xml;charset=utf-8",
-                            headers={"DataServiceVersion": "3.0"})
         if resource.startswith("$"):
             raise unknown_resource(resource)
         api = ODataApi(base, root)
         headers = {k: v for k, v in request.headers.items()}
         reply = api.handle(request.method, resource, args, request.get_data(), headers)
-        return json_response(reply)
+        return reply_response(reply, fmt, root)
 
     # -- control API ---------------------------------------------------------------------------
     def control(self, request: Request, path: str) -> Response:
@@ -162,9 +168,33 @@ class SandboxApp:
             return plain_json({"error": exc.message}, exc.status)
 
 
-def wants_json(request: Request) -> bool:
-    fmt = request.args.get("$format", "").lower()
-    return "json" in fmt or (not fmt and "application/json" in request.headers.get("Accept", ""))
+def answer_format(request: Request) -> str:
+    """"json" or "atom" for a data answer (17.4.2, 17.4.7); another `$format` is error 3 of 17.4.10."""
+    fmt = request.args.get("$format", "").strip().lower()
+    if not fmt:
+        return "json" if "application/json" in request.headers.get("Accept", "") else "atom"
+    if fmt == "json" or fmt.startswith("application/json"):
+        return "json"
+    if fmt in ("atom", "xml") or fmt.startswith(("application/atom+xml", "application/xml")):
+        return "atom"
+    raise unsupported_format(fmt)
+
+
+def error_format(request: Request) -> str:
+    """"json" when the request asked for JSON, "xml" otherwise; never fails (it formats errors)."""
+    try:
+        return "json" if answer_format(request) == "json" else "xml"
+    except ODataError:
+        return "xml"
+
+
+def reply_response(reply: Reply, fmt: str, root: str) -> Response:
+    """The answer in the asked format: Atom for a body that has an Atom layout, JSON (or text) otherwise."""
+    if fmt == "atom" and reply.atom is not None and isinstance(reply.body, dict):
+        text, content_type = atom.render(reply.body, reply.atom, root)
+        headers = {"DataServiceVersion": "3.0", **(reply.headers or {})}
+        return Response(text, status=reply.status, content_type=content_type, headers=headers)
+    return json_response(reply)
 
 
 def json_response(reply: Reply) -> Response:
@@ -176,12 +206,12 @@ def json_response(reply: Reply) -> Response:
     return Response(body, status=reply.status, content_type=reply.content_type, headers=headers)
 
 
-def odata_error(exc: ODataError) -> Response:
-    # JSON error shape of 1C (seen in public forum answers): {"odata.error": {"code": "13", "message":
-    # {"lang": "ru", "value": "…"}}}; the codes are those of the platform docs 17.4.10.
-    body = {"odata.error": {"code": str(exc.code), "message": {"lang": "ru", "value": exc.message}}}
-    return Response(json.dumps(body, ensure_ascii=False), status=exc.http_status,
-                    content_type="application/json;charset=utf-8")
+def odata_error(exc: ODataError, fmt: str = "json") -> Response:
+    # JSON: {"odata.error": {"code": "13", "message": {"lang": "ru", "value": "…"}}} as public forum answers
+    # quote 1C; XML: the m:error example of 17.4.10. The codes are the docs' list (errors.py).
+    if fmt == "json":
+        return Response(exc.json_body(), status=exc.http_status, content_type="application/json;charset=utf-8")
+    return Response(exc.xml_body(), status=exc.http_status, content_type="application/xml;charset=utf-8")
 
 
 def unauthorized() -> Response:
