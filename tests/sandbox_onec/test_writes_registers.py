@@ -137,7 +137,9 @@ def test_virtual_tables_parameters(sandbox):
     assert values == sorted(values, reverse=True) and all(v > 0 for v in values)
     stock = sandbox.json("AccumulationRegister_ТоварыНаСкладах/Balance", **{"$top": 5})["value"]
     assert stock and {"ВНаличииBalance", "КОтгрузкеBalance", "Характеристика_Key", "Серия_Key"} <= set(stock[0])
-    prices = sandbox.json("InformationRegister_ЦеныНоменклатуры/SliceLast(Period=datetime'2026-03-01T00:00:00')")
+    # Recorder-subordinate in УТ 11.5.27 (facts): the slice is a function of the _RecordType set (17.4.13.1.1).
+    prices = sandbox.json("InformationRegister_ЦеныНоменклатуры_RecordType/SliceLast("
+                          "Period=datetime'2026-03-01T00:00:00')")
     assert prices["value"] and all(r["Period"] <= "2026-03-01T00:00:00" for r in prices["value"])
     records = sandbox.json(f"{SETTLEMENTS}_RecordType", **{"$top": 3})["value"]
     assert {"Recorder", "Recorder_Type", "Period", "LineNumber", "RecordType", "Сумма"} <= set(records[0])

@@ -26,6 +26,7 @@ counterparty is its debt (a credit balance an advance), and the debit quantity b
 
 from __future__ import annotations
 
+from b24sandbox.onec import values as published
 from b24sandbox.onec.schema import EMPTY_REF, UNDEFINED_TYPE, Attr, ObjectDef, composite, num, ref
 from b24sandbox.onec.store import Base
 
@@ -116,7 +117,7 @@ def posting(doc: dict, set_name: str, dr: str, cr: str, amount: float, ext_dr: l
         "Active": True,
         "AccountDr_Key": dr,
         "AccountCr_Key": cr,
-        "Организация_Key": doc.get("Организация_Key", EMPTY_REF),
+        "Организация_Key": published.ref(doc, "Организация"),
         "Сумма": round(amount, 2),
         "_ExtDr": tuple(ext_dr),
         "_ExtCr": tuple(ext_cr),
@@ -129,12 +130,13 @@ def movements(base: Base, set_name: str, doc: dict) -> dict[str, list[dict]]:
     """The postings a БП 3.0 document makes (see the module docstring)."""
     if REGISTER not in base.config.objects or not base.accounts:
         return {}
-    counterparty = doc.get("Контрагент_Key") or doc.get("Контрагент") or EMPTY_REF
-    contract = doc.get("ДоговорКонтрагента_Key", EMPTY_REF)
-    currency = doc.get("ВалютаДокумента_Key", EMPTY_REF)
+    # `ref` reads both forms: `Контрагент_Key`, or the composite `Контрагент` of БП's bank receipt (facts).
+    counterparty = published.ref(doc, "Контрагент")
+    contract = published.ref(doc, "ДоговорКонтрагента")
+    currency = published.ref(doc, "ВалютаДокумента")
     records = []
     if set_name == "Document_РеализацияТоваровУслуг":
-        invoice = doc.get("СчетНаОплатуПокупателю_Key", EMPTY_REF)
+        invoice = published.ref(doc, "СчетНаОплатуПокупателю")
         settlement_doc = (invoice, "Document_СчетНаОплатуПокупателю") if invoice != EMPTY_REF else (
             doc["Ref_Key"], set_name)
         customer = [subconto(base, "Контрагенты", counterparty, "Catalog_Контрагенты"),
@@ -143,17 +145,17 @@ def movements(base: Base, set_name: str, doc: dict) -> dict[str, list[dict]]:
         records.append(posting(doc, set_name, account(base, "62.01"), account(base, "90.01.1"),
                                doc.get("СуммаДокумента", 0), customer, [], ВалютаDr_Key=currency))
         for line in doc.get("Товары", []):
-            goods = [subconto(base, "Номенклатура", line.get("Номенклатура_Key", EMPTY_REF), "Catalog_Номенклатура"),
-                     subconto(base, "Склады", doc.get("Склад_Key", EMPTY_REF), "Catalog_Склады")]
+            goods = [subconto(base, "Номенклатура", published.ref(line, "Номенклатура"), "Catalog_Номенклатура"),
+                     subconto(base, "Склады", published.ref(doc, "Склад"), "Catalog_Склады")]
             cost = (line.get("Сумма", 0) or 0) * 0.7
             records.append(posting(doc, set_name, account(base, "90.02.1"), account(base, "41.01"), cost, [],
                                    goods, КоличествоCr=line.get("Количество", 0)))
     elif set_name in ("Document_ПоступлениеНаРасчетныйСчет", "Document_ПриходныйКассовыйОрдер"):
         money = "51" if set_name == "Document_ПоступлениеНаРасчетныйСчет" else "50.01"
         for line in doc.get("РасшифровкаПлатежа", []):
-            invoice = line.get("СчетНаОплату_Key", EMPTY_REF)
+            invoice = published.ref(line, "СчетНаОплату")
             customer = [subconto(base, "Контрагенты", counterparty, "Catalog_Контрагенты"),
-                        subconto(base, "Договоры", line.get("ДоговорКонтрагента_Key", EMPTY_REF),
+                        subconto(base, "Договоры", published.ref(line, "ДоговорКонтрагента"),
                                  "Catalog_ДоговорыКонтрагентов"),
                         subconto(base, "ДокументыРасчетовСКонтрагентами", invoice, "Document_СчетНаОплатуПокупателю")]
             amount = line.get("СуммаВзаиморасчетов") or line.get("СуммаПлатежа", 0)
@@ -161,11 +163,26 @@ def movements(base: Base, set_name: str, doc: dict) -> dict[str, list[dict]]:
                                    customer, ВалютаCr_Key=currency))
     elif set_name == "Document_ВводНачальныхОстатков":
         for line in doc.get("Товары", []):
-            goods = [subconto(base, "Номенклатура", line["Номенклатура_Key"], "Catalog_Номенклатура"),
-                     subconto(base, "Склады", line["Склад_Key"], "Catalog_Склады")]
+            goods = [subconto(base, "Номенклатура", published.ref(line, "Номенклатура"), "Catalog_Номенклатура"),
+                     subconto(base, "Склады", published.ref(line, "Склад"), "Catalog_Склады")]
             records.append(posting(doc, set_name, account(base, "41.01"), account(base, "000"), line["Сумма"],
                                    goods, [], КоличествоDr=line["Количество"]))
     return {REGISTER: records} if records else {}
+
+
+def keep_subconto(base: Base, record: dict) -> None:
+    """Move a posting's subconto (`_ExtDr`/`_ExtCr` from `posting`) out of the record into `base.subconto`:
+    they are not properties of a record (module docstring), so the stored row keeps only published ones."""
+    if REGISTER not in base.config.objects:
+        return
+    # Stored even when empty, so a re-posted document's record never reads the subconto of its previous posting.
+    sides = {side: tuple(record.pop(f"_Ext{side}", ())) for side in ("Dr", "Cr")}
+    base.subconto[(record["Recorder"], record["LineNumber"])] = sides
+
+
+def subconto_of(base: Base, record: dict) -> dict[str, tuple]:
+    """The subconto per side ("Dr"/"Cr") `keep_subconto` kept for this stored record."""
+    return base.subconto.get((record["Recorder"], record["LineNumber"]), {})
 
 
 # -- virtual tables -------------------------------------------------------------------------------------
@@ -185,12 +202,12 @@ def _slots(ext: tuple[Subconto, ...], kinds: list[str] | None) -> dict[str, obje
     return out
 
 
-def entries(obj: ObjectDef, record: dict, kinds: list[str] | None) -> list[dict]:
+def entries(obj: ObjectDef, record: dict, ext: dict[str, tuple], kinds: list[str] | None) -> list[dict]:
     """The debit and credit sides of a posting as rows of the virtual tables, amounts signed (Дт +, Кт −)."""
     out = []
     for side, sign in (("Dr", 1), ("Cr", -1)):
         row: dict[str, object] = {"Account_Key": record[f"Account{side}_Key"], "_sign": sign,
-                                  **_slots(record.get(f"_Ext{side}", ()), kinds)}
+                                  **_slots(ext.get(side, ()), kinds)}
         for dim in obj.dimensions:
             source = f"{dim.name}{side}" if dim.name in obj.unbalanced else dim.name
             for (prop, _), (src, _) in zip(dim.props(), Attr(source, dim.kind).props(), strict=True):
@@ -202,11 +219,11 @@ def entries(obj: ObjectDef, record: dict, kinds: list[str] | None) -> list[dict]
     return out
 
 
-def with_ext_dimensions(record: dict) -> dict:
+def with_ext_dimensions(record: dict, ext_by_side: dict[str, tuple]) -> dict:
     """A record as `RecordsWithExtDimensions` returns it: the record plus the subconto of both sides."""
     row = dict(record)
     for side in ("Dr", "Cr"):
-        ext = record.get(f"_Ext{side}", ())
+        ext = ext_by_side.get(side, ())
         for i in range(1, MAX_EXT_DIMENSIONS + 1):
             kind, value, type_name = ext[i - 1] if i <= len(ext) else (EMPTY_REF, "", UNDEFINED_TYPE)
             row[f"ExtDimension{side}{i}"] = value

@@ -63,7 +63,7 @@ def key_literal(value: object, edm: str) -> str:
         return f"guid'{value}'"
     if edm == "Edm.DateTime":
         return f"datetime'{value}'"
-    if edm in ("Edm.Int64", "Edm.Int32", "Edm.Double"):
+    if edm in ("Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Double"):
         return str(value)
     return "'" + str(value).replace("'", "''") + "'"
 

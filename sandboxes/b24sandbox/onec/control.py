@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from b24sandbox.onec import posting, seed
+from b24sandbox.onec import values as published
 from b24sandbox.onec.errors import ODataError
 from b24sandbox.onec.schema import ObjectDef
 from b24sandbox.onec.store import Base
@@ -101,7 +102,7 @@ def publish(base: Base, data: dict, on: bool) -> dict:
 
 def seed_payment(base: Base, data: dict) -> dict:
     """Create and post a receipt for the order with `order_number`; answers the new document's keys."""
-    order_set = "Document_ЗаказКлиента" if base.config.name == "ut11" else "Document_СчетНаОплатуПокупателю"
+    order_set = "Document_ЗаказКлиента" if base.config.family == "ut" else "Document_СчетНаОплатуПокупателю"
     number = str(data.get("order_number", ""))
     order = next((r for r in base.table(order_set).rows.values() if r["Number"] == number), None)
     if order is None:
@@ -120,14 +121,14 @@ def seed_payment(base: Base, data: dict) -> dict:
             row[table] = []
         row["Ref_Key"] = base.new_guid()
         row["DataVersion"] = base.next_version()
-        row.update(values)
+        row.update(published.fit(base, base.config.objects[set_name], values))
         return row
 
     def line(doc: dict, set_name: str, table: str, **values: object) -> dict:
         row = {"Ref_Key": doc["Ref_Key"], "LineNumber": len(doc[table]) + 1}
         for attr in base.config.objects[set_name].tables[table]:
             row.update(attr.default_values())
-        row.update(values)
+        row.update(published.fit(base, base.config.objects[set_name], values, table))
         doc[table].append(row)
         return row
 

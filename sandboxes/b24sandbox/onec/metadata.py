@@ -23,7 +23,6 @@ from b24sandbox.onec.schema import (
     ACCUMULATION_REGISTER,
     DOCUMENT,
     INFORMATION_REGISTER,
-    REGISTERS_WITH_RECORDERS,
     ObjectDef,
 )
 from b24sandbox.onec.store import Base
@@ -104,14 +103,14 @@ def render_metadata(base: Base) -> str:
     for name, obj in base.config.objects.items():
         if name not in base.published:
             continue
-        if obj.kind in REGISTERS_WITH_RECORDERS:
+        if obj.has_recorder:
             _register_types(obj, doc)
         elif obj.kind == INFORMATION_REGISTER:
             _information_register_types(obj, doc)
         else:
             _object_types(obj, base, doc)
         _functions(obj, doc)
-        _collect_enumerations(obj, doc)
+        _collect_enumerations(obj, doc, base.config.enumerations)
     return "\n".join([
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<edmx:Edmx xmlns:edmx="http://schemas.microsoft.com/ado/2007/06/edmx" Version="1.0">',
@@ -183,7 +182,10 @@ def _functions(obj: ObjectDef, doc: _Document) -> None:
     """Post/Unpost of a document (actions: IsSideEffecting="true") and a register's virtual tables
     (functions: IsSideEffecting="false"), as the real `$metadata` writes them — without m:HttpMethod."""
     name = obj.set_name
-    binding = f"<Parameter Name=\"bindingParameter\" Type=\"{_NS}.{name}\"/>"
+    # A recorder-subordinate information register's slices are bound to its records:
+    # `InformationRegister_X_RecordType/SliceLast` (17.4.13.1.1, «к имени регистра следует добавить _RecordType»).
+    bound = f"{name}_RecordType" if obj.kind == INFORMATION_REGISTER and obj.recorder_subordinate else name
+    binding = f"<Parameter Name=\"bindingParameter\" Type=\"{_NS}.{bound}\"/>"
     if obj.kind == DOCUMENT:
         doc.functions.append(
             f"   <FunctionImport Name=\"Post\" IsBindable=\"true\" IsSideEffecting=\"true\">{binding}"
@@ -199,11 +201,13 @@ def _functions(obj: ObjectDef, doc: _Document) -> None:
             f"ReturnType=\"Collection({_NS}.{name}_{suffix})\">{binding}{param_xml}</FunctionImport>")
 
 
-def _collect_enumerations(obj: ObjectDef, doc: _Document) -> None:
+def _collect_enumerations(obj: ObjectDef, doc: _Document, known: dict[str, tuple[str, ...]]) -> None:
+    """Members from the configuration's facts (Enum values) when it has them, else enums.py's lists."""
     attrs = [*obj.columns(), *(a for rows in obj.tables.values() for a in rows)]
     for attr in attrs:
         if attr.kind == "enum" and attr.enumeration:
-            doc.enumerations.setdefault(attr.enumeration, enums.members(attr.enumeration))
+            members = known.get(attr.enumeration) or enums.members(attr.enumeration)
+            doc.enumerations.setdefault(attr.enumeration, members)
 
 
 def _enum_types_xml(enumerations: dict[str, tuple[str, ...]]) -> list[str]:
@@ -243,7 +247,7 @@ def _register_types(obj: ObjectDef, doc: _Document) -> None:
     types.append(_key_xml(["Recorder", "LineNumber", "Recorder_Type"]))
     _props_xml(record_props, types, "   ", record_keys)
     types.append("  </EntityType>")
-    for function in virtual_functions(obj):
+    for function in virtual_functions(obj) if obj.kind != INFORMATION_REGISTER else ():
         types.append(f"  <ComplexType Name=\"{name}_{result_suffix(function)}\">")
         _props_xml(virtual_table_columns(obj, function), types, "   ", set())
         types.append("  </ComplexType>")
@@ -258,7 +262,7 @@ def entity_set_names(base: Base) -> list[str]:
         if name not in base.published:
             continue
         names.append(name)
-        if obj.kind in REGISTERS_WITH_RECORDERS:
+        if obj.has_recorder:
             names.append(f"{name}_RecordType")
         names.extend(f"{name}_{table}" for table in obj.tables)
     return names

@@ -33,7 +33,6 @@ from b24sandbox.onec.schema import (
     EMPTY_REF,
     INFORMATION_REGISTER,
     OBJECT_KINDS,
-    REGISTERS_WITH_RECORDERS,
     ObjectDef,
 )
 from b24sandbox.onec.seed import blank_row
@@ -64,7 +63,7 @@ def entry_keys(obj: ObjectDef, kind: str) -> list[tuple[str, str]]:
         return [*_RECORDER_KEYS, ("LineNumber", "Edm.Int64")]
     if kind:
         return [("Ref_Key", "Edm.Guid"), ("LineNumber", "Edm.Int64")]
-    if obj.kind in REGISTERS_WITH_RECORDERS:
+    if obj.has_recorder:
         return list(_RECORDER_KEYS)
     if obj.kind == INFORMATION_REGISTER:
         props = obj.props()
@@ -95,7 +94,7 @@ def _resolve_set(base: Base, name: str) -> tuple[ObjectDef, str]:
     if name.endswith("_RecordType"):
         owner = name.removesuffix("_RecordType")
         obj = _obj(base, owner)
-        if obj.kind in REGISTERS_WITH_RECORDERS:
+        if obj.has_recorder:
             return obj, "RecordType"
     for owner, obj in base.config.objects.items():
         prefix = owner + "_"
@@ -173,7 +172,7 @@ class ODataApi:
         return query.Source(self.scope(obj, kind), lines)
 
     def collection(self, obj: ObjectDef, kind: str, name: str, args: dict[str, str]) -> Reply:
-        if obj.kind in REGISTERS_WITH_RECORDERS and kind == "":
+        if obj.has_recorder and kind == "":
             # The record-set entity: one element per recorder with its RecordSet.
             return self.record_sets(obj, name, args)
         options = query.parse_options(args)
@@ -236,8 +235,16 @@ class ODataApi:
     def function(self, obj: ObjectDef, kind: str, name: str, tail: str, args: dict[str, str],
                  method: str) -> Reply:
         m = re.match(r"^(\w+)(?:\((.*)\))?$", tail, re.DOTALL)
-        if not m or kind or obj.kind not in (ACCUMULATION_REGISTER, ACCOUNTING_REGISTER, INFORMATION_REGISTER):
+        if not m or obj.kind not in (ACCUMULATION_REGISTER, ACCOUNTING_REGISTER, INFORMATION_REGISTER):
             raise unknown_resource(f"{name}/{tail}")
+        # Slices of a recorder-subordinate information register are read from its records, `<Register>_RecordType/
+        # SliceLast` (17.4.13.1.1); every other register's virtual tables hang on the register itself. What 1C
+        # answers for the other spelling 17.4 does not say: the sandbox answers «method not found» (code 11).
+        subordinate = obj.kind == INFORMATION_REGISTER and obj.recorder_subordinate
+        if kind != ("RecordType" if subordinate else ""):
+            if kind not in ("", "RecordType"):
+                raise unknown_resource(f"{name}/{tail}")
+            raise ODataError(400, 11, f"Метод \"{m.group(1)}\" не найден.")
         if method != "GET":
             raise ODataError(405, 19, f"Использованный HTTP-метод {method} запрещен в данном контексте.")
         function, inline = m.group(1), m.group(2) or ""
@@ -255,7 +262,7 @@ class ODataApi:
         suffix = metadata.result_suffix(function)
         if obj.kind == INFORMATION_REGISTER:
             suffix = "RecordType"
-        result = f"{name}_{suffix}"
+        result = name if kind == "RecordType" else f"{name}_{suffix}"
         return Reply(200, self.feed(result, value, count), atom=AtomShape("result", result))
 
     def find(self, obj: ObjectDef, ref_key: str) -> dict:
@@ -277,7 +284,7 @@ class ODataApi:
                     return Reply(200, {"odata.metadata": f"{self.root}$metadata#{name}/@Element", **value},
                                  atom=shape)
             raise entity_not_found(name)
-        if obj.kind in REGISTERS_WITH_RECORDERS and method == "GET" and not tail:
+        if obj.has_recorder and method == "GET" and not tail:
             return self.record_set(obj, kind, name, parts)
         if kind == "RecordType" or obj.is_register:
             raise ODataError(501, 0, "Возможность не поддерживается.")
@@ -362,11 +369,11 @@ class ODataApi:
                    full=False)
         if obj.kind == DOCUMENT:
             if not row["Number"]:
-                row["Number"] = self.base.next_number(obj.set_name, "ТД00" if self.base.config.name == "ut11"
+                row["Number"] = self.base.next_number(obj.set_name, "ТД00" if self.base.config.family == "ut"
                                                       else "0000")
             if row["Date"] == "0001-01-01T00:00:00":
                 row["Date"] = dt.datetime.now().replace(microsecond=0).isoformat()
-        if obj.kind != DOCUMENT and not row.get("Code"):
+        if obj.kind != DOCUMENT and obj.has_code and not row.get("Code"):
             row["Code"] = f"{len(table) + 1:0{obj.code_length}d}"[-obj.code_length:]
         row["DataVersion"] = self.base.next_version()
         table.put(row["Ref_Key"], row)
@@ -427,7 +434,7 @@ def _coerce(name: str, edm: str, value: object) -> object:
             if isinstance(value, bool):
                 raise ValueError
             return float(value) if not isinstance(value, int) else value
-        if edm == "Edm.Int64":
+        if edm in ("Edm.Int16", "Edm.Int32", "Edm.Int64"):  # kept as int, written per serialize.json_value
             return int(value)
         if edm == "Edm.Guid":
             text = str(value).lower()

@@ -16,6 +16,7 @@ consistent with the documents:
 from __future__ import annotations
 
 from b24sandbox.onec import accounting
+from b24sandbox.onec import values as published
 from b24sandbox.onec.errors import ODataError
 from b24sandbox.onec.schema import EMPTY_REF, UNDEFINED_TYPE, ObjectDef
 from b24sandbox.onec.store import Base
@@ -32,13 +33,14 @@ _COUNTERPARTY_TYPE = "StandardODATA.Catalog_Контрагенты"
 
 
 def _catalog_row(base: Base, set_name: str, key: str, **values: object) -> dict:
-    row = {"Ref_Key": key, "DataVersion": base.next_version(), "DeletionMark": False, "Code": "",
-           "Description": "", "Predefined": False, "PredefinedDataName": ""}
     obj = base.obj(set_name)
-    if obj is not None:
-        for attr in obj.columns():
-            row.update(attr.default_values())
-    row.update(values)
+    if obj is None:  # not published: kept only so the documents' references resolve
+        return {"Ref_Key": key, "DataVersion": base.next_version(), **values}
+    from b24sandbox.onec.seed import blank_row  # seed imports posting
+
+    row = blank_row(obj)
+    row.update(Ref_Key=key, DataVersion=base.next_version())
+    row.update(published.fit(base, obj, values))
     return row
 
 
@@ -71,10 +73,10 @@ def settlement_object(base: Base, set_name: str, doc: dict) -> str:
             base, SETTLEMENT_OBJECTS, key,
             Description=f"{doc.get('Number', '')} от {str(doc.get('Date', ''))[:10]}",
             ТипРасчетов="РасчетыСКлиентом", Номер=doc.get("Number", ""), Дата=doc.get("Date", ""),
-            Сумма=doc.get("СуммаДокумента", 0), Валюта_Key=doc.get("Валюта_Key", EMPTY_REF),
-            Партнер_Key=doc.get("Партнер_Key", EMPTY_REF), Организация_Key=doc.get("Организация_Key", EMPTY_REF),
+            Сумма=doc.get("СуммаДокумента", 0), Валюта_Key=published.ref(doc, "Валюта"),
+            Партнер_Key=published.ref(doc, "Партнер"), Организация_Key=published.ref(doc, "Организация"),
             **_composite("Объект", ref_key, f"StandardODATA.{set_name}"),
-            **_composite("Контрагент", doc.get("Контрагент_Key", EMPTY_REF), _COUNTERPARTY_TYPE)))
+            **_composite("Контрагент", published.ref(doc, "Контрагент"), _COUNTERPARTY_TYPE)))
         base.settlement_objects[ref_key] = key
     return key
 
@@ -110,45 +112,49 @@ def _shipped_object(base: Base, set_name: str, doc: dict) -> tuple[str, bool]:
 
 def _ut_movements(base: Base, set_name: str, doc: dict) -> dict[str, list[dict]]:
     moves: dict[str, list[dict]] = {}
-    org, counterparty = doc.get("Организация_Key", EMPTY_REF), doc.get("Контрагент_Key", EMPTY_REF)
-    currency = doc.get("Валюта_Key", EMPTY_REF)
+    org, counterparty = published.ref(doc, "Организация"), published.ref(doc, "Контрагент")
+    currency = published.ref(doc, "Валюта")
     if set_name == UT_ORDER:
         if doc.get("Статус") == "НеСогласован":
             return moves
-        key = analytics_key(base, doc.get("Партнер_Key", EMPTY_REF), counterparty, org)
+        key = analytics_key(base, published.ref(doc, "Партнер"), counterparty, org)
         amount = doc.get("СуммаДокумента", 0)
         moves[UT_SETTLEMENTS] = [
             _record(doc, set_name, RECEIPT, АналитикаУчетаПоПартнерам_Key=key, Валюта_Key=currency,
-                    ОбъектРасчетов_Key=settlement_object(base, set_name, doc), КОплате=amount, КОтгрузке=amount),
+                    ОбъектРасчетов_Key=settlement_object(base, set_name, doc), ЗаказКлиента_Key=doc["Ref_Key"],
+                    КОплате=amount, КОтгрузке=amount),
         ]
         moves[UT_STOCK] = [
-            _record(doc, set_name, RECEIPT, Номенклатура_Key=line["Номенклатура_Key"],
-                    Склад_Key=line.get("Склад_Key") or doc.get("Склад_Key", EMPTY_REF),
+            _record(doc, set_name, RECEIPT, Номенклатура_Key=published.ref(line, "Номенклатура"),
+                    Склад_Key=published.ref(line, "Склад", "") or published.ref(doc, "Склад"),
                     КОтгрузке=line.get("Количество", 0))
             for line in doc.get("Товары", []) if not line.get("Отменено")
         ]
     elif set_name in ("Document_РеализацияТоваровУслуг", "Document_АктВыполненныхРабот"):
-        key = analytics_key(base, doc.get("Партнер_Key", EMPTY_REF), counterparty, org)
+        key = analytics_key(base, published.ref(doc, "Партнер"), counterparty, org)
         target, for_order = _shipped_object(base, set_name, doc)
         amount = doc.get("СуммаДокумента", 0)
-        common = dict(АналитикаУчетаПоПартнерам_Key=key, Валюта_Key=currency, ОбъектРасчетов_Key=target)
+        order = published.ref(doc, "ЗаказКлиента") if for_order else doc["Ref_Key"]
+        common = dict(АналитикаУчетаПоПартнерам_Key=key, Валюта_Key=currency, ОбъектРасчетов_Key=target,
+                      ЗаказКлиента_Key=order)
         records = [_record(doc, set_name, RECEIPT, Сумма=amount, **common)]
         if for_order:
             records.append(_record(doc, set_name, EXPENSE, КОтгрузке=amount, **common))
         moves[UT_SETTLEMENTS] = records
         if set_name == "Document_РеализацияТоваровУслуг":
             moves[UT_STOCK] = [
-                _record(doc, set_name, EXPENSE, Номенклатура_Key=line["Номенклатура_Key"],
-                        Склад_Key=line.get("Склад_Key") or doc.get("Склад_Key", EMPTY_REF),
+                _record(doc, set_name, EXPENSE, Номенклатура_Key=published.ref(line, "Номенклатура"),
+                        Склад_Key=published.ref(line, "Склад", "") or published.ref(doc, "Склад"),
                         ВНаличии=line.get("Количество", 0), КОтгрузке=line.get("Количество", 0) if for_order else 0)
                 for line in doc.get("Товары", [])
             ]
     elif set_name in ("Document_ПоступлениеБезналичныхДенежныхСредств", "Document_ПриходныйКассовыйОрдер"):
         records = []
         for line in doc.get("РасшифровкаПлатежа", []):
-            key = analytics_key(base, line.get("Партнер_Key", EMPTY_REF), counterparty, org)
+            key = analytics_key(base, published.ref(line, "Партнер"), counterparty, org)
             records.append(_record(doc, set_name, EXPENSE, АналитикаУчетаПоПартнерам_Key=key,
-                                   Валюта_Key=currency, ОбъектРасчетов_Key=line.get("ОбъектРасчетов_Key", EMPTY_REF),
+                                   Валюта_Key=currency, ОбъектРасчетов_Key=published.ref(line, "ОбъектРасчетов"),
+                                   ЗаказКлиента_Key=published.ref(line, "Заказ"),
                                    Сумма=line.get("Сумма", 0), КОплате=line.get("Сумма", 0)))
         moves[UT_SETTLEMENTS] = records
     return moves
@@ -164,7 +170,7 @@ def record_defaults(obj: ObjectDef) -> dict:
 
 def movements(base: Base, set_name: str, doc: dict) -> dict[str, list[tuple[tuple[str, int], dict]]]:
     """The (key, record) pairs a posted document writes, per published register."""
-    rules = _ut_movements if base.config.name == "ut11" else accounting.movements
+    rules = _ut_movements if base.config.family == "ut" else accounting.movements
     out = {}
     for register, records in rules(base, set_name, doc).items():
         obj = base.obj(register)
@@ -174,7 +180,8 @@ def movements(base: Base, set_name: str, doc: dict) -> dict[str, list[tuple[tupl
         filled = []
         for line, record in enumerate(records, start=1):
             record["LineNumber"] = line
-            filled.append({**defaults, **record})
+            accounting.keep_subconto(base, record)
+            filled.append({**defaults, **published.fit(base, obj, record)})
         out[register] = [((doc["Ref_Key"], r["LineNumber"]), r) for r in filled]
     return out
 

@@ -161,5 +161,6 @@ def selection(scope: Scope, text: str, tables: list[str]) -> tuple[set[str] | No
         else:
             raise unknown_field(name, scope.entity_name())
     if everything:
-        return None, keep_tables or bool(table_fields), table_fields
+        # `**` with `Товары/X` keeps that one section (serialize.object_json), not every section.
+        return None, keep_tables, table_fields
     return wanted, bool(table_fields), table_fields

@@ -113,7 +113,7 @@ def _accounting_table(base: Base, obj: ObjectDef, function: str, params: dict[st
     start, end = _datetime(params.get("StartPeriod")), _datetime(params.get("EndPeriod"))
     if function == accounting.RECORDS_WITH_EXT:
         condition = _condition(obj, base, params.get("Condition"), accounting.columns(obj, function))
-        rows = [accounting.with_ext_dimensions(r) for r in records
+        rows = [accounting.with_ext_dimensions(r, accounting.subconto_of(base, r)) for r in records
                 if (start is None or r["Period"] >= start) and (end is None or r["Period"] <= end)]
         return [r for r in rows if condition is None or condition(r)]
     extra = _string(params.get("ExtraDimensions"))
@@ -125,7 +125,7 @@ def _accounting_table(base: Base, obj: ObjectDef, function: str, params: dict[st
     condition = _condition(row_obj, base, params.get("Condition"), filter_columns)
     sides = []
     for record in records:
-        for side in accounting.entries(obj, record, kinds):
+        for side in accounting.entries(obj, record, accounting.subconto_of(base, record), kinds):
             if account_condition is not None and not account_condition(side):
                 continue
             if condition is not None and not condition(side):

@@ -2,8 +2,9 @@
 
 The mapping follows the platform docs (hacker-cb/1c-odata, docs/1c/markdown/, 17.4.3 «Представление
 данных»): a reference attribute `X` becomes the Edm.Guid property `X_Key` plus a navigation property `X`;
-a composite attribute becomes two Edm.String properties `X` and `X_Type`; integers are Edm.Int64, which
-1C writes as JSON strings (see LineNumber "1" in ../shared/samples/odata/).
+a composite attribute becomes two Edm.String properties `X` and `X_Type`; integers are Edm.Int16/Int32/Int64
+by their digits (facts/publication.py), written in JSON as serialize.json_value says (Int32/Int64 as strings
+like LineNumber "1", Int16 as numbers — ../shared/samples/odata/).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ EDM_TYPES = {
     "guid": "Edm.Guid",
     "ref": "Edm.Guid",
     "composite": "Edm.String",
+    "storage": "Edm.Binary",
 }
 
 DEFAULTS = {
@@ -49,6 +51,7 @@ DEFAULTS = {
     "guid": EMPTY_REF,
     "ref": EMPTY_REF,
     "composite": "",
+    "storage": "",
 }
 
 
@@ -61,21 +64,30 @@ class Attr:
     target: str = ""  # entity set a reference points to
     max_length: int | None = None
     enumeration: str = ""  # the configuration's enumeration an "enum" attribute holds, for $metadata EnumType
+    edm: str = ""  # Edm type when the kind does not decide it (integers: Int16/Int32/Int64 by digits, 17.4.3)
+    targets: tuple[str, ...] = ()  # entity sets a composite attribute may point to (facts' type list)
 
     @property
     def prop(self) -> str:
         """The OData property carrying the value."""
-        return f"{self.name}_Key" if self.kind == "ref" else self.name
+        if self.kind == "ref":
+            return f"{self.name}_Key"
+        return f"{self.name}_Base64Data" if self.kind == "storage" else self.name
 
     def props(self) -> list[tuple[str, str]]:
         """(property name, Edm type) pairs this attribute contributes, in 1C's order."""
         if self.kind == "composite":
             return [(self.name, "Edm.String"), (f"{self.name}_Type", "Edm.String")]
-        return [(self.prop, EDM_TYPES[self.kind])]
+        if self.kind == "storage":
+            # 17.4.3: ValueStorage → <Name>_Base64Data (Edm.Binary) and <Name>_Type.
+            return [(self.prop, "Edm.Binary"), (f"{self.name}_Type", "Edm.String")]
+        return [(self.prop, self.edm or EDM_TYPES[self.kind])]
 
     def default_values(self) -> dict[str, object]:
         if self.kind == "composite":
             return {self.name: "", f"{self.name}_Type": UNDEFINED_TYPE}
+        if self.kind == "storage":
+            return {self.prop: "", f"{self.name}_Type": ""}
         return {self.prop: DEFAULTS[self.kind]}
 
 
@@ -132,6 +144,15 @@ class ObjectDef:
     # flag, which records carry twice as <Name>Dr / <Name>Cr
     chart: str = ""
     unbalanced: tuple[str, ...] = ()
+    # What the facts decide (publication.py, standard_properties); the defaults keep hand-made objects as before.
+    has_code: bool = True  # CodeLength > 0
+    folders: bool | None = None  # HierarchyFoldersAndItems → IsFolder; None = follow `hierarchical`
+    has_description: bool = True  # DescriptionLength > 0
+    owners: tuple[str, ...] = ()  # several owner types: Owner + Owner_Type instead of Owner_Key
+    has_number: bool = True  # documents: NumberLength > 0
+    has_posted: bool = True  # documents: Posting = Allow
+    recorder_subordinate: bool = False  # information register written by documents (Recorder, _RecordType)
+    chart_standard: list[Attr] = field(default_factory=list)  # charts of accounts: Order, Type, OffBalance, flags
 
     @property
     def kind(self) -> str:
@@ -142,6 +163,12 @@ class ObjectDef:
         return self.kind in (INFORMATION_REGISTER, ACCUMULATION_REGISTER, ACCOUNTING_REGISTER)
 
     @property
+    def has_recorder(self) -> bool:
+        """Records belong to a recorder document: read as record sets and `<Register>_RecordType`."""
+        subordinate = self.kind == INFORMATION_REGISTER and self.recorder_subordinate
+        return self.kind in REGISTERS_WITH_RECORDERS or subordinate
+
+    @property
     def is_accounting(self) -> bool:
         return self.kind == ACCOUNTING_REGISTER and bool(self.chart)
 
@@ -149,22 +176,36 @@ class ObjectDef:
         """System properties in the order 1C writes them (see the samples)."""
         if self.kind in (CATALOG, CHART_OF_ACCOUNTS, CHART_OF_CHARACTERISTIC_TYPES):
             props = [("Ref_Key", "Edm.Guid"), ("DataVersion", "Edm.String"), ("DeletionMark", "Edm.Boolean")]
-            if self.owner:
+            if self.owners:
+                props += [("Owner", "Edm.String"), ("Owner_Type", "Edm.String")]
+            elif self.owner:
                 props.append(("Owner_Key", "Edm.Guid"))
             if self.hierarchical:
-                props += [("Parent_Key", "Edm.Guid"), ("IsFolder", "Edm.Boolean")]
-            return props + [("Code", "Edm.String"), ("Description", "Edm.String")]
+                props.append(("Parent_Key", "Edm.Guid"))
+                if self.folders is None or self.folders:
+                    props.append(("IsFolder", "Edm.Boolean"))
+            if self.has_code:
+                props.append(("Code", "Edm.String"))
+            if self.has_description:
+                props.append(("Description", "Edm.String"))
+            for attr in self.chart_standard:
+                props += attr.props()
+            return props
         if self.kind == DOCUMENT:
-            return [
-                ("Ref_Key", "Edm.Guid"),
-                ("DataVersion", "Edm.String"),
-                ("DeletionMark", "Edm.Boolean"),
-                ("Number", "Edm.String"),
-                ("Date", "Edm.DateTime"),
-                ("Posted", "Edm.Boolean"),
-            ]
+            props = [("Ref_Key", "Edm.Guid"), ("DataVersion", "Edm.String"), ("DeletionMark", "Edm.Boolean")]
+            if self.has_number:
+                props.append(("Number", "Edm.String"))
+            props.append(("Date", "Edm.DateTime"))
+            if self.has_posted:
+                props.append(("Posted", "Edm.Boolean"))
+            return props
         if self.kind == INFORMATION_REGISTER:
-            return [("Period", "Edm.DateTime")] if self.periodic else []
+            # publication.record_properties: a recorder-subordinate register's records carry the recorder.
+            subordinate = self.recorder_subordinate
+            recorder = [("Recorder", "Edm.String"), ("Recorder_Type", "Edm.String")] if subordinate else []
+            period = [("Period", "Edm.DateTime")] if self.periodic else []
+            tail = [("LineNumber", "Edm.Int64"), ("Active", "Edm.Boolean")] if subordinate else []
+            return recorder + period + tail
         if self.is_accounting:
             # AccountingRegister_Хозрасчетный_RecordType of a real БП 3.0 $metadata: Recorder, Period,
             # LineNumber, Active, AccountDr_Key, AccountCr_Key, then dimensions and resources.
@@ -222,7 +263,7 @@ class ObjectDef:
         refs = []
         if self.is_accounting:
             refs += [ref("AccountDr", self.chart), ref("AccountCr", self.chart)]
-        if self.owner:
+        if self.owner and not self.owners:
             refs.append(ref("Owner", self.owner))
         if self.hierarchical:
             refs.append(ref("Parent", self.set_name))
@@ -255,6 +296,16 @@ class Configuration:
     name: str
     title: str
     objects: dict[str, ObjectDef]
+    # enumeration → member names, for $metadata EnumType (facts' Enum values); empty = enums.py's lists
+    enumerations: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    release: str = ""  # the facts file the configuration is built from, e.g. ut-11.5.27.56
+
+    @property
+    def family(self) -> str:
+        """ut, bp or unf: which seed and posting rules apply (the release's prefix, facts/SOURCES.md)."""
+        if self.release:
+            return self.release.split("-", 1)[0]
+        return {"ut11": "ut", "bp30": "bp"}.get(self.name, self.name)
 
     def clone(self) -> Configuration:
         """A private copy a base may change (renames) without touching the shared definition."""

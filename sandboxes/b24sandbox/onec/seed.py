@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass
 
 from b24sandbox.onec import accounting, posting, russian_ids
+from b24sandbox.onec import values as published
 from b24sandbox.onec.schema import (
     DOCUMENT,
     EMPTY_REF,
@@ -80,13 +81,16 @@ class Seeder:
         self.rng = random.Random(seed * 7919 + sum(map(ord, base.name)))
         base.rng = random.Random(seed * 104729 + len(base.name))
         self.sizes = sizes
-        self.ut = base.config.name == "ut11"
+        self.ut = base.config.family == "ut"
         self.templates: dict[str, dict] = {}
         self.movement_count: dict[str, int] = {}
         self.line_templates: dict[tuple[str, str], dict] = {}
         self.base_price: dict[str, float] = {}
         self.factor: dict[str, float] = {}
         self.partner_of: dict[str, str] = {}
+        # БП: counterparty → the contract seeded with it. БП 3.0.198 and 3.0.83 publish no ОсновнойДоговорКонтрагента
+        # on Контрагенты (only the deprecated УдалитьОсновнойДоговорКонтрагента, facts), so the seeder remembers it.
+        self.contract_of: dict[str, str] = {}
         self.set_of: dict[str, str] = {}
         self.table_names: dict[str, list[str]] = {}
 
@@ -108,7 +112,7 @@ class Seeder:
             row[table] = []
         row["Ref_Key"] = self.base.new_guid()
         row["DataVersion"] = self.base.next_version()
-        row.update(values)
+        row.update(published.fit(self.base, self.base.config.objects[set_name], values))
         # The base is in bulk mode while seeding: a put only files the row, keys are sorted at the end.
         self.base.table(set_name).put(row["Ref_Key"], row)
         return row
@@ -121,7 +125,7 @@ class Seeder:
                 template.update(attr.default_values())
             self.line_templates[(set_name, table)] = template
         row = {"Ref_Key": doc["Ref_Key"], "LineNumber": len(doc[table]) + 1, **template}
-        row.update(values)
+        row.update(published.fit(self.base, self.base.config.objects[set_name], values, table))
         doc[table].append(row)
         return row
 
@@ -198,8 +202,12 @@ class Seeder:
         if self.ut:
             goods = self.add("Catalog_ВидыНоменклатуры", Code="000000001", Description="Товар",
                              ТипНоменклатуры="Товар")
+            # УТ 11.4 has no Catalog_СтавкиНДС (ut-11.4.2.139: Номенклатура.СтавкаНДС is the enum СтавкиНДС);
+            # there the rows' VAT references are simply not published (values.fit drops them).
+            vat_catalog = "Catalog_СтавкиНДС" in self.base.config.objects
             self.vat = {
-                rate: self.add("Catalog_СтавкиНДС", Code=f"00000000{i}", Description=title, Ставка=rate,
+                rate: {"Ref_Key": EMPTY_REF, "СтавкаНДС": enum_name} if not vat_catalog else self.add(
+                    "Catalog_СтавкиНДС", Code=f"00000000{i}", Description=title, Ставка=rate,
                                БезНДС=rate == 0, ПеречислениеСтавкиНДС=enum_name)
                 for i, (rate, title, enum_name) in enumerate(
                     [(20, "20%", "НДС20"), (10, "10%", "НДС10"), (0, "Без НДС", "БезНДС")], start=1)
@@ -235,21 +243,7 @@ class Seeder:
                             ЦенаВключаетНДС=True, **extra)
             self.price_types.append(kind)
             self.factor[kind["Ref_Key"]] = factor
-        register = self.base.table("InformationRegister_ЦеныНоменклатуры")
-        kind_prop = "ВидЦены_Key" if self.ut else "ТипЦен_Key"
-        periods = [SEED_START.isoformat(), (SEED_START + dt.timedelta(days=120)).isoformat()]
-        items = []
-        for product in self.products:
-            for kind in self.price_types:
-                for n, period in enumerate(periods):
-                    base_price = self.base_price[product["Ref_Key"]] * self.factor[kind["Ref_Key"]]
-                    price = round(base_price * (1 + 0.08 * n), 2)
-                    row = {"Period": period, kind_prop: kind["Ref_Key"], "Номенклатура_Key": product["Ref_Key"],
-                           "Цена": price, "Валюта_Key": self.rub["Ref_Key"]}
-                    if self.ut:
-                        row.update(Упаковка_Key=product["ЕдиницаИзмерения_Key"], Характеристика_Key=EMPTY_REF)
-                    items.append(((period, kind["Ref_Key"], product["Ref_Key"]), row))
-        register.load_sorted(items)
+        self.seed_prices()
         self.warehouses = [
             self.add("Catalog_Склады", Code=f"00000000{i}", Description=name, Parent_Key=EMPTY_REF,
                      ТипСклада=kind)
@@ -269,6 +263,36 @@ class Seeder:
             self.bank = self.add("Catalog_БанковскиеСчета", Code="000000001", Description="Расчетный счет",
                                  Owner=self.org["Ref_Key"], Owner_Type="StandardODATA.Catalog_Организации",
                                  НомерСчета="40702810938000012345", ВалютаДенежныхСредств_Key=self.rub["Ref_Key"])
+
+    def seed_prices(self) -> None:
+        """Prices on two dates. Where the register is recorder-subordinate (its facts' WriteMode, БП and УТ),
+        each date's prices are the records of one price-setting document (not published here), keyed by
+        (Recorder, LineNumber) like every register with a recorder; an independent one is keyed by period and
+        dimensions."""
+        set_name = "InformationRegister_ЦеныНоменклатуры"
+        obj = self.base.config.objects[set_name]
+        register = self.base.table(set_name)
+        kind_prop = "ВидЦены_Key" if self.ut else "ТипЦен_Key"
+        periods = [SEED_START.isoformat(), (SEED_START + dt.timedelta(days=120)).isoformat()]
+        defaults = posting.record_defaults(obj)
+        items = []
+        for n, period in enumerate(periods):
+            recorder = self.base.new_guid()
+            line = 0
+            for product in self.products:
+                for kind in self.price_types:
+                    base_price = self.base_price[product["Ref_Key"]] * self.factor[kind["Ref_Key"]]
+                    price = round(base_price * (1 + 0.08 * n), 2)
+                    line += 1
+                    row = {"Period": period, kind_prop: kind["Ref_Key"], "Номенклатура_Key": product["Ref_Key"],
+                           "Цена": price, "Валюта_Key": self.rub["Ref_Key"], "Recorder": recorder,
+                           "Recorder_Type": "StandardODATA.Document_УстановкаЦенНоменклатуры", "LineNumber": line,
+                           "Active": True, "Упаковка_Key": published.ref(product, "ЕдиницаИзмерения"),
+                           "Характеристика_Key": EMPTY_REF}
+                    key = (recorder, line) if obj.recorder_subordinate else (period, kind["Ref_Key"],
+                                                                            product["Ref_Key"])
+                    items.append((key, {**defaults, **published.fit(self.base, obj, row)}))
+        register.load_sorted(items)
 
     def seed_stock(self) -> None:
         """Opening stock as receipts of a purchase document that is not published (a real base has many)."""
@@ -356,7 +380,7 @@ class Seeder:
             contract = self.add("Catalog_ДоговорыКонтрагентов", Code=f"00-{i + 1:06d}", Description="Основной договор",
                                 Owner_Key=row["Ref_Key"], Parent_Key=EMPTY_REF, Организация_Key=self.org["Ref_Key"],
                                 ВидДоговора="СПокупателем", ВалютаВзаиморасчетов_Key=self.rub["Ref_Key"])
-            row["ОсновнойДоговорКонтрагента_Key"] = contract["Ref_Key"]
+            self.contract_of[row["Ref_Key"]] = contract["Ref_Key"]
             if i % 2 == 0:
                 self.add("Catalog_КонтактныеЛица", Code=f"{i + 1:09d}",
                          Description=f"{_SURNAMES[i % 9]} {_NAMES[i % 8]}", Фамилия=_SURNAMES[i % 9],
@@ -425,15 +449,17 @@ class Seeder:
             total += amount
             if self.ut:
                 self.line(doc, set_name, "Товары", Номенклатура_Key=product["Ref_Key"],
-                          Упаковка_Key=product["ЕдиницаИзмерения_Key"], КоличествоУпаковок=qty, Количество=qty,
-                          Цена=price, Сумма=amount, СтавкаНДС_Key=product["СтавкаНДС_Key"], СуммаНДС=vat,
+                          Упаковка_Key=published.ref(product, "ЕдиницаИзмерения"), КоличествоУпаковок=qty,
+                          Количество=qty,
+                          Цена=price, Сумма=amount, СтавкаНДС_Key=published.ref(product, "СтавкаНДС"), СуммаНДС=vat,
                           СуммаСНДС=amount, **({"ВидЦены_Key": self.price_types[0]["Ref_Key"],
                                                 "КодСтроки": len(doc["Товары"]) + 1,
-                                                "Склад_Key": doc.get("Склад_Key", EMPTY_REF)}
+                                                "Склад_Key": published.ref(doc, "Склад")}
                                                if set_name == "Document_ЗаказКлиента" else {}))
             else:
                 self.line(doc, set_name, "Товары", Номенклатура_Key=product["Ref_Key"], Количество=qty, Цена=price,
-                          ЕдиницаИзмерения_Key=product["ЕдиницаИзмерения_Key"], Сумма=amount, СтавкаНДС="НДС20",
+                          ЕдиницаИзмерения_Key=published.ref(product, "ЕдиницаИзмерения"), Сумма=amount,
+                          СтавкаНДС="НДС20",
                           СуммаНДС=vat)
         return round(total, 2)
 
@@ -449,7 +475,7 @@ class Seeder:
         else:
             set_name = "Document_СчетНаОплатуПокупателю"
             order = self.add(set_name, Number=self.number(set_name),
-                             ДоговорКонтрагента_Key=customer["ОсновнойДоговорКонтрагента_Key"],
+                             ДоговорКонтрагента_Key=self.contract_of.get(customer["Ref_Key"], EMPTY_REF),
                              ВалютаДокумента_Key=self.rub["Ref_Key"], СуммаВключаетНДС=True,
                              СчетОрганизации_Key=self.bank["Ref_Key"], Склад_Key=warehouse["Ref_Key"], **common)
         order["СуммаДокумента"] = self.goods(order, set_name, 1 + self.rng.randrange(3))
@@ -472,8 +498,8 @@ class Seeder:
             return  # in БП 3.0 the customer invoice IS the order document
         set_name = "Document_СчетНаОплатуКлиенту"
         invoice = self.add(set_name, Number=self.number(set_name), Date=self.moment(day),
-                           Организация_Key=self.org["Ref_Key"], Партнер_Key=order["Партнер_Key"],
-                           Контрагент_Key=order["Контрагент_Key"], Валюта_Key=self.rub["Ref_Key"],
+                           Организация_Key=self.org["Ref_Key"], Партнер_Key=published.ref(order, "Партнер"),
+                           Контрагент_Key=published.ref(order, "Контрагент"), Валюта_Key=self.rub["Ref_Key"],
                            СуммаДокумента=order["СуммаДокумента"], ДокументОснование=order["Ref_Key"],
                            ДокументОснование_Type="StandardODATA.Document_ЗаказКлиента",
                            БанковскийСчет_Key=self.bank["Ref_Key"], Posted=True)
@@ -483,19 +509,21 @@ class Seeder:
     def seed_sale(self, order: dict, day: int, warehouse: dict) -> None:
         set_name = "Document_РеализацияТоваровУслуг"
         common = dict(Number=self.number(set_name), Date=self.moment(day), Организация_Key=self.org["Ref_Key"],
-                      Контрагент_Key=order["Контрагент_Key"], Склад_Key=warehouse["Ref_Key"],
+                      Контрагент_Key=published.ref(order, "Контрагент"), Склад_Key=warehouse["Ref_Key"],
                       СуммаДокумента=order["СуммаДокумента"])
         if self.ut:
             typed = {"ЗаказКлиента": order["Ref_Key"], "ЗаказКлиента_Type": "StandardODATA.Document_ЗаказКлиента"}
-            sale = self.add(set_name, Партнер_Key=order["Партнер_Key"], Валюта_Key=self.rub["Ref_Key"],
+            sale = self.add(set_name, Партнер_Key=published.ref(order, "Партнер"), Валюта_Key=self.rub["Ref_Key"],
                             ЦенаВключаетНДС=True, ХозяйственнаяОперация="РеализацияКлиенту", Статус="Отгружено",
                             **typed, **common)
             for row in order["Товары"]:
-                self.line(sale, set_name, "Товары", **{k: row[k] for k in (
+                # .get: a column the release does not publish (СтавкаНДС_Key in УТ 11.4) is not in the order row.
+                self.line(sale, set_name, "Товары", **{k: row.get(k, EMPTY_REF) for k in (
                     "Номенклатура_Key", "Упаковка_Key", "КоличествоУпаковок", "Количество", "Цена", "Сумма",
                     "СтавкаНДС_Key", "СуммаНДС", "СуммаСНДС")}, Склад_Key=warehouse["Ref_Key"], **typed)
         else:
-            sale = self.add(set_name, ВидОперации="Товары", ДоговорКонтрагента_Key=order["ДоговорКонтрагента_Key"],
+            sale = self.add(set_name, ВидОперации="Товары",
+                            ДоговорКонтрагента_Key=published.ref(order, "ДоговорКонтрагента"),
                             ВалютаДокумента_Key=self.rub["Ref_Key"], СуммаВключаетНДС=True,
                             СчетНаОплатуПокупателю_Key=order["Ref_Key"], **common)
             for row in order["Товары"]:
@@ -511,8 +539,8 @@ class Seeder:
         set_name = "Document_АктВыполненныхРабот"
         amount = round(self.rng.choice([500.0, 1200.0, 2500.0]), 2)
         act = self.add(set_name, Number=self.number(set_name), Date=self.moment(day),
-                       Организация_Key=self.org["Ref_Key"], Партнер_Key=order["Партнер_Key"],
-                       Контрагент_Key=order["Контрагент_Key"], Валюта_Key=self.rub["Ref_Key"],
+                       Организация_Key=self.org["Ref_Key"], Партнер_Key=published.ref(order, "Партнер"),
+                       Контрагент_Key=published.ref(order, "Контрагент"), Валюта_Key=self.rub["Ref_Key"],
                        СуммаДокумента=amount, ЦенаВключаетНДС=True, ЗаказКлиента="",
                        ЗаказКлиента_Type=UNDEFINED_TYPE, Комментарий="Доставка")
         self.line(act, set_name, "Услуги", Номенклатура_Key=self.products[0]["Ref_Key"], Содержание="Доставка",
@@ -526,16 +554,17 @@ class Seeder:
                       ДокументОснование=sale["Ref_Key"],
                       ДокументОснование_Type="StandardODATA.Document_РеализацияТоваровУслуг", Posted=True)
         if self.ut:
-            customer = self.base.lookup("Catalog_Контрагенты", sale["Контрагент_Key"]) or {}
+            customer = self.base.lookup("Catalog_Контрагенты", published.ref(sale, "Контрагент")) or {}
             invoice = self.add(set_name, Валюта_Key=self.rub["Ref_Key"], ДатаВыставления=sale["Date"],
-                               Контрагент=sale["Контрагент_Key"], Контрагент_Type="StandardODATA.Catalog_Контрагенты",
-                               Партнер_Key=sale["Партнер_Key"], ИННКонтрагента=customer.get("ИНН", ""),
+                               Контрагент=published.ref(sale, "Контрагент"),
+                               Контрагент_Type="StandardODATA.Catalog_Контрагенты",
+                               Партнер_Key=published.ref(sale, "Партнер"), ИННКонтрагента=customer.get("ИНН", ""),
                                КППКонтрагента=customer.get("КПП", ""), **values)
         else:
             amount = sale["СуммаДокумента"]
             invoice = self.add(set_name, ВидСчетаФактуры="НаРеализацию", ВалютаДокумента_Key=self.rub["Ref_Key"],
-                               ДоговорКонтрагента_Key=sale["ДоговорКонтрагента_Key"],
-                               Контрагент_Key=sale["Контрагент_Key"], Сумма=amount,
+                               ДоговорКонтрагента_Key=published.ref(sale, "ДоговорКонтрагента"),
+                               Контрагент_Key=published.ref(sale, "Контрагент"), Сумма=amount,
                                СуммаНДС=round(amount * 20 / 120, 2), **values)
             self.line(invoice, set_name, "ДокументыОснования", ДокументОснование=sale["Ref_Key"],
                       ДокументОснование_Type="StandardODATA.Document_РеализацияТоваровУслуг")
@@ -573,15 +602,15 @@ def make_payment(base: Base, order: dict, amount: float, kind: str, moment: str,
     `add(set_name, **values)` creates the document row and `line(doc, set_name, table, **values)` a row of
     its tabular section, so seeding and the runtime control API build payments the same way.
     """
-    ut = base.config.name == "ut11"
-    org = order["Организация_Key"]
-    customer = order["Контрагент_Key"]
-    currency = order.get("Валюта_Key") or order.get("ВалютаДокумента_Key")
+    ut = base.config.family == "ut"
+    org = published.ref(order, "Организация")
+    customer = published.ref(order, "Контрагент")
+    currency = published.ref(order, "Валюта", "") or published.ref(order, "ВалютаДокумента")
     if ut:
         set_name = ("Document_ПоступлениеБезналичныхДенежныхСредств" if kind == "bank"
                     else "Document_ПриходныйКассовыйОрдер")
         values = dict(Number=base.next_number(set_name, "ТД00"), Date=moment, Организация_Key=org,
-                      Контрагент_Key=customer, Партнер_Key=order["Партнер_Key"], Валюта_Key=currency,
+                      Контрагент_Key=customer, Партнер_Key=published.ref(order, "Партнер"), Валюта_Key=currency,
                       СуммаДокумента=amount, ХозяйственнаяОперация="ПоступлениеОплатыОтКлиента")
         if kind == "bank":
             bank = min(base.table("Catalog_БанковскиеСчетаОрганизаций").rows)
@@ -592,8 +621,9 @@ def make_payment(base: Base, order: dict, amount: float, kind: str, moment: str,
             values.update(Касса_Key=min(base.table("Catalog_Кассы").rows), ПринятоОт="Представитель клиента",
                           Основание=f"Оплата по заказу {order['Number']}")
         doc = add(set_name, **values)
-        line(doc, set_name, "РасшифровкаПлатежа", Партнер_Key=order["Партнер_Key"],
-             ОбъектРасчетов_Key=posting.settlement_object(base, posting.UT_ORDER, order), Сумма=amount,
+        line(doc, set_name, "РасшифровкаПлатежа", Партнер_Key=published.ref(order, "Партнер"),
+             ОбъектРасчетов_Key=posting.settlement_object(base, posting.UT_ORDER, order),
+             Заказ_Key=order["Ref_Key"], Сумма=amount,
              СуммаВзаиморасчетов=amount, ОснованиеПлатежа="", ОснованиеПлатежа_Type=UNDEFINED_TYPE)
     else:
         set_name = "Document_ПоступлениеНаРасчетныйСчет" if kind == "bank" else "Document_ПриходныйКассовыйОрдер"
@@ -601,15 +631,17 @@ def make_payment(base: Base, order: dict, amount: float, kind: str, moment: str,
                  else {"Контрагент": customer, "Контрагент_Type": "StandardODATA.Catalog_Контрагенты"})
         values = dict(Number=base.next_number(set_name, "0000"), Date=moment, ВидОперации="ОплатаПокупателя",
                       Организация_Key=org, **party,
-                      ДоговорКонтрагента_Key=order["ДоговорКонтрагента_Key"], ВалютаДокумента_Key=currency,
+                      ДоговорКонтрагента_Key=published.ref(order, "ДоговорКонтрагента"), ВалютаДокумента_Key=currency,
                       СуммаДокумента=amount)
         if kind == "bank":
-            values.update(СчетОрганизации_Key=order["СчетОрганизации_Key"],
+            # The receiving account: БП 3.0.198's invoice names it in the composite СтруктурнаяЕдиница, not
+            # СчетОрганизации, so the payment takes the organisation's account itself.
+            values.update(СчетОрганизации_Key=min(base.table("Catalog_БанковскиеСчета").rows),
                           НазначениеПлатежа=f"Оплата по счету {order['Number']}. В т.ч. НДС 20%")
         else:
             values.update(ПринятоОт="Представитель покупателя", Основание=f"Оплата по счету {order['Number']}")
         doc = add(set_name, **values)
-        line(doc, set_name, "РасшифровкаПлатежа", ДоговорКонтрагента_Key=order["ДоговорКонтрагента_Key"],
+        line(doc, set_name, "РасшифровкаПлатежа", ДоговорКонтрагента_Key=published.ref(order, "ДоговорКонтрагента"),
              СчетНаОплату_Key=order["Ref_Key"], СуммаПлатежа=amount, СуммаВзаиморасчетов=amount)
     return set_name, doc
 

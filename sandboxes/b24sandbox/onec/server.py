@@ -22,17 +22,17 @@ from dataclasses import dataclass, field
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from b24sandbox.onec import atom, control
-from b24sandbox.onec.bp30_schema import BP30
+from b24sandbox.onec import atom, control, facts_config
 from b24sandbox.onec.errors import ODataError, unknown_resource, unsupported_format
 from b24sandbox.onec.metadata import entity_set_names, render_metadata, render_service_document_atom
 from b24sandbox.onec.odata_api import ODataApi, Reply
 from b24sandbox.onec.schema import Configuration
 from b24sandbox.onec.seed import SeedSizes, new_configuration_base
 from b24sandbox.onec.store import Base
-from b24sandbox.onec.ut11_schema import UT11
 
-CONFIGURATIONS: dict[str, Configuration] = {"ut11": UT11, "bp30": BP30}
+# Every configuration is built from the facts of a real release and a publication list (facts_config.py,
+# facts/publications/*.toml): ut11 = УТ 11.5.27.56, bp30 = БП 3.0.198.19, …
+CONFIGURATIONS: dict[str, Configuration] = {name: facts_config.configuration(name) for name in facts_config.names()}
 _ODATA_ROOT = "/odata/standard.odata"
 
 _DOWN_PAGE = (
@@ -234,7 +234,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--counterparties", type=int, default=300)
     parser.add_argument("--settlements", type=int, default=None,
                         help="settlement register rows to generate (documents are added until reached)")
-    parser.add_argument("--bases", default="ut:ut11,bp:bp30", help="name:configuration pairs (ut11, bp30)")
+    parser.add_argument("--bases", default="ut:ut11,bp:bp30",
+                        help="name:configuration pairs (ut11, ut11_4, bp30, bp30_83)")
     parser.add_argument("--user", default="Администратор")
     parser.add_argument("--password", default="secret")
 

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from b24sandbox.onec.schema import REGISTERS_WITH_RECORDERS, Configuration, ObjectDef
+from b24sandbox.onec.schema import Configuration, ObjectDef
 
 
 def format_guid(value: int) -> str:
@@ -121,6 +121,8 @@ class Base:
     # БП 3.0: account code → ChartOfAccounts Ref_Key, predefined kind of subconto → its Ref_Key
     accounts: dict[str, str] = field(default_factory=dict)
     subconto_kinds: dict[str, str] = field(default_factory=dict)
+    # БП 3.0: (Recorder, LineNumber) of a posting → its subconto per side ("Dr"/"Cr"); see accounting.keep_subconto
+    subconto: dict[tuple[str, int], dict[str, tuple]] = field(default_factory=dict)
     numbers: dict[str, int] = field(default_factory=dict)
     rng: random.Random = field(default_factory=lambda: random.Random(0))
 
@@ -160,4 +162,4 @@ class Base:
         return f"{prefix}-{self.numbers[set_name]:06d}"
 
     def registers(self) -> list[ObjectDef]:
-        return [o for o in self.config.objects.values() if o.kind in REGISTERS_WITH_RECORDERS]
+        return [o for o in self.config.objects.values() if o.has_recorder]
