@@ -62,11 +62,12 @@ def write_company_inn(client: BitrixClient, company_id: int | str, inn: str, kpp
 
 
 def _debtors(reader: OneCDocuments, limit: int) -> list[tuple[dict, DebtBalance]]:
-    """Legal entities (10-digit ИНН, unique in the base) owing money, in catalog code order."""
+    """Legal entities (10-digit ИНН, unique in the base) owing money, in the order the profile gives the catalog
+    (`order_by`: the code where the catalog has one, the name in УТ 11, whose Контрагенты have no code)."""
     spec = reader.profile.object("counterparty")
     inn_prop, kpp_prop, key_prop = spec.field("inn"), spec.field("kpp"), spec.field("key")
     found = []
-    for row in reader.client.query(spec.entity_set, orderby="Code", top=limit).rows:
+    for row in reader.client.query(spec.entity_set, orderby=spec.orderby(), top=limit).rows:
         inn = str(row.get(inn_prop) or "")
         if len(inn) != 10 or row.get(spec.field("deleted")):
             continue

@@ -1,12 +1,13 @@
 """What changed in a 1C base since a watermark.
 
-Documents: by `Date`. A document keeps its date when it is edited or posted later, so the watermark
-also remembers the DataVersion of every document dated within `lookback` before the newest date seen;
-documents in that window are re-read and reported again only when their DataVersion changed.
+Documents: by their date (the profile's `date`). A document keeps its date when it is edited or posted later,
+so the watermark also remembers the version (the profile's `version`, DataVersion) of every document dated within
+`lookback` before the newest date seen; documents in that window are re-read and reported again only when their
+version changed.
 
-Catalogs: by `DataVersion` (1C changes it on every write, platform docs 17.4.13.1.5). The watermark
-holds the version of every element seen; a full key-range walk reports new, changed and vanished
-elements. Walking a catalog costs ceil(n / page) requests; the watermark is plain JSON for the store.
+Catalogs: by the version (1C changes DataVersion on every write, platform docs 17.4.13.1.5). The watermark holds
+the version of every element seen; a full key-range walk reports new, changed and vanished elements. Walking a
+catalog costs ceil(n / page) requests; the watermark is plain JSON for the store.
 """
 
 from __future__ import annotations
@@ -88,10 +89,10 @@ def document_changes(
 
     The caller stores the new watermark only after it has handled the changes.
     """
-    date_field = spec.field("date") if "date" in spec.fields else "Date"
+    key_field, version_field, date_field = spec.field("key"), spec.field("version"), spec.field("date")
     start = watermark.since - lookback if watermark.since else None
     window = q.compare(date_field, "ge", start) if start else None
-    wanted = _with(select, ["Ref_Key", "DataVersion", date_field])
+    wanted = _with(select, [key_field, version_field, date_field])
     changes: list[Change] = []
     seen: dict[str, tuple[str, datetime]] = {}
     newest = watermark.since
@@ -99,11 +100,11 @@ def document_changes(
         spec.entity_set,
         filter=q.all_of(extra_filter, window),
         select=wanted,
-        orderby=f"{date_field},Ref_Key",
+        orderby=f"{date_field},{key_field}",
         page_size=page_size,
     ):
         for row in page:
-            ref_key, version = row["Ref_Key"], row.get("DataVersion", "")
+            ref_key, version = row[key_field], row.get(version_field, "")
             moment = datetime.strptime(row[date_field][:19], _DATE_FORMAT)
             seen[ref_key] = (version, moment)
             newest = moment if newest is None or moment > newest else newest
@@ -126,12 +127,13 @@ def catalog_changes(
     page_size: int = DEFAULT_PAGE_SIZE,
 ) -> ChangeSet:
     """Elements new or changed since the last walk, plus DELETED ones that vanished from the base."""
-    wanted = _with(select, ["Ref_Key", "DataVersion"])
+    key_field, version_field = spec.field("key"), spec.field("version")
+    wanted = _with(select, [key_field, version_field])
     changes: list[Change] = []
     versions: dict[str, str] = {}
-    for page in client.iter_pages_by_key(spec.entity_set, select=wanted, page_size=page_size):
+    for page in client.iter_pages_by_key(spec.entity_set, select=wanted, key=key_field, page_size=page_size):
         for row in page:
-            ref_key, version = row["Ref_Key"], row.get("DataVersion", "")
+            ref_key, version = row[key_field], row.get(version_field, "")
             versions[ref_key] = version
             before = watermark.versions.get(ref_key)
             if before is None:

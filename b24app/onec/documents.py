@@ -65,21 +65,25 @@ class DocumentWriter:
         self.spec = spec
         self.field = spec.idempotency_field
         self.lookup_attempts = lookup_attempts
+        # The document's key and deletion mark as the profile names them; ProfileError at once when it lacks them.
+        self.key = spec.field("key")
+        self.deleted = spec.field("deleted")
 
     def find(self, key: str) -> dict | None:
-        """The document carrying the key (a non-deleted one first), None, or AmbiguousDocument."""
+        """The document carrying the key (a non-deleted one first), None, or AmbiguousDocument. The row holds the
+        profile's `key` and `deleted` properties and the key field."""
         check_key(key)
         page = self.client.query(
             self.spec.entity_set,
             filter=q.contains(self.field, key),
-            select=["Ref_Key", "DeletionMark", "Posted", self.field],
+            select=[self.key, self.deleted, self.field],
             top=20,
         )
         matches = [row for row in page.rows if carries_key(row.get(self.field), key)]
-        live = [row for row in matches if not row.get("DeletionMark")]
+        live = [row for row in matches if not row.get(self.deleted)]
         candidates = live or matches
         if len(candidates) > 1:
-            refs = ", ".join(row["Ref_Key"] for row in candidates)
+            refs = ", ".join(row[self.key] for row in candidates)
             raise AmbiguousDocument(
                 "",
                 f"{len(candidates)} documents {self.spec.entity_set} carry key {key}: {refs}; "
@@ -102,9 +106,9 @@ class DocumentWriter:
         existing = self.find(key)
         created = False
         if existing is not None:
-            ref_key = existing["Ref_Key"]
-            if existing.get("DeletionMark"):
-                payload["DeletionMark"] = False
+            ref_key = existing[self.key]
+            if existing.get(self.deleted):
+                payload[self.deleted] = False
             self.client.update(self.spec.entity_set, ref_key, payload)
         else:
             ref_key = self._create(key, payload)
@@ -119,7 +123,7 @@ class DocumentWriter:
         last: OneCError | None = None
         for _ in range(self.lookup_attempts):
             try:
-                return self.client.create(self.spec.entity_set, payload)["Ref_Key"]
+                return self.client.create(self.spec.entity_set, payload)[self.key]
             except (OneCQueryError, ProfileError):
                 raise
             except OneCError as exc:
@@ -129,7 +133,7 @@ class DocumentWriter:
                 last = exc
             found = self._find_after_failure(key)
             if found is not None:
-                return found["Ref_Key"]
+                return found[self.key]
         assert last is not None
         raise last
 

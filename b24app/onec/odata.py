@@ -37,6 +37,7 @@ from defusedxml import ElementTree as SafeET
 
 from b24app.core.backoff import backoff_delay
 from b24app.onec import query as q
+from b24app.onec import standard as std
 from b24app.onec.base import OneCBase
 from b24app.onec.egress import EgressPolicy, EgressRefused, UnknownHost, split_url
 from b24app.onec.errors import (
@@ -286,7 +287,7 @@ class ODataClient:
         *,
         filter: str | None = None,
         select: Sequence[str] | None = None,
-        orderby: str | None = "Ref_Key",
+        orderby: str | None = std.REF_KEY,
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> Iterator[list[dict]]:
         """Pages by `$top`/`$skip` under a stable order. Streams: one page in memory at a time.
@@ -310,7 +311,7 @@ class ODataClient:
         *,
         filter: str | None = None,
         select: Sequence[str] | None = None,
-        key: str = "Ref_Key",
+        key: str = std.REF_KEY,
         page_size: int = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Iterator[list[dict]]:
@@ -388,11 +389,17 @@ class ODataClient:
         filter: str | None = None,
         select: Sequence[str] | None = None,
     ) -> list[dict]:
-        """`Balance(Period, Condition, Dimensions)`; resources come back as `<Resource>Balance`."""
+        """`Balance(Period, Condition, Dimensions)`; resources come back as `<Resource>Balance`.
+
+        `dimensions` are the register's dimensions by their configuration names (`FieldSpec.attribute`:
+        `ОбъектРасчетов`, not the property `ОбъектРасчетов_Key`), as the query language's virtual table takes
+        them (17.4.4, 17.4.9); the rows still carry the properties (`ОбъектРасчетов_Key`).
+        """
         return self.virtual_table(
             register,
-            "Balance",
-            {"Period": period, "Condition": condition, "Dimensions": ",".join(dimensions) if dimensions else None},
+            std.BALANCE,
+            {std.ARG_PERIOD: period, std.ARG_CONDITION: condition,
+             std.ARG_DIMENSIONS: ",".join(dimensions) if dimensions else None},
             filter=filter,
             select=select,
         )
@@ -411,12 +418,12 @@ class ODataClient:
         """`Turnovers(StartPeriod, EndPeriod, Condition, Dimensions)`: `<Resource>Turnover/Receipt/Expense`."""
         return self.virtual_table(
             register,
-            "Turnovers",
+            std.TURNOVERS,
             {
-                "StartPeriod": start,
-                "EndPeriod": end,
-                "Condition": condition,
-                "Dimensions": ",".join(dimensions) if dimensions else None,
+                std.ARG_START_PERIOD: start,
+                std.ARG_END_PERIOD: end,
+                std.ARG_CONDITION: condition,
+                std.ARG_DIMENSIONS: ",".join(dimensions) if dimensions else None,
             },
             filter=filter,
             select=select,
@@ -438,12 +445,12 @@ class ODataClient:
         """Posts a document (17.4.13.1.7); re-posting a posted document is harmless, so it is retried."""
         self.request(
             "POST",
-            f"{entity_set}({q.guid(key)})/Post",
-            params={"PostingModeOperational": "true" if operational else "false"},
+            f"{entity_set}({q.guid(key)})/{std.POST}",
+            params={std.POSTING_MODE_OPERATIONAL: "true" if operational else "false"},
         )
 
     def unpost_document(self, entity_set: str, key: str) -> None:
-        self.request("POST", f"{entity_set}({q.guid(key)})/Unpost")
+        self.request("POST", f"{entity_set}({q.guid(key)})/{std.UNPOST}")
 
 
 def minimum_requests(rows: int, page_size: int) -> int:

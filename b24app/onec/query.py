@@ -15,6 +15,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import quote
 
+from b24app.onec import standard as std
+
 _GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # Property paths: 1C names (Cyrillic allowed), `_Key`/`_Type` suffixes and `/` navigation (17.4.5.2).
 _PATH_RE = re.compile(r"^[^\W\d][\w]*(/[^\W\d][\w]*)*$")
@@ -80,10 +82,10 @@ def prop(path: str) -> str:
 
 
 def compare(path: str, op: str, value: object) -> str:
-    """`<path> <op> <literal>`; a str value for a `_Key` property or `Ref_Key` is taken as a GUID."""
+    """`<path> <op> <literal>`; a str value for a `_Key` property (`Ref_Key` included) is taken as a GUID."""
     if op not in _OPERATORS:
         raise ValueError(f"unknown comparison operator: {op!r}")
-    if isinstance(value, str) and (path == "Ref_Key" or path.endswith("_Key")):
+    if isinstance(value, str) and path.endswith(std.KEY_SUFFIX):
         return f"{prop(path)} {op} {guid(value)}"
     return f"{prop(path)} {op} {literal(value)}"
 

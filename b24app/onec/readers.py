@@ -8,7 +8,10 @@ docs, chapter 17.4 (repo hacker-cb/1c-odata, docs/1c/markdown/17.4_-_Cтанда
   * register balances: `<Register>/Balance(Period=…, Condition='…', Dimensions='…')`, resources come back as
     `<Resource>Balance`; for an accounting register `…BalanceDr` / `…BalanceCr` and the subconto as
     `ExtDimension1..3`, the docs' example filtering `ExtDimension1 eq cast(guid'…', 'Catalog_Контрагенты')`
-    (17.4.9, 17.4.13.1.1).
+    (17.4.9, 17.4.13.1.1). Condition is a filter and names properties (`Валюта_Key eq guid'…'`, 17.4.9);
+    Dimensions is the virtual table's own parameter and names dimensions as the configuration does
+    (`ОбъектРасчетов`, `FieldSpec.attribute`; 17.4.4: the function's parameters are the virtual table's).
+Plain and composite references are read, filtered and written through `refs.py`.
 
 Navigation links (`e1cib/data/Документ.ЗаказКлиента?ref=<32 hex>`) are the form 1C's own test data uses
 (e.g. Vanessa-Automation scenarios: `e1cib/data/Справочник.Валюты?ref=a9b000055d49b45e11db8c4421dda1c5`); the
@@ -40,19 +43,16 @@ from b24app.core.model import (
     money,
 )
 from b24app.onec import query as q
+from b24app.onec import refs
+from b24app.onec import standard as std
 from b24app.onec.base import OneCBase
 from b24app.onec.egress import EgressPolicy
 from b24app.onec.odata import ODataClient
-from b24app.onec.profiles import ObjectSpec, Profile, ProfileError, load_profile
+from b24app.onec.profiles import FieldSpec, ObjectSpec, Profile, ProfileError, load_profile
 
-EMPTY_REF = "00000000-0000-0000-0000-000000000000"
+EMPTY_REF = std.EMPTY_REF
 # Conditions joined with `or` in one request: keeps the URL well under common 8 KB limits of web servers.
 MAX_OR_TERMS = 40
-
-_METADATA_CLASS = {
-    "Document": "Документ",
-    "Catalog": "Справочник",
-}
 
 
 def navigation_ref(key: str) -> str:
@@ -65,7 +65,7 @@ def navigation_ref(key: str) -> str:
 def navigation_path(entity_set: str, key: str) -> str | None:
     """`e1cib/data/Документ.<Name>?ref=…` for a document or catalog element, None for other sets."""
     prefix, _, name = entity_set.partition("_")
-    klass = _METADATA_CLASS.get(prefix)
+    klass = std.NAVIGATION_CLASS.get(prefix)
     if not klass or not name or not key or key == EMPTY_REF:
         return None
     return f"e1cib/data/{klass}.{name}?ref={navigation_ref(key)}"
@@ -91,12 +91,6 @@ def parse_date(value: object) -> datetime | None:
         return datetime.fromisoformat(value[:19])
     except ValueError:
         return None
-
-
-def _ref(value: object) -> str | None:
-    if not value or not isinstance(value, str) or value == EMPTY_REF:
-        return None
-    return value
 
 
 def _chunks(items: Sequence[str], size: int = MAX_OR_TERMS) -> Iterable[Sequence[str]]:
@@ -152,7 +146,7 @@ class OneCDocuments:
 
     @staticmethod
     def has(spec: ObjectSpec, logical: str) -> bool:
-        return logical in spec.fields or logical in spec.dimensions or logical in spec.resources
+        return spec.has(logical)
 
     def link(self, entity_set: str, key: str) -> str | None:
         if not self.link_base_url:
@@ -164,16 +158,24 @@ class OneCDocuments:
             return default
         return row.get(spec.field(logical), default)
 
+    def _ref(self, spec: ObjectSpec, row: dict, logical: str, target: str | None = None) -> str | None:
+        """The reference a row's field holds (None when empty, absent from the profile or, for a composite field,
+        pointing to another object than the profile object `target`)."""
+        if not self.has(spec, logical):
+            return None
+        target_spec = self.spec(target) if target else None
+        return refs.read(spec.spec_of(logical), row, target_spec.entity_set if target_spec else None)
+
     def _ref_filter(self, spec: ObjectSpec, logical: str, target_set: str, keys: Sequence[str]) -> str | None:
-        """`field eq …` for any of `keys`: via cast() when the profile marks the field composite (`<x>_type`)."""
+        """`field eq …` for any of `keys` in `target_set`; a composite field compares through cast() (refs.py)."""
         if not keys or not self.has(spec, logical):
             return None
-        prop = spec.field(logical)
-        if self.has(spec, f"{logical}_type") or not prop.endswith("_Key"):
-            terms = [f"{q.prop(prop)} eq cast({q.guid(k)}, {q.string(target_set)})" for k in keys]
-        else:
-            terms = [q.eq(prop, k) for k in keys]
-        return q.any_of(*terms)
+        return refs.any_equals(spec.spec_of(logical), keys, target_set)
+
+    @staticmethod
+    def _by_date(spec: ObjectSpec) -> str | None:
+        """Oldest first by the document's date, when the profile names it."""
+        return spec.field("date") if spec.has("date") else None
 
     # ------------------------------------------------------------------ orders
 
@@ -187,7 +189,7 @@ class OneCDocuments:
             posted=bool(self._value(spec, row, "posted", False)),
             deleted=bool(self._value(spec, row, "deleted", False)),
             status=str(self._value(spec, row, "status", "") or ""),
-            counterparty_key=_ref(self._value(spec, row, "counterparty")),
+            counterparty_key=self._ref(spec, row, "counterparty", "counterparty"),
             customer_number=str(self._value(spec, row, "customer_number", "") or ""),
             kind=spec.logical,
             link=self.link(spec.entity_set, key),
@@ -256,7 +258,7 @@ class OneCDocuments:
         if condition is None:
             return []
         out = []
-        for row in self.client.query(spec.entity_set, filter=condition, orderby="Date").rows:
+        for row in self.client.query(spec.entity_set, filter=condition, orderby=self._by_date(spec)).rows:
             if self._value(spec, row, "deleted", False) or self._value(spec, row, "cancelled", False):
                 continue
             key = row[spec.field("key")]
@@ -264,7 +266,7 @@ class OneCDocuments:
                 key=key, number=str(self._value(spec, row, "number", "")).strip(),
                 date=parse_date(self._value(spec, row, "date")), amount=money(self._value(spec, row, "amount")),
                 posted=bool(self._value(spec, row, "posted", False)), basis_key=order.key,
-                counterparty_key=_ref(self._value(spec, row, "counterparty")),
+                counterparty_key=self._ref(spec, row, "counterparty", "counterparty"),
                 link=self.link(spec.entity_set, key)))
         return out
 
@@ -292,11 +294,14 @@ class OneCDocuments:
         Bank and cash receipts are read side by side when a `pool` is given.
         """
         invoice_set = self.spec("customer_invoice")
+        invoice_target = invoice_set.entity_set if invoice_set is not None else None
         invoice_keys = {i.key for i in invoices}
-        if invoice_set is not None and invoice_set.entity_set == order_spec.entity_set:
+        if invoice_target == order_spec.entity_set:
             invoice_keys.add(order.key)
         if settlement_keys is None:
             settlement_keys = self._settlement_keys(order, order_spec)
+        settlement_spec = self.spec("settlement_object")
+        settlement_set = settlement_spec.entity_set if settlement_spec is not None else None
 
         def receipts(logical: str, kind: PaymentKind) -> list[Payment]:
             out: list[Payment] = []
@@ -304,42 +309,38 @@ class OneCDocuments:
             if spec is None or "allocation" not in spec.tables:
                 return []
             table = spec.table("allocation")
+            # An allocation line names what it pays: field -> (the keys that mean this order, their entity set).
             targets = {
-                "settlement_object": settlement_keys,
-                "order": {order.key},
-                "invoice": invoice_keys,
+                "settlement_object": (settlement_keys, settlement_set),
+                "order": ({order.key}, order_spec.entity_set),
+                "invoice": (invoice_keys, invoice_target),
+                "basis": ({i.key for i in invoices}, invoice_target),
             }
-            terms = []
-            for field_name, keys in targets.items():
-                if field_name in table.fields and keys:
-                    prop = table.fields[field_name].name
-                    terms += [f"d/{q.prop(prop)} eq {q.guid(k)}" for k in sorted(keys)]
-            if "basis" in table.fields and "basis_type" in table.fields and invoices and invoice_set is not None:
-                prop = table.fields["basis"].name
-                terms += [f"d/{q.prop(prop)} eq cast({q.guid(i.key)}, {q.string(invoice_set.entity_set)})"
-                          for i in invoices]
+            wanted = {name: (table.fields[name], keys, target) for name, (keys, target) in targets.items()
+                      if name in table.fields and keys and target}
+            terms = [refs.any_equals(field, sorted(keys), target, within="d") for field, keys, target in
+                     wanted.values()]
             if not terms:
                 return []
-            condition = f"{q.prop(table.name)}/any(d: {' or '.join(terms)})"
-            rows = self.client.query(spec.entity_set, filter=condition, orderby="Date").rows
+            condition = f"{q.prop(table.name)}/any(d: {q.any_of(*terms)})"
+            rows = self.client.query(spec.entity_set, filter=condition, orderby=self._by_date(spec)).rows
             for row in rows:
                 if self._value(spec, row, "deleted", False):
                     continue
                 allocated, paid_invoice = ZERO, None
-                matching = {**targets, "basis": {i.key for i in invoices}}
                 for line in row.get(table.name) or []:
-                    if _line_matches(table.fields, line, matching):
+                    if _line_matches(line, wanted):
                         allocated += money(line.get(table.fields["amount"].name)) if "amount" in table.fields \
                             else ZERO
                         if "invoice" in table.fields:
-                            paid_invoice = _ref(line.get(table.fields["invoice"].name)) or paid_invoice
+                            paid_invoice = refs.read(table.fields["invoice"], line, invoice_target) or paid_invoice
                 total = money(self._value(spec, row, "amount"))
                 key = row[spec.field("key")]
                 out.append(Payment(
                     kind=kind, key=key, number=str(self._value(spec, row, "number", "")).strip(),
                     date=parse_date(self._value(spec, row, "date")), amount=allocated or total, total=total,
                     posted=bool(self._value(spec, row, "posted", False)), order_key=order.key,
-                    invoice_key=paid_invoice, counterparty_key=_ref(self._value(spec, row, "counterparty")),
+                    invoice_key=paid_invoice, counterparty_key=self._ref(spec, row, "counterparty", "counterparty"),
                     link=self.link(spec.entity_set, key)))
             return out
 
@@ -362,11 +363,12 @@ class OneCDocuments:
         if spec is None or condition is None:
             return []
         return [s for s in (self._shipment(spec, r) for r in self.client.query(
-            spec.entity_set, filter=condition, orderby="Date").rows) if not s.deleted]
+            spec.entity_set, filter=condition, orderby=self._by_date(spec)).rows) if not s.deleted]
 
     def _shipment(self, spec: ObjectSpec, row: dict) -> Shipment:
         key = row[spec.field("key")]
-        order_key = _ref(self._value(spec, row, "order")) or _ref(self._value(spec, row, "invoice"))
+        order_key = self._ref(spec, row, "order", "customer_order") or self._ref(spec, row, "invoice",
+                                                                                 "customer_invoice")
         return Shipment(
             key=key, number=str(self._value(spec, row, "number", "")).strip(),
             date=parse_date(self._value(spec, row, "date")), amount=money(self._value(spec, row, "amount")),
@@ -384,7 +386,7 @@ class OneCDocuments:
         if condition is None:
             return []
         out = []
-        for row in self.client.query(spec.entity_set, filter=condition, orderby="Date").rows:
+        for row in self.client.query(spec.entity_set, filter=condition, orderby=self._by_date(spec)).rows:
             if self._value(spec, row, "deleted", False):
                 continue
             key = row[spec.field("key")]
@@ -407,7 +409,7 @@ class OneCDocuments:
         out = []
         for chunk in _chunks(bases):
             terms = [self._ref_filter(spec, "basis", set_name, [key]) for set_name, key in chunk]
-            for row in self.client.query(spec.entity_set, filter=q.any_of(*terms), orderby="Date").rows:
+            for row in self.client.query(spec.entity_set, filter=q.any_of(*terms), orderby=self._by_date(spec)).rows:
                 if self._value(spec, row, "deleted", False):
                     continue
                 key = row[spec.field("key")]
@@ -417,7 +419,7 @@ class OneCDocuments:
                     date=parse_date(self._value(spec, row, "date")),
                     amount=money(amount) if amount is not None else None,
                     posted=bool(self._value(spec, row, "posted", False)),
-                    basis_key=_ref(self._value(spec, row, "basis")), link=self.link(spec.entity_set, key)))
+                    basis_key=self._ref(spec, row, "basis"), link=self.link(spec.entity_set, key)))
         return out
 
     # ------------------------------------------------------------------ counterparties
@@ -429,7 +431,7 @@ class OneCDocuments:
             inn=str(self._value(spec, row, "inn", "") or "").strip(),
             kpp=str(self._value(spec, row, "kpp", "") or "").strip(),
             full_name=str(self._value(spec, row, "full_name", "") or ""),
-            partner_key=_ref(self._value(spec, row, "partner")),
+            partner_key=self._ref(spec, row, "partner", "partner"),
             deleted=bool(self._value(spec, row, "deleted", False)),
             link=self.link(spec.entity_set, key))
 
@@ -484,19 +486,22 @@ class OneCDocuments:
 
     def _accounting_debt(self, spec: ObjectSpec, keys: list[str], moment: datetime) -> DebtBalance:
         counterparty_set = self.profile.object("counterparty").entity_set
-        prop = spec.field("counterparty")
+        subconto = spec.spec_of("counterparty")
         resource = spec.field("amount")
         receivable = payable = ZERO
         for chunk in _chunks(keys):
-            condition = " or ".join(
-                f"{q.prop(prop)} eq cast({q.guid(k)}, {q.string(counterparty_set)})" for k in chunk)
-            rows = self.client.virtual_table(spec.entity_set, "Balance", {"Period": moment, "Condition": condition})
+            # The docs' own example: Condition='ExtDimension1 eq cast(guid'…', 'Catalog_Контрагенты')' (17.4.13.1.1).
+            condition = refs.any_equals(subconto, chunk, counterparty_set)
+            rows = self.client.virtual_table(spec.entity_set, std.BALANCE,
+                                             {std.ARG_PERIOD: moment, std.ARG_CONDITION: condition})
             for row in rows:
-                receivable += money(row.get(f"{resource}BalanceDr"))
-                payable += money(row.get(f"{resource}BalanceCr"))
+                receivable += money(row.get(resource + std.BALANCE_DEBIT_SUFFIX))
+                payable += money(row.get(resource + std.BALANCE_CREDIT_SUFFIX))
         return DebtBalance(self.base.label, keys[0], receivable, payable, None, moment)
 
     def _accumulation_debt(self, spec: ObjectSpec, keys: list[str], moment: datetime) -> DebtBalance:
+        """Balances of the settlement register by what a debt is for: the settlement object (УТ 11.5), the order
+        (УТ 11.4 `ЗаказКлиента`), else one sum per counterparty key; positive = owed to us."""
         analytics = self.spec("partner_analytics")
         counterparty_set = self.profile.object("counterparty").entity_set
         resource = spec.field("amount")
@@ -506,25 +511,38 @@ class OneCDocuments:
                 condition = self._ref_filter(analytics, "counterparty", counterparty_set, chunk)
                 rows = self.client.query(analytics.entity_set, filter=condition, select=[analytics.field("key")]).rows
                 analytic_keys += [r[analytics.field("key")] for r in rows]
-            dimension, dimension_keys = spec.field("partner_analytics"), analytic_keys
+            who, who_keys, who_set = spec.spec_of("partner_analytics"), analytic_keys, analytics.entity_set
         else:
-            dimension, dimension_keys = spec.field("counterparty"), keys
-        object_dim = spec.field("settlement_object") if self.has(spec, "settlement_object") else None
+            who, who_keys, who_set = spec.spec_of("counterparty"), keys, counterparty_set
+        per = next((spec.spec_of(d) for d in ("settlement_object", "order") if self.has(spec, d)), None)
         balances: dict[str | None, Decimal] = {}
-        for chunk in _chunks(dimension_keys):
-            condition = " or ".join(q.eq(dimension, k) for k in chunk)
+        orders: set[str] = set()  # balance keys that are orders (the `order` dimension holds other documents too)
+        order_spec = self.spec("customer_order")
+        for chunk in _chunks(who_keys):
+            # Condition follows the $filter rules and names properties (17.4.9); Dimensions names the dimensions
+            # by their configuration names (FieldSpec.attribute, see ODataClient.balance).
+            condition = refs.any_equals(who, chunk, who_set)
             rows = self.client.balance(spec.entity_set, period=moment, condition=condition,
-                                       dimensions=[object_dim] if object_dim else [dimension])
+                                       dimensions=[(per or who).attribute])
             for row in rows:
-                obj = row.get(object_dim) if object_dim else None
-                balances[obj] = balances.get(obj, ZERO) + money(row.get(f"{resource}Balance"))
+                obj = refs.read(per, row) if per is not None else None
+                balances[obj] = balances.get(obj, ZERO) + money(row.get(resource + std.BALANCE_SUFFIX))
+                if per is not None and per.logical == "order" and order_spec is not None and \
+                        refs.read(per, row, order_spec.entity_set):
+                    orders.add(str(obj))
         receivable = sum((v for v in balances.values() if v > 0), ZERO)
         payable = -sum((v for v in balances.values() if v < 0), ZERO)
         owed = [k for k, v in balances.items() if v > 0 and k]
-        overdue = self._overdue(owed, balances, moment) if object_dim else None
+        overdue = None
+        if per is not None and per.logical == "settlement_object":
+            overdue = self._overdue(owed, balances, moment)
+        elif per is not None:
+            overdue = self._overdue_orders([k for k in owed if k in orders], balances, moment)
         return DebtBalance(self.base.label, keys[0], receivable, payable, overdue, moment)
 
     def _overdue(self, object_keys: list[str], balances: dict, moment: datetime) -> Decimal | None:
+        """Receivables of settlement objects past due: the order's shipment date when the profile maps it, else
+        the object's own date."""
         spec = self.spec("settlement_object")
         if spec is None:
             return None
@@ -536,22 +554,35 @@ class OneCDocuments:
             for row in self.client.query(spec.entity_set, filter=condition).rows:
                 key = row[spec.field("key")]
                 due[key] = parse_date(self._value(spec, row, "date"))
-                target = _ref(self._value(spec, row, "object"))
-                target_type = str(self._value(spec, row, "object_type", "") or "")
-                if order_spec is not None and target and target_type.endswith(order_spec.entity_set):
+                target = self._ref(spec, row, "object", "customer_order")
+                if order_spec is not None and target:
                     order_of[key] = target
-        if order_spec is not None and self.has(order_spec, "shipment_date") and order_of:
-            key_prop, date_prop = order_spec.field("key"), order_spec.field("shipment_date")
-            orders = list(set(order_of.values()))
-            shipment_dates: dict[str, datetime | None] = {}
-            for chunk in _chunks(orders):
-                condition = q.any_of(*(q.eq(key_prop, k) for k in chunk))
-                for row in self.client.query(order_spec.entity_set, filter=condition,
-                                             select=[key_prop, date_prop]).rows:
-                    shipment_dates[row[key_prop]] = parse_date(row.get(date_prop))
-            for obj, order_key in order_of.items():
-                due[obj] = shipment_dates.get(order_key) or due.get(obj)
+        shipment_dates = self._shipment_dates(sorted(set(order_of.values())))
+        for obj, order_key in order_of.items():
+            due[obj] = shipment_dates.get(order_key) or due.get(obj)
         return sum((balances[k] for k in object_keys if (d := due.get(k)) is not None and d < moment), ZERO)
+
+    def _overdue_orders(self, order_keys: list[str], balances: dict, moment: datetime) -> Decimal | None:
+        """Receivables of orders (a register by order) past their shipment date; None when the profile maps no
+        shipment date (due dates are then not known)."""
+        order_spec = self.spec("customer_order")
+        if order_spec is None or not self.has(order_spec, "shipment_date"):
+            return None
+        due = self._shipment_dates(order_keys)
+        return sum((balances[k] for k in order_keys if (d := due.get(k)) is not None and d < moment), ZERO)
+
+    def _shipment_dates(self, order_keys: list[str]) -> dict[str, datetime | None]:
+        """Order key -> its shipment date (the profile's customer_order.shipment_date), for the orders given."""
+        order_spec = self.spec("customer_order")
+        if order_spec is None or not self.has(order_spec, "shipment_date") or not order_keys:
+            return {}
+        key_prop, date_prop = order_spec.field("key"), order_spec.field("shipment_date")
+        out: dict[str, datetime | None] = {}
+        for chunk in _chunks(order_keys):
+            condition = q.any_of(*(q.eq(key_prop, k) for k in chunk))
+            for row in self.client.query(order_spec.entity_set, filter=condition, select=[key_prop, date_prop]).rows:
+                out[row[key_prop]] = parse_date(row.get(date_prop))
+        return out
 
     # ------------------------------------------------------------------ company overview
 
@@ -569,7 +600,7 @@ class OneCDocuments:
                 out.append(Payment(
                     kind=kind, key=key, number=str(self._value(spec, row, "number", "")).strip(),
                     date=parse_date(self._value(spec, row, "date")), amount=total, total=total, posted=True,
-                    counterparty_key=_ref(self._value(spec, row, "counterparty")),
+                    counterparty_key=self._ref(spec, row, "counterparty", "counterparty"),
                     link=self.link(spec.entity_set, key)))
         out.sort(key=lambda p: p.date or datetime.min, reverse=True)
         return out[:limit]
@@ -615,8 +646,6 @@ def _same_number(candidate: str, wanted: str) -> bool:
     return bool(tail) and tail.lstrip("0") == wanted.lstrip("0")
 
 
-def _line_matches(fields: dict, line: dict, targets: dict[str, set[str]]) -> bool:
-    for field_name, keys in targets.items():
-        if field_name in fields and line.get(fields[field_name].name) in keys:
-            return True
-    return False
+def _line_matches(line: dict, wanted: dict[str, tuple[FieldSpec, set[str], str]]) -> bool:
+    """Whether a tabular-section line refers to one of the keys of any wanted field (composites by type too)."""
+    return any(refs.read(field, line, target) in keys for field, keys, target in wanted.values())

@@ -87,7 +87,7 @@ def test_debt_by_inn_matches_the_register(onec_url, base):
     r = reader(onec_url, base)
     found = 0
     spec = r.profile.object("counterparty")
-    for row in r.client.query(spec.entity_set, orderby="Code", top=60).rows:
+    for row in r.client.query(spec.entity_set, orderby=spec.orderby(), top=60).rows:
         if not row["ИНН"]:
             continue
         people = r.counterparties_by_inn(row["ИНН"], row["КПП"] or None)

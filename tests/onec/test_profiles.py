@@ -5,7 +5,7 @@ import tomllib
 import pytest
 
 from b24app.config import Settings
-from b24app.onec.profiles import SHIPPED_DIR, ProfileError, ProfileLoader, load_profile
+from b24app.onec.profiles import SHIPPED_DIR, ProfileError, ProfileLoader, load_profile, shipped_names
 
 LOGICAL = {
     "counterparty", "contact_person", "product", "unit", "price_type", "price", "warehouse", "stock",
@@ -14,7 +14,14 @@ LOGICAL = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("name", ["ut11", "bp30", "unf"])
+SHIPPED = ["ut11", "ut11_4", "bp30", "bp30_83", "unf"]
+
+
+def test_every_shipped_profile_is_listed_here():
+    assert sorted(SHIPPED) == shipped_names()
+
+
+@pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_profiles_cover_every_logical_object_with_sources(name):
     profile = load_profile(name)
     assert LOGICAL <= set(profile.objects)
@@ -135,3 +142,64 @@ def test_the_runtime_loader_takes_names_only(tmp_path):
     for name in (str(outside), "/etc/passwd", "../ut11", "ut11.toml", "UT11 "):
         with pytest.raises(ProfileError, match="not a profile name"):
             loader.load(name)
+
+
+# -- names an object has or lacks (dumps: kassya20/ut @1740ac50, kassya20/buh @18af75c8, Dershoozer/unf1 @908def8b)
+
+
+def test_catalogs_without_code_or_folders_are_not_asked_for_them():
+    ut = load_profile("ut11")
+    # CodeLength 0 in УТ 11.4-11.5 (Catalogs/Контрагенты.xml, Catalogs/Склады.xml): no Code property at all
+    for logical in ("counterparty", "warehouse"):
+        assert not ut.object(logical).has("code")
+        assert ut.object(logical).orderby() == "Description"
+    assert ut.object("warehouse").field("is_folder") == "IsFolder"  # Склады: HierarchyFoldersAndItems
+    unf = load_profile("unf").object("warehouse")
+    assert not unf.has("is_folder")  # СтруктурныеЕдиницы: HierarchyOfItems, no folders
+    assert unf.orderby() == "Code" and unf.pick_where == ("unit_type_warehouse",)
+    assert unf.value_field("unit_type_warehouse").name == "ТипСтруктурнойЕдиницы"
+    bp = load_profile("bp30").object("warehouse")
+    assert (bp.orderby(), bp.field("is_folder")) == ("Code", "IsFolder")
+
+
+def test_composite_fields_are_one_entry_with_two_properties():
+    bp = load_profile("bp30")
+    payer = bp.object("bank_receipt").spec_of("counterparty")
+    assert payer.composite and payer.properties == ("Контрагент", "Контрагент_Type")
+    assert bp.object("customer_order").table("goods").fields["product"].composite  # БП 3.0.198
+    assert not load_profile("bp30_83").object("customer_order").table("goods").fields["product"].composite
+    assert bp.object("price").recorder_subordinate  # kassya20/buh InformationRegisters/ЦеныНоменклатуры.xml
+    ut = load_profile("ut11")
+    assert ut.object("shipment").spec_of("order").type_property == "ЗаказКлиента_Type"
+    for spec in (*ut.objects.values(), *bp.objects.values()):
+        assert not any(f.name.endswith("_Type") for f in spec.all_fields()), f"{spec.logical}: a composite is one entry"
+
+
+def test_release_variants_extend_the_profile_they_differ_from():
+    old = load_profile("ut11_4")
+    assert (old.family, old.checked_release) == ("ut11", "11.4.2.139")
+    assert "settlement_object" not in [o.logical for o in old.enabled_objects()]
+    assert old.object("settlements").field("order") == "ЗаказКлиента"
+    assert not old.object("settlements").has("settlement_object")
+    assert old.object("counterparty").field("inn") == "ИНН"  # everything else from ut11
+    assert load_profile("bp30_83").family == "bp30" and load_profile("unf").family == "unf"
+
+
+def test_values_name_their_field_and_order_by_its_fields(tmp_path):
+    stray = tmp_path / "stray.toml"
+    stray.write_text('[objects.customer_order.values]\nshipping_fast = "Быстро"\n', encoding="utf-8")
+    with pytest.raises(ProfileError, match=r"values\.shipping_fast: names no field"):
+        load_profile("ut11", overrides=[stray])
+    order = tmp_path / "order.toml"
+    order.write_text('[objects.warehouse]\norder_by = ["code"]\n', encoding="utf-8")
+    with pytest.raises(ProfileError, match=r"order_by: 'code' is not a field"):
+        load_profile("ut11", overrides=[order])
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[objects.vat_invoice.fields]\nbasis = { name = "ДокументОснование_Type", type = "composite" }\n',
+                   encoding="utf-8")
+    with pytest.raises(ProfileError, match="composite attribute is named without _Key/_Type"):
+        load_profile("ut11", overrides=[bad])
+    typo = tmp_path / "typo.toml"
+    typo.write_text('[objects.vat_invoice.fields]\nbasis = { name = "X", type = "String" }\n', encoding="utf-8")
+    with pytest.raises(ProfileError, match="neither an Edm type nor 'composite'"):
+        load_profile("ut11", overrides=[typo])

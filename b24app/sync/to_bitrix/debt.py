@@ -25,12 +25,12 @@ WRITTEN = "debt-written"
 def counterparties_by_inn(odata: ODataClient, profile: Profile) -> dict[str, list[tuple[str, str]]]:
     """INN -> [(Ref_Key, KPP)] of every live counterparty (one key-range walk of the catalog)."""
     spec = profile.object("counterparty")
-    inn_f, kpp_f = spec.field("inn"), spec.field("kpp")
+    key_f, deleted_f, inn_f, kpp_f = spec.field("key"), spec.field("deleted"), spec.field("inn"), spec.field("kpp")
     out: dict[str, list[tuple[str, str]]] = {}
-    for row in odata.iter_rows(spec.entity_set, select=["Ref_Key", "DeletionMark", inn_f, kpp_f]):
+    for row in odata.iter_rows(spec.entity_set, select=[key_f, deleted_f, inn_f, kpp_f], key=key_f):
         inn = str(row.get(inn_f) or "").strip()
-        if inn and not row.get("DeletionMark"):
-            out.setdefault(inn, []).append((row["Ref_Key"], str(row.get(kpp_f) or "").strip()))
+        if inn and not row.get(deleted_f):
+            out.setdefault(inn, []).append((row[key_f], str(row.get(kpp_f) or "").strip()))
     return out
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from b24app.bitrix.client import BitrixClient
 from b24app.core.errors import SyncError
 from b24app.core.portal_settings import PortalSettings
+from b24app.onec import refs
 from b24app.onec.changes import DocumentWatermark, document_changes
 from b24app.onec.odata import ODataClient
 from b24app.onec.profiles import ObjectSpec, Profile
@@ -32,28 +33,34 @@ RECEIPTS = ("bank_receipt", "cash_receipt")
 
 
 def orders_paid_by(odata: ODataClient, profile: Profile, spec: ObjectSpec, row: dict) -> set[str]:
-    """Keys of the orders a receipt's allocation lines pay."""
+    """Keys of the orders a receipt's allocation lines pay: a line's order (a composite one only when it holds a
+    customer order), its invoice (БП 3.0, where the invoice is the order document) or its settlement object's."""
     if "allocation" not in spec.tables:
         return set()
     table = spec.table("allocation")
     order_set = profile.object("customer_order").entity_set
+    invoice = profile.objects.get("customer_invoice")
+    targets = {"order": order_set, "invoice": invoice.entity_set if invoice is not None else None}
     found: set[str] = set()
     for line in row.get(table.name) or []:
-        for logical in ("order", "invoice"):
-            if logical in table.fields and line.get(table.fields[logical].name):
-                found.add(line[table.fields[logical].name])
-        if "settlement_object" in table.fields and line.get(table.fields["settlement_object"].name):
-            found |= _settlement_targets(odata, profile, line[table.fields["settlement_object"].name], order_set)
-    return {k for k in found if k and not k.startswith("00000000-0000")}
+        for logical, target in targets.items():
+            if logical in table.fields:
+                found.add(refs.read(table.fields[logical], line, target) or "")
+        if "settlement_object" in table.fields:
+            key = refs.read(table.fields["settlement_object"], line)
+            if key:
+                found |= _settlement_targets(odata, profile, key, order_set)
+    return {k for k in found if k}
 
 
 def _settlement_targets(odata: ODataClient, profile: Profile, key: str, order_set: str) -> set[str]:
     if "settlement_object" not in profile.objects:
         return set()
     spec = profile.object("settlement_object")
-    obj, obj_type = spec.field("object"), spec.field("object_type")
-    row = odata.get(spec.entity_set, key, select=[obj, obj_type])
-    return {row[obj]} if row.get(obj) and str(row.get(obj_type, "")).endswith(order_set) else set()
+    obj = spec.spec_of("object")
+    row = odata.get(spec.entity_set, key, select=refs.select(obj))
+    target = refs.read(obj, row, order_set)
+    return {target} if target else set()
 
 
 def pull_payments(deps: PullDeps) -> int:

@@ -9,6 +9,7 @@ shipped, and a timeline comment per sale. The watermark moves only after Bitrix2
 from __future__ import annotations
 
 from b24app.core.errors import SyncError
+from b24app.onec import refs
 from b24app.onec.changes import DocumentWatermark, document_changes
 from b24app.sync.to_bitrix.deal_state import DealStateSync, Touched
 from b24app.sync.to_bitrix.pull_deps import PullDeps
@@ -20,18 +21,18 @@ def pull_shipments(deps: PullDeps) -> int:
     spec = profile.objects.get("shipment")
     if spec is None or not spec.enabled or ("order" not in spec.fields and "invoice" not in spec.fields):
         return 0
-    order_set = profile.object("customer_order").entity_set
-    ref_f = spec.field("order" if "order" in spec.fields else "invoice")
-    type_f = spec.fields["order_type"].name if "order_type" in spec.fields else None
+    # The sale names its order (УТ 11 `ЗаказКлиента`, composite: only a customer order counts) or, in БП 3.0, the
+    # customer invoice that is the order document there.
+    logical = "order" if "order" in spec.fields else "invoice"
+    target = profile.object("customer_order" if logical == "order" else "customer_invoice").entity_set
+    ref_f = spec.spec_of(logical)
     stored = deps.watermarks.get(deps.member_id, deps.base_id, "shipments")
     with deps.journal.exchange(deps.member_id, "shipments", "1c_to_b24", base_id=deps.base_id) as entry:
         changes = document_changes(odata, spec, DocumentWatermark.from_dict(stored))
         touched = [
-            Touched(str(c.row.get(ref_f)), c.ref_key, c.data_version, str(c.row.get(spec.field("number"), "")),
-                    "shipment")
+            Touched(order_key, c.ref_key, c.data_version, str(c.row.get(spec.field("number"), "")), "shipment")
             for c in changes.changes
-            if c.row.get(ref_f) and not str(c.row.get(ref_f)).startswith("00000000-0000")
-            and (type_f is None or str(c.row.get(type_f, "")).endswith(order_set))
+            if (order_key := refs.read(ref_f, c.row, target))
         ]
         outcome = DealStateSync.for_pull(deps).sync(touched, payments=False, shipments=True)
         entry.items = len(outcome.confirmed)

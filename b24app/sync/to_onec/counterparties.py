@@ -57,16 +57,16 @@ def identity_from(company: dict | None, requisites: list[dict]) -> CompanyIdenti
 
 def find_counterparty(client: ODataClient, profile: Profile, who: CompanyIdentity) -> CounterpartyRef | None:
     spec = profile.object("counterparty")
-    inn_f, kpp_f = spec.field("inn"), spec.field("kpp")
+    key_f, deleted_f, inn_f, kpp_f = spec.field("key"), spec.field("deleted"), spec.field("inn"), spec.field("kpp")
     partner_f = spec.field("partner") if "partner" in spec.fields else None
-    select = ["Ref_Key", "DeletionMark", inn_f, kpp_f] + ([partner_f] if partner_f else [])
+    select = [key_f, deleted_f, inn_f, kpp_f] + ([partner_f] if partner_f else [])
     rows = client.query(spec.entity_set, filter=q.eq(inn_f, who.inn), select=select, top=20).rows
-    live = [r for r in rows if not r.get("DeletionMark")]
+    live = [r for r in rows if not r.get(deleted_f)]
     exact = [r for r in live if who.kpp and r.get(kpp_f) == who.kpp]
     chosen = (exact or live or [None])[0]
     if chosen is None:
         return None
-    return CounterpartyRef(chosen["Ref_Key"], chosen.get(partner_f) if partner_f else None, False)
+    return CounterpartyRef(chosen[key_f], chosen.get(partner_f) if partner_f else None, False)
 
 
 def create_counterparty(client: ODataClient, profile: Profile, who: CompanyIdentity) -> CounterpartyRef:
@@ -88,10 +88,10 @@ def create_counterparty(client: ODataClient, profile: Profile, who: CompanyIdent
         partner_body = {partner.field("name"): who.title[:100], partner.field("full_name"): who.full_name}
         if "is_customer" in partner.fields:
             partner_body[partner.field("is_customer")] = True
-        partner_key = client.create(partner.entity_set, partner_body)["Ref_Key"]
+        partner_key = client.create(partner.entity_set, partner_body)[partner.field("key")]
         body[spec.field("partner")] = partner_key
     created = client.create(spec.entity_set, body)
-    return CounterpartyRef(created["Ref_Key"], partner_key, True)
+    return CounterpartyRef(created[spec.field("key")], partner_key, True)
 
 
 def counterparty_for(client: ODataClient, profile: Profile, who: CompanyIdentity, locks: OrderLocks) -> CounterpartyRef:

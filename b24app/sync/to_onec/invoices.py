@@ -16,13 +16,14 @@ from b24app.bitrix.client import BitrixClient
 from b24app.bitrix.errors import NotFound
 from b24app.core.errors import PermanentSyncError
 from b24app.core.messages import message
+from b24app.onec import refs as onec_refs
 from b24app.onec.documents import DocumentWriter
 from b24app.onec.errors import OneCQueryError
 from b24app.onec.odata import ODataClient
 from b24app.onec.profiles import Profile
 from b24app.sync.to_onec import counterparties as cp
 from b24app.sync.to_onec.deps import OrderDeps
-from b24app.sync.to_onec.order_body import order_lines
+from b24app.sync.to_onec.order_body import ORDER_REFS, order_lines, targets
 from b24app.sync.to_onec.order_model import (
     CANCELLED,
     CREATED,
@@ -136,7 +137,8 @@ class InvoiceDocuments:
                                                           spec.entity_set, ref))
             except OneCQueryError as exc:
                 raise PermanentSyncError(f"1C refused the invoice {invoice_id}: {exc.message}") from exc
-            number = str(odata.get(spec.entity_set, written.ref_key, select=["Number"]).get("Number") or "")
+            number_f = spec.field("number")
+            number = str(odata.get(spec.entity_set, written.ref_key, select=[number_f]).get(number_f) or "")
             deps.links.put(self.member_id, base_id, "invoice", invoice_id, spec.entity_set, written.ref_key, number)
             outcome = CANCELLED if cancel else CREATED if written.created else UPDATED
             deal_id = bundle.deal["PARENT_DEAL"]
@@ -156,7 +158,7 @@ class InvoiceDocuments:
         deps = self.deps
         spec = profile.object("customer_invoice")
         buyer = cp.counterparty_for(odata, profile, cp.identity_from(bundle.company, bundle.requisites), deps.locks)
-        seller = seller_refs(odata, profile, deps.bases.legal_entity_inn(base_id))
+        seller = seller_refs(odata, profile, deps.bases.legal_entity_inn(base_id), warehouse=False)
         values = {"organization": seller.organization, "counterparty": buyer.ref_key, "partner": buyer.partner_key,
                   "currency": seller.currency, "amount": round(float(bundle.deal.get("OPPORTUNITY") or 0), 2),
                   "cancelled": cancel}
@@ -165,8 +167,8 @@ class InvoiceDocuments:
         order = next((lk for lk in deps.links.for_entity(self.member_id, "deal", deal_id)
                       if lk.base_id == base_id and lk.onec_set == order_set), None) if deal_id != "0" else None
         if order is not None and order_set != spec.entity_set:
-            values["basis"], values["basis_type"] = order.onec_ref, f"StandardODATA.{order_set}"
-        body = {spec.field(k): v for k, v in values.items() if v is not None and k in spec.fields}
+            values["basis"] = order.onec_ref  # composite in УТ 11 (ДокументОснование): written with its type
+        body = onec_refs.body(spec.fields, values, {**targets(profile, ORDER_REFS), "basis": order_set})
         if "goods" in spec.tables:
             refs = product_refs(odata, profile, bundle)
             body[spec.table("goods").name] = order_lines(bundle, refs, profile, cancel=False,

@@ -137,7 +137,8 @@ class LegalEntitySwitch:
             except OneCQueryError as exc:
                 raise PermanentSyncError(f"moving deal {deal_id} to 1C base «{new.base.name}»: 1C refused the "
                                          f"order: {exc.message}") from exc
-            number = str(new.odata.get(new.spec.entity_set, written.ref_key, select=["Number"]).get("Number") or "")
+            number_f = new.spec.field("number")
+            number = str(new.odata.get(new.spec.entity_set, written.ref_key, select=[number_f]).get(number_f) or "")
         links.put(self.member_id, new.base_id, "deal", deal_id, new.spec.entity_set, written.ref_key, number)
         return written.ref_key, number, body
 

@@ -11,12 +11,24 @@ from __future__ import annotations
 from typing import Any
 
 from b24app.core.errors import PermanentSyncError
+from b24app.onec import refs as onec_refs
 from b24app.onec.odata import ODataClient
 from b24app.onec.profiles import Profile
 from b24app.sync.to_onec import counterparties as cp
 from b24app.sync.to_onec.deps import OrderLocks
 from b24app.sync.to_onec.order_model import DealBundle
 from b24app.sync.to_onec.order_refs import ProductRef, SellerRefs, product_refs, seller_refs
+
+# Which profile object each reference of the order points to: a composite attribute is written with its type
+# (refs.py), e.g. БП 3.0.198's СчетНаОплатуПокупателю.Товары.Номенклатура (Номенклатура / ОсновныеСредства).
+ORDER_REFS = {"organization": "organization", "counterparty": "counterparty", "partner": "partner",
+              "currency": "currency", "warehouse": "warehouse", "contract": "contract"}
+LINE_REFS = {"product": "product", "package": "unit"}
+
+
+def targets(profile: Profile, refs_of: dict[str, str]) -> dict[str, str]:
+    """logical field -> entity set of the object it refers to, for the objects the profile maps."""
+    return {logical: profile.objects[obj].entity_set for logical, obj in refs_of.items() if obj in profile.objects}
 
 
 def _number(value: Any) -> float:
@@ -31,6 +43,7 @@ def order_lines(bundle: DealBundle, refs: dict[str, ProductRef], profile: Profil
     """Goods lines in 1C property names. A row's PRICE is the final unit price with tax as Bitrix24 shows it
     (crm-deal-productrows-get.md); VAT is extracted at the row's TAX_RATE."""
     goods = profile.object(logical).table("goods").fields
+    line_targets = targets(profile, LINE_REFS)
     lines = []
     for row in bundle.rows:
         ref = refs[str(row.get("PRODUCT_ID"))]
@@ -42,7 +55,7 @@ def order_lines(bundle: DealBundle, refs: dict[str, ProductRef], profile: Profil
         values = {"product": ref.ref_key, "package": ref.unit, "packages": qty, "quantity": qty, "price": price,
                   "amount": amount, "vat_rate": ref.vat_rate, "vat_amount": vat, "amount_with_vat": amount,
                   "cancelled": cancel}
-        lines.append({goods[k].name: v for k, v in values.items() if k in goods and v is not None})
+        lines.append(onec_refs.body(goods, values, line_targets))
     return lines
 
 
@@ -60,7 +73,7 @@ def order_body(bundle: DealBundle, buyer: cp.CounterpartyRef, seller: SellerRefs
     if "status" in spec.fields:
         # Enum values differ between configurations and releases, so the profile names them.
         values["status"] = spec.value("status_closed" if cancel else "status_open")
-    body = {spec.field(k): v for k, v in values.items() if v is not None and k in spec.fields}
+    body = onec_refs.body(spec.fields, values, targets(profile, ORDER_REFS))
     body[spec.table("goods").name] = lines
     return body
 
@@ -71,7 +84,8 @@ def build_order_body(odata: ODataClient, profile: Profile, bundle: DealBundle, *
     names. Reads 1C (and may create the buyer there, under the per-INN lock); PermanentSyncError says what a
     person has to fix: no company or INN, an unknown product, no row to order."""
     buyer = cp.counterparty_for(odata, profile, cp.identity_from(bundle.company, bundle.requisites), locks)
-    seller = seller_refs(odata, profile, seller_inn)
+    seller = seller_refs(odata, profile, seller_inn,
+                         warehouse="warehouse" in profile.object("customer_order").fields)
     refs = product_refs(odata, profile, bundle)
     if not refs:
         raise PermanentSyncError(f"deal {bundle.deal['ID']} has no product rows to order")

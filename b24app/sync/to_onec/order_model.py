@@ -11,6 +11,8 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from b24app.onec import standard as std
+
 CREATED, UPDATED, CANCELLED, UNCHANGED, SKIPPED = "created", "updated", "cancelled", "unchanged", "skipped"
 
 # Durable marks (store/marks.py): what was last sent to 1C for an entity, and which order announcements the
@@ -85,5 +87,5 @@ def navigation_link(base_url: str, entity_set: str, ref_key: str) -> str:
     is the reference's 16 bytes in 1C's storage order (the GUID's last two groups first, then the 3rd, 2nd, 1st)."""
     a, b, c, d, e = ref_key.split("-")
     kind, _, name = entity_set.partition("_")
-    prefix = {"Document": "Документ", "Catalog": "Справочник"}.get(kind, kind)
+    prefix = std.NAVIGATION_CLASS.get(kind, kind)
     return f"{base_url.rstrip('/')}/#e1cib/data/{prefix}.{name}?ref={d}{e}{c}{b}{a}"

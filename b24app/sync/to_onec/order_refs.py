@@ -1,11 +1,13 @@
 """References a 1C order needs besides the buyer: the seller organization, the currency, a warehouse, and
 the 1C item of every Bitrix24 product row.
 
-The organization and the currency are the profile's `organization` and `currency` objects. Rouble is currency
-code 643 (ОКВ). A Bitrix24 product names its 1C item by XML_ID
-("external code", dev.1c-bitrix.ru/rest_help/crm/products/crm_product_fields.php): 1C's own exchange writes the
-item's Ref_Key there (`<guid>` or `<guid>#<characteristic guid>` for offers); anything else is read as the
-article (Артикул).
+The organization, the currency and the warehouse are the profile's `organization`, `currency` and `warehouse`
+objects; every property name comes from there, so what a catalog lacks in one configuration is never asked for
+(УТ 11's Склады have no Code, УНФ's СтруктурныеЕдиницы no IsFolder). Rouble is currency code 643 (ОКВ).
+
+A Bitrix24 product names its 1C item by XML_ID ("external code",
+dev.1c-bitrix.ru/rest_help/crm/products/crm_product_fields.php): 1C's own exchange writes the item's Ref_Key
+there (`<guid>` or `<guid>#<characteristic guid>` for offers); anything else is read as the article (Артикул).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from b24app.core.errors import PermanentSyncError
 from b24app.onec import query as q
 from b24app.onec.errors import OneCNotFound
 from b24app.onec.odata import ODataClient
-from b24app.onec.profiles import Profile
+from b24app.onec.profiles import ObjectSpec, Profile
 from b24app.sync.to_onec.order_model import DealBundle
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -39,9 +41,10 @@ class ProductRef:
 
 
 def seller_refs(client: ODataClient, profile: Profile, legal_entity_inn: str | None,
-                currency_code: str = "643") -> SellerRefs:
-    """The organization (by the base's legal-entity INN, else the only one), the currency and the first
-    warehouse. PermanentSyncError names what the 1C administrator has to fix."""
+                currency_code: str = "643", *, warehouse: bool = True) -> SellerRefs:
+    """The organization (by the base's legal-entity INN, else the only one), the currency and — when asked and
+    the profile maps one — the first warehouse (`pick_first`). PermanentSyncError names what the 1C administrator
+    has to fix."""
     org = profile.object("organization")
     key_f, inn_f, deleted_f = org.field("key"), org.field("inn"), org.field("deleted")
     orgs = [r for r in client.query(org.entity_set, select=[key_f, inn_f, deleted_f, org.field("name")],
@@ -57,21 +60,35 @@ def seller_refs(client: ODataClient, profile: Profile, legal_entity_inn: str | N
                               select=[cur.field("key")], top=1).rows
     if not currencies:
         raise PermanentSyncError(f"1C base has no currency with code {currency_code} in {cur.entity_set}")
-    warehouse = None
-    if "warehouse" in profile.objects and profile.objects["warehouse"].enabled:
-        spec = profile.object("warehouse")
-        rows = client.query(spec.entity_set, filter=q.all_of(q.eq("DeletionMark", False), q.eq("IsFolder", False)),
-                            select=["Ref_Key"], orderby="Code", top=1).rows
-        warehouse = rows[0]["Ref_Key"] if rows else None
-    return SellerRefs(chosen[0][key_f], currencies[0][cur.field("key")], warehouse)
+    store = None
+    if warehouse and "warehouse" in profile.objects and profile.objects["warehouse"].enabled:
+        store = pick_first(client, profile.object("warehouse"))
+    return SellerRefs(chosen[0][key_f], currencies[0][cur.field("key")], store)
+
+
+def pick_first(client: ODataClient, spec: ObjectSpec) -> str | None:
+    """The first live element of a catalog the app takes one of: not marked for deletion, not a folder where the
+    profile says the catalog has folders (`is_folder`), with the values `pick_where` names (a УНФ structural unit
+    that is a warehouse), in the profile's `order_by` order."""
+    conditions = [q.eq(spec.field("deleted"), False) if spec.has("deleted") else None,
+                  q.eq(spec.field("is_folder"), False) if spec.has("is_folder") else None]
+    for key in spec.pick_where:
+        field = spec.value_field(key)
+        if field is not None:
+            conditions.append(q.eq(field.name, spec.value(key)))
+    key_f = spec.field("key")
+    rows = client.query(spec.entity_set, filter=q.all_of(*conditions), select=[key_f], orderby=spec.orderby(),
+                        top=1).rows
+    return rows[0][key_f] if rows else None
 
 
 def resolve_product(client: ODataClient, profile: Profile, xml_id: str, label: str) -> ProductRef:
     """The 1C item for a Bitrix24 product's XML_ID; PermanentSyncError when none or several match."""
     spec = profile.object("product")
+    key_f, deleted_f = spec.field("key"), spec.field("deleted")
     unit_f = spec.field("unit") if "unit" in spec.fields else None
     vat_f = spec.field("vat_rate") if "vat_rate" in spec.fields else None
-    select = ["Ref_Key", "DeletionMark", spec.field("name")] + [f for f in (unit_f, vat_f) if f]
+    select = [key_f, deleted_f, spec.field("name")] + [f for f in (unit_f, vat_f) if f]
     code = (xml_id or "").split("#", 1)[0].strip()
     if not code:
         raise PermanentSyncError(f"product row «{label}» has no XML_ID: link the product to a 1C item first")
@@ -82,12 +99,12 @@ def resolve_product(client: ODataClient, profile: Profile, xml_id: str, label: s
             rows = []
     else:
         rows = client.query(spec.entity_set, filter=q.eq(spec.field("article"), code), select=select, top=5).rows
-    live = [r for r in rows if not r.get("DeletionMark")]
+    live = [r for r in rows if not r.get(deleted_f)]
     if len(live) != 1:
         found = "no item" if not live else f"{len(live)} items"
         raise PermanentSyncError(f"product row «{label}»: 1C has {found} for XML_ID/article {code!r}")
     row = live[0]
-    return ProductRef(row["Ref_Key"], row.get(unit_f) if unit_f else None, row.get(vat_f) if vat_f else None,
+    return ProductRef(row[key_f], row.get(unit_f) if unit_f else None, row.get(vat_f) if vat_f else None,
                       str(row.get(spec.field("name")) or label))
 
 

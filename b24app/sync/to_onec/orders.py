@@ -197,7 +197,8 @@ class DealOrders:
                     entry.status = "skipped"
                     return PushResult(SKIPPED, base_id, reason=f"1C refused to cancel: {exc.message}")
                 raise PermanentSyncError(f"1C refused the order of deal {deal_id}: {exc.message}") from exc
-            number = str(odata.get(spec.entity_set, written.ref_key, select=["Number"]).get("Number") or "")
+            number_f = spec.field("number")
+            number = str(odata.get(spec.entity_set, written.ref_key, select=[number_f]).get(number_f) or "")
             deps.links.put(self.member_id, base_id, "deal", deal_id, spec.entity_set, written.ref_key, number)
             outcome = CANCELLED if action == "cancel" else CREATED if written.created else UPDATED
             # The manager is told once per order and outcome: a retry after the order was made (and the first
