@@ -10,12 +10,37 @@ from b24app.core.model import OrderDocuments, PaidStatus, from_json, to_json
 from b24app.onec.base import OneCBase
 from b24app.onec.readers import OneCDocuments, navigation_path, navigation_ref
 from tests.app.conftest import ONEC_LOGIN, ONEC_PASSWORD
-from tests.support.processes import post_json
+from tests.support.processes import post_json, start_server
 from tests.support.sync_data import SANDBOX_EGRESS
+
+# base -> the profile for it; ut4 / bp83 are bases built from УТ 11.4 and БП 3.0.83 facts (older_sandbox below).
+PROFILES = {"ut": "ut11", "bp": "bp30", "ut4": "ut11_4", "bp83": "bp30_83"}
+OLDER = ("ut4", "bp83")
+
+
+@pytest.fixture(scope="module")
+def older_sandbox():
+    """A sandbox 1C serving the older releases the profiles claim (facts ut-11.4.2.139, bp-3.0.83.25-aun)."""
+    server = start_server(["b24sandbox.onec", "--port", "0", "--counterparties", "120", "--user", ONEC_LOGIN,
+                           "--password", ONEC_PASSWORD, "--bases", "ut4:ut11_4,bp83:bp30_83"], "SANDBOX_1C_URL")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def url_of(request, onec_url):
+    """The sandbox URL serving a base: the shared one (ut, bp) or the older releases' (ut4, bp83)."""
+    def url(base: str) -> str:
+        if base not in OLDER:
+            return onec_url
+        older = request.getfixturevalue("older_sandbox")
+        post_json(older.url + "/_sandbox/reset")
+        return older.url
+    return url
 
 
 def reader(onec_url: str, base: str) -> OneCDocuments:
-    profile = {"ut": "ut11", "bp": "bp30"}[base]
+    profile = PROFILES[base]
     return OneCDocuments.for_base(OneCBase(f"{onec_url}/{base}/", ONEC_LOGIN, ONEC_PASSWORD, profile, base),
                                   egress=SANDBOX_EGRESS)
 
@@ -29,8 +54,9 @@ def unpaid_order(r: OneCDocuments):
     raise AssertionError("the seed has no unpaid posted order")
 
 
-@pytest.mark.parametrize("base", ["ut", "bp"])
-def test_payment_states_follow_posted_receipts(onec_url, base):
+@pytest.mark.parametrize("base", ["ut", "bp", *OLDER])
+def test_payment_states_follow_posted_receipts(url_of, base):
+    onec_url = url_of(base)
     r = reader(onec_url, base)
     docs = unpaid_order(r)
     order = docs.order
@@ -82,8 +108,9 @@ def test_order_number_without_prefix_finds_the_order(onec_url):
     assert r.order_by_number("НЕТ-999999") is None
 
 
-@pytest.mark.parametrize("base", ["ut", "bp"])
-def test_debt_by_inn_matches_the_register(onec_url, base):
+@pytest.mark.parametrize("base", ["ut", "bp", *OLDER])
+def test_debt_by_inn_matches_the_register(url_of, base):
+    onec_url = url_of(base)
     r = reader(onec_url, base)
     found = 0
     spec = r.profile.object("counterparty")
@@ -94,7 +121,7 @@ def test_debt_by_inn_matches_the_register(onec_url, base):
         assert row["Ref_Key"] in [c.key for c in people] or row["DeletionMark"]
         debt = r.debt([c.key for c in people])
         assert debt.receivable >= 0 and debt.payable >= 0
-        if base == "ut":
+        if base.startswith("ut"):
             assert debt.overdue is not None and debt.overdue <= debt.receivable
         else:
             assert debt.overdue is None
