@@ -68,3 +68,48 @@ def test_item_events_of_other_smart_processes_are_ignored(ctx, installed, runnin
         "auth[member_id]": member, "auth[application_token]": token}, timeout=10)
     assert answer.status_code == 200
     assert ctx.outbox.counts(member)["pending"] == 0
+
+
+@pytest.fixture(scope="module")
+def older_ut():
+    """A sandbox 1C base built from УТ 11.4 facts (the release the ut11_4 profile claims)."""
+    from tests.app.conftest import ONEC_LOGIN, ONEC_PASSWORD
+    from tests.support.processes import start_server
+
+    server = start_server(["b24sandbox.onec", "--port", "0", "--counterparties", "60", "--user", ONEC_LOGIN,
+                           "--password", ONEC_PASSWORD, "--bases", "ut4:ut11_4"], "SANDBOX_1C_URL")
+    yield server
+    server.stop()
+
+
+def test_invoice_of_an_ordered_deal_on_ut_11_4(ctx, installed, sandbox_url, settings_env, older_ut):
+    """The same flow on a base of УТ 11.4 through the ut11_4 profile: one posted invoice based on the order."""
+    from b24app.onec.base import OneCBase
+    from b24app.onec.odata import ODataClient
+    from tests.app.conftest import ONEC_LOGIN, ONEC_PASSWORD
+
+    post_json(older_ut.url + "/_sandbox/reset")
+    member = sd.member_id(sandbox_url)
+    url = f"{older_ut.url}/ut4/"
+    odata = ODataClient(OneCBase(url, ONEC_LOGIN, ONEC_PASSWORD, "ut11_4", "ut4"), egress=sd.SANDBOX_EGRESS)
+    org = ctx.profiles.load("ut11_4").object("organization")
+    seller = odata.query(org.entity_set, select=[org.field("inn")], top=1).rows[0][org.field("inn")]
+    ctx.bases.save(member, name="УТ 11.4", url=url, login=ONEC_LOGIN, password=ONEC_PASSWORD, profile="ut11_4",
+                   legal_entity="seller", legal_entity_inn=seller)
+    client = sd.manager(sandbox_url)
+    items = sd.catalog_items(client, odata, 2)
+    deal, company, _ = sd.deal_with_company(client)
+    sd.order_on_stage(ctx, member)
+    sd.set_rows(client, deal, items, [1, 1])
+    client.call("crm.deal.update", {"id": deal, "fields": {"STAGE_ID": sd.ORDER_STAGE}})
+    order = deal_orders(ctx, member).push(deal)
+    item = client.call("crm.item.add", {"entityTypeId": 31, "fields": {
+        "title": "Счёт по сделке", "companyId": company["ID"], "parentId2": deal}}).result["item"]
+    client.call("crm.item.productrow.set", {"ownerType": "SI", "ownerId": item["id"], "productRows": [
+        {"productId": it.product_id, "productName": it.name, "price": 1000, "quantity": 2, "taxRate": 20}
+        for it in items]})
+    post_json(sandbox_url + "/_sandbox/events/wait")
+    sd.run_burst(ctx)
+    [invoice] = _invoices(odata, invoice_key(member, str(item["id"])))
+    assert invoice["Posted"] and invoice["СуммаДокумента"] == pytest.approx(4000.0)
+    assert invoice["ДокументОснование"] == order.ref_key
