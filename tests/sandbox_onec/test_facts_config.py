@@ -41,9 +41,10 @@ def _ext_dimensions(config: facts.ConfigurationFacts, register: facts.ObjectFact
 
 
 def test_every_base_has_a_publication_and_a_release():
-    assert {"ut11", "ut11_4", "bp30", "bp30_83"} <= set(CONFIGS)
+    assert {"ut11", "ut11_4", "bp30", "bp30_83", "unf"} <= set(CONFIGS)
     assert facts_config.configuration("ut11").release == "ut-11.5.27.56"
     assert facts_config.configuration("bp30").release == "bp-3.0.198.19"
+    assert facts_config.configuration("unf").release == "unf-3.0.12.261"
     assert set(CONFIGS) <= set(server.CONFIGURATIONS)
 
 
@@ -94,6 +95,42 @@ def test_spot_checks_of_real_names():
     assert "Номенклатура_Key" in bp83["Document_СчетНаОплатуПокупателю_Товары"]  # a single reference in 3.0.83
     ut4 = facts_config.configuration("ut11_4")
     assert "Catalog_ОбъектыРасчетов" not in ut4.objects
+
+
+def test_spot_checks_of_unf_names():
+    """УНФ 3.0.12.261 (facts): structural units are a hierarchy of items, several fields are composite."""
+    unf = _entity_types(new_configuration_base("unf", facts_config.configuration("unf"), 1, SeedSizes(30)))
+    units = unf["Catalog_СтруктурныеЕдиницы"]
+    assert "IsFolder" not in units and units["Parent_Key"] == "Edm.Guid" and units["ТипСтруктурнойЕдиницы"]
+    goods = unf["Document_ЗаказПокупателя_Запасы"]
+    assert goods["Номенклатура_Type"] == "Edm.String" and "Номенклатура_Key" not in goods  # Номенклатура | string
+    assert unf["Document_ЗаказПокупателя"]["СостояниеЗаказа_Type"] == "Edm.String"
+    assert unf["Document_ПоступлениеВКассу_РасшифровкаПлатежа"]["Заказ_Type"] == "Edm.String"
+    assert unf["Document_РасходнаяНакладная"]["Заказ_Type"] == "Edm.String"
+    assert unf["Catalog_ДоговорыКонтрагентов"]["Owner_Type"] == "Edm.String"  # owned by Контрагенты | Организации
+    settlements = unf["AccumulationRegister_РасчетыСПокупателями_RecordType"]
+    assert {"Документ_Type", "Заказ_Type", "ТипРасчетов", "Контрагент_Key", "Сумма"} <= set(settlements)
+
+
+def test_unf_settlements_balance_by_order_is_shipped_minus_paid():
+    """The УНФ posting rules (posting.py): per order, the register's balance equals what the posted shipments
+    billed minus what the posted receipts' lines paid."""
+    base = new_configuration_base("unf", facts_config.configuration("unf"), 1, SeedSizes(60))
+    expected: dict[str, float] = {}
+    for row in base.table("Document_РасходнаяНакладная").rows.values():
+        if row["Posted"]:
+            expected[row["Заказ"]] = expected.get(row["Заказ"], 0.0) + row["СуммаДокумента"]
+    for set_name in ("Document_ПоступлениеНаСчет", "Document_ПоступлениеВКассу"):
+        for row in base.table(set_name).rows.values():
+            for line in row["РасшифровкаПлатежа"] if row["Posted"] else []:
+                expected[line["Заказ"]] = expected.get(line["Заказ"], 0.0) - line["СуммаРасчетов"]
+    balance: dict[str, float] = {}
+    for record in base.table("AccumulationRegister_РасчетыСПокупателями").rows.values():
+        sign = -1 if record["RecordType"] == "Expense" else 1
+        balance[record["Заказ"]] = balance.get(record["Заказ"], 0.0) + sign * record["Сумма"]
+    assert expected and {k: round(v, 2) for k, v in balance.items()} == {k: round(v, 2) for k, v in expected.items()}
+    kinds = {r["ТипРасчетов"] for r in base.table("AccumulationRegister_РасчетыСПокупателями").rows.values()}
+    assert kinds == {"Долг", "Аванс"}  # payments after a shipment settle the debt, earlier ones are advances
 
 
 def _client() -> tuple[Client, dict[str, str]]:

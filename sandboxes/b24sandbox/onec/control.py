@@ -102,7 +102,8 @@ def publish(base: Base, data: dict, on: bool) -> dict:
 
 def seed_payment(base: Base, data: dict) -> dict:
     """Create and post a receipt for the order with `order_number`; answers the new document's keys."""
-    order_set = "Document_ЗаказКлиента" if base.config.family == "ut" else "Document_СчетНаОплатуПокупателю"
+    order_set = {"ut": "Document_ЗаказКлиента", "unf": "Document_ЗаказПокупателя"}.get(
+        base.config.family, "Document_СчетНаОплатуПокупателю")
     number = str(data.get("order_number", ""))
     order = next((r for r in base.table(order_set).rows.values() if r["Number"] == number), None)
     if order is None:

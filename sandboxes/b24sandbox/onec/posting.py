@@ -11,6 +11,13 @@ consistent with the documents:
 - УТ 11 `AccumulationRegister_ТоварыНаСкладах`: an agreed order adds `КОтгрузке` per line; a sale takes
   `ВНаличии` away, and `КОтгрузке` too when it ships an order.
 - БП 3.0 `AccountingRegister_Хозрасчетный`: see `b24sandbox/onec/accounting.py`.
+- УНФ 3.0 `AccumulationRegister_РасчетыСПокупателями` (dimensions Организация, ТипРасчетов, Контрагент, Договор,
+  composite Документ and Заказ: facts unf-3.0.12.261): a customer order moves nothing there; a shipment
+  (`РасходнаяНакладная`) adds the debt (`Долг`, Документ = the shipment) on its order; a bank or cash receipt takes
+  each `РасшифровкаПлатежа` line away on the line's order, as `Долг` against the shipment the line names or as an
+  advance (`Аванс`, Документ = the receipt) when it names none. So `СуммаBalance` by `Заказ` is shipped minus
+  paid: positive = owed to us, negative = an advance.
+- УНФ `AccumulationRegister_ЗапасыНаСкладах`: a shipment takes `Количество` away per line and structural unit.
 """
 
 from __future__ import annotations
@@ -30,6 +37,12 @@ UT_STOCK = "AccumulationRegister_ТоварыНаСкладах"
 UT_ORDER = "Document_ЗаказКлиента"
 SETTLEMENT_OBJECTS = "Catalog_ОбъектыРасчетов"
 _COUNTERPARTY_TYPE = "StandardODATA.Catalog_Контрагенты"
+
+UNF_SETTLEMENTS = "AccumulationRegister_РасчетыСПокупателями"
+UNF_STOCK = "AccumulationRegister_ЗапасыНаСкладах"
+UNF_ORDER = "Document_ЗаказПокупателя"
+UNF_SHIPMENT = "Document_РасходнаяНакладная"
+UNF_RECEIPTS = ("Document_ПоступлениеНаСчет", "Document_ПоступлениеВКассу")
 
 
 def _catalog_row(base: Base, set_name: str, key: str, **values: object) -> dict:
@@ -160,6 +173,44 @@ def _ut_movements(base: Base, set_name: str, doc: dict) -> dict[str, list[dict]]
     return moves
 
 
+def _unf_shipment(doc: dict) -> dict[str, list[dict]]:
+    org, counterparty = published.ref(doc, "Организация"), published.ref(doc, "Контрагент")
+    amount = doc.get("СуммаДокумента", 0)
+    debt = _record(doc, UNF_SHIPMENT, RECEIPT, Организация_Key=org, ТипРасчетов="Долг", Контрагент_Key=counterparty,
+                   Договор_Key=published.ref(doc, "Договор"), Документ=doc["Ref_Key"],
+                   Заказ=published.ref(doc, "Заказ", ""), Сумма=amount, СуммаВал=amount, СодержаниеПроводки="Отгрузка")
+    stock = [_record(doc, UNF_SHIPMENT, EXPENSE, Организация_Key=org,
+                     Номенклатура_Key=published.ref(line, "Номенклатура"),
+                     СтруктурнаяЕдиница_Key=published.ref(line, "СтруктурнаяЕдиница", "")
+                     or published.ref(doc, "СтруктурнаяЕдиница"), Количество=line.get("Количество", 0))
+             for line in doc.get("Запасы", [])]
+    return {UNF_SETTLEMENTS: [debt], UNF_STOCK: stock}
+
+
+def _unf_receipt(set_name: str, doc: dict) -> dict[str, list[dict]]:
+    records = []
+    for line in doc.get("РасшифровкаПлатежа", []):
+        against = published.ref(line, "Документ", "")
+        amount = line.get("СуммаРасчетов", 0)
+        records.append(_record(
+            doc, set_name, EXPENSE, Организация_Key=published.ref(doc, "Организация"),
+            ТипРасчетов="Долг" if against else "Аванс", Контрагент_Key=published.ref(doc, "Контрагент"),
+            Договор_Key=published.ref(line, "Договор"), Документ=against or doc["Ref_Key"],
+            Заказ=published.ref(line, "Заказ", ""), Сумма=amount, СуммаВал=amount, ДокументОплаты=doc["Ref_Key"],
+            СуммаПлатежа=line.get("СуммаПлатежа", 0), ЭтоОплатаЗаказа=bool(published.ref(line, "Заказ", "")),
+            СодержаниеПроводки="Оплата от покупателя"))
+    return {UNF_SETTLEMENTS: records}
+
+
+def _unf_movements(base: Base, set_name: str, doc: dict) -> dict[str, list[dict]]:
+    """УНФ 3.0 rules (module docstring); the order itself moves neither register published here."""
+    if set_name == UNF_SHIPMENT:
+        return _unf_shipment(doc)
+    if set_name in UNF_RECEIPTS:
+        return _unf_receipt(set_name, doc)
+    return {}
+
+
 def record_defaults(obj: ObjectDef) -> dict:
     """Every column of a register record at its empty value, so records carry all their properties."""
     row: dict = {}
@@ -170,7 +221,7 @@ def record_defaults(obj: ObjectDef) -> dict:
 
 def movements(base: Base, set_name: str, doc: dict) -> dict[str, list[tuple[tuple[str, int], dict]]]:
     """The (key, record) pairs a posted document writes, per published register."""
-    rules = _ut_movements if base.config.family == "ut" else accounting.movements
+    rules = {"ut": _ut_movements, "unf": _unf_movements}.get(base.config.family, accounting.movements)
     out = {}
     for register, records in rules(base, set_name, doc).items():
         obj = base.obj(register)

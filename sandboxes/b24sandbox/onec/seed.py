@@ -1,4 +1,4 @@
-"""Deterministic seeded data for a sandbox base (УТ 11 or БП 3.0).
+"""Deterministic seeded data for a sandbox base (УТ 11 or БП 3.0; УНФ 3.0 in seed_unf.py).
 
 Same seed, same sizes → the same references, numbers and sums, so tests can rely on them. The data is
 deliberately messy the way real bases are: one company written three ways, ИНН with broken check digits,
@@ -392,10 +392,14 @@ class Seeder:
         return row
 
     # -- documents ----------------------------------------------------------------------------
+    def settlements_register(self) -> str:
+        """The register `SeedSizes.settlements` counts rows of."""
+        return posting.UT_SETTLEMENTS if self.ut else accounting.REGISTER
+
     def seed_documents(self) -> None:
         target = self.sizes.settlements
         orders = max(40, int(self.sizes.counterparties * 0.6)) if target is None else None
-        register = posting.UT_SETTLEMENTS if self.ut else accounting.REGISTER
+        register = self.settlements_register()
         made = 0
         while True:
             if orders is not None and made >= orders:
@@ -602,6 +606,10 @@ def make_payment(base: Base, order: dict, amount: float, kind: str, moment: str,
     `add(set_name, **values)` creates the document row and `line(doc, set_name, table, **values)` a row of
     its tabular section, so seeding and the runtime control API build payments the same way.
     """
+    if base.config.family == "unf":
+        from b24sandbox.onec.seed_unf import make_unf_payment  # seed_unf builds on this module
+
+        return make_unf_payment(base, order, amount, kind, moment, add, line)
     ut = base.config.family == "ut"
     org = published.ref(order, "Организация")
     customer = published.ref(order, "Контрагент")
@@ -648,7 +656,12 @@ def make_payment(base: Base, order: dict, amount: float, kind: str, moment: str,
 
 def seed_base(base: Base, seed: int, sizes: SeedSizes) -> None:
     """Fill a fresh base with deterministic data."""
-    Seeder(base, seed, sizes).run()
+    seeder: type[Seeder] = Seeder
+    if base.config.family == "unf":
+        from b24sandbox.onec.seed_unf import UnfSeeder  # seed_unf builds on this module
+
+        seeder = UnfSeeder
+    seeder(base, seed, sizes).run()
     base.counters.posted = 0
 
 

@@ -31,7 +31,7 @@ from b24sandbox.onec.seed import SeedSizes, new_configuration_base
 from b24sandbox.onec.store import Base
 
 # Every configuration is built from the facts of a real release and a publication list (facts_config.py,
-# facts/publications/*.toml): ut11 = УТ 11.5.27.56, bp30 = БП 3.0.198.19, …
+# facts/publications/*.toml): ut11 = УТ 11.5.27.56, bp30 = БП 3.0.198.19, unf = УНФ 3.0.12.261, …
 CONFIGURATIONS: dict[str, Configuration] = {name: facts_config.configuration(name) for name in facts_config.names()}
 _ODATA_ROOT = "/odata/standard.odata"
 
@@ -235,7 +235,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--settlements", type=int, default=None,
                         help="settlement register rows to generate (documents are added until reached)")
     parser.add_argument("--bases", default="ut:ut11,bp:bp30",
-                        help="name:configuration pairs (ut11, ut11_4, bp30, bp30_83)")
+                        help="name:configuration pairs (ut11, ut11_4, bp30, bp30_83, unf)")
     parser.add_argument("--user", default="Администратор")
     parser.add_argument("--password", default="secret")
 
