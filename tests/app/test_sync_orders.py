@@ -162,18 +162,19 @@ def test_worker_killed_mid_job_the_sweeper_recovers_and_one_order_is_made(ctx, s
 
 @pytest.fixture(scope="module")
 def older_onec():
-    """A sandbox 1C serving bases built from the facts of УТ 11.4 and БП 3.0.83, the older releases the profiles
-    ut11_4 and bp30_83 claim."""
+    """A sandbox 1C serving bases built from the facts of УТ 11.4 and БП 3.0.83 (the older releases the profiles
+    ut11_4 and bp30_83 claim) and УНФ 3.0.12."""
     from tests.app.conftest import ONEC_LOGIN, ONEC_PASSWORD
     from tests.support.processes import start_server
 
     server = start_server(["b24sandbox.onec", "--port", "0", "--counterparties", "60", "--user", ONEC_LOGIN,
-                           "--password", ONEC_PASSWORD, "--bases", "ut4:ut11_4,bp83:bp30_83"], "SANDBOX_1C_URL")
+                           "--password", ONEC_PASSWORD, "--bases", "ut4:ut11_4,bp83:bp30_83,unf:unf"],
+                          "SANDBOX_1C_URL")
     yield server
     server.stop()
 
 
-@pytest.mark.parametrize(("base", "profile"), [("ut4", "ut11_4"), ("bp83", "bp30_83")])
+@pytest.mark.parametrize(("base", "profile"), [("ut4", "ut11_4"), ("bp83", "bp30_83"), ("unf", "unf")])
 def test_deal_makes_one_posted_order_on_an_older_release(ctx, installed, sandbox_url, settings_env, monkeypatch,
                                                          older_onec, base, profile):
     """The same flow on a base of an older release: the order (БП: the customer invoice) is made once, posted,
@@ -205,4 +206,5 @@ def test_deal_makes_one_posted_order_on_an_older_release(ctx, installed, sandbox
     rows = orgs.query(order_spec.entity_set, filter=f"substringof('{key}', Комментарий) eq true").rows
     orders = [r for r in rows if key in (r.get("Комментарий") or "").split()]
     assert len(orders) == 1, [(r.status, r.last_error) for r in _outbox_rows(ctx)]
-    assert orders[0]["Posted"] is True and len(orders[0]["Товары"]) == 2
+    goods = order_spec.tables["goods"].name  # Товары in УТ/БП, Запасы in УНФ
+    assert orders[0]["Posted"] is True and len(orders[0][goods]) == 2

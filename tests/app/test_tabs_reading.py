@@ -13,16 +13,17 @@ from tests.app.conftest import ONEC_LOGIN, ONEC_PASSWORD
 from tests.support.processes import post_json, start_server
 from tests.support.sync_data import SANDBOX_EGRESS
 
-# base -> the profile for it; ut4 / bp83 are bases built from УТ 11.4 and БП 3.0.83 facts (older_sandbox below).
-PROFILES = {"ut": "ut11", "bp": "bp30", "ut4": "ut11_4", "bp83": "bp30_83"}
-OLDER = ("ut4", "bp83")
+# base -> the profile for it; ut4 / bp83 / unf: bases built from УТ 11.4, БП 3.0.83, УНФ 3.0.12 facts (older_sandbox).
+PROFILES = {"ut": "ut11", "bp": "bp30", "ut4": "ut11_4", "bp83": "bp30_83", "unf": "unf"}
+OLDER = ("ut4", "bp83", "unf")
 
 
 @pytest.fixture(scope="module")
 def older_sandbox():
-    """A sandbox 1C serving the older releases the profiles claim (facts ut-11.4.2.139, bp-3.0.83.25-aun)."""
+    """A sandbox 1C serving the older releases the profiles claim (facts ut-11.4.2.139, bp-3.0.83.25-aun) and УНФ
+    (unf-3.0.12.261)."""
     server = start_server(["b24sandbox.onec", "--port", "0", "--counterparties", "120", "--user", ONEC_LOGIN,
-                           "--password", ONEC_PASSWORD, "--bases", "ut4:ut11_4,bp83:bp30_83"], "SANDBOX_1C_URL")
+                           "--password", ONEC_PASSWORD, "--bases", "ut4:ut11_4,bp83:bp30_83,unf:unf"], "SANDBOX_1C_URL")
     yield server
     server.stop()
 
