@@ -72,29 +72,32 @@ def test_item_events_of_other_smart_processes_are_ignored(ctx, installed, runnin
 
 @pytest.fixture(scope="module")
 def older_ut():
-    """A sandbox 1C base built from УТ 11.4 facts (the release the ut11_4 profile claims)."""
+    """Sandbox 1C bases built from УТ 11.4 facts (the release the ut11_4 profile claims) and УНФ 3.0.12."""
     from tests.app.conftest import ONEC_LOGIN, ONEC_PASSWORD
     from tests.support.processes import start_server
 
     server = start_server(["b24sandbox.onec", "--port", "0", "--counterparties", "60", "--user", ONEC_LOGIN,
-                           "--password", ONEC_PASSWORD, "--bases", "ut4:ut11_4"], "SANDBOX_1C_URL")
+                           "--password", ONEC_PASSWORD, "--bases", "ut4:ut11_4,unf:unf"], "SANDBOX_1C_URL")
     yield server
     server.stop()
 
 
-def test_invoice_of_an_ordered_deal_on_ut_11_4(ctx, installed, sandbox_url, settings_env, older_ut):
-    """The same flow on a base of УТ 11.4 through the ut11_4 profile: one posted invoice based on the order."""
+@pytest.mark.parametrize(("base", "profile"), [("ut4", "ut11_4"), ("unf", "unf")])
+def test_invoice_of_an_ordered_deal_on_other_releases(ctx, installed, sandbox_url, settings_env, older_ut, base,
+                                                      profile):
+    """The same flow on a base of УТ 11.4 (ut11_4 profile) and of УНФ 3.0.12 (unf): one posted invoice of the
+    deal's order."""
     from b24app.onec.base import OneCBase
     from b24app.onec.odata import ODataClient
     from tests.app.conftest import ONEC_LOGIN, ONEC_PASSWORD
 
     post_json(older_ut.url + "/_sandbox/reset")
     member = sd.member_id(sandbox_url)
-    url = f"{older_ut.url}/ut4/"
-    odata = ODataClient(OneCBase(url, ONEC_LOGIN, ONEC_PASSWORD, "ut11_4", "ut4"), egress=sd.SANDBOX_EGRESS)
-    org = ctx.profiles.load("ut11_4").object("organization")
+    url = f"{older_ut.url}/{base}/"
+    odata = ODataClient(OneCBase(url, ONEC_LOGIN, ONEC_PASSWORD, profile, base), egress=sd.SANDBOX_EGRESS)
+    org = ctx.profiles.load(profile).object("organization")
     seller = odata.query(org.entity_set, select=[org.field("inn")], top=1).rows[0][org.field("inn")]
-    ctx.bases.save(member, name="УТ 11.4", url=url, login=ONEC_LOGIN, password=ONEC_PASSWORD, profile="ut11_4",
+    ctx.bases.save(member, name=base, url=url, login=ONEC_LOGIN, password=ONEC_PASSWORD, profile=profile,
                    legal_entity="seller", legal_entity_inn=seller)
     client = sd.manager(sandbox_url)
     items = sd.catalog_items(client, odata, 2)
@@ -110,6 +113,13 @@ def test_invoice_of_an_ordered_deal_on_ut_11_4(ctx, installed, sandbox_url, sett
         for it in items]})
     post_json(sandbox_url + "/_sandbox/events/wait")
     sd.run_burst(ctx)
-    [invoice] = _invoices(odata, invoice_key(member, str(item["id"])))
-    assert invoice["Posted"] and invoice["СуммаДокумента"] == pytest.approx(4000.0)
-    assert invoice["ДокументОснование"] == order.ref_key
+    spec = ctx.profiles.load(profile).object("customer_invoice")
+    key = invoice_key(member, str(item["id"]))
+    rows = odata.query(spec.entity_set, filter=f"substringof('{key}', Комментарий) eq true").rows
+    [invoice] = [r for r in rows if key in (r.get("Комментарий") or "").split()]
+    assert invoice["Posted"] and invoice[spec.field("amount")] == pytest.approx(4000.0)
+    basis = spec.spec_of("basis") if "basis" in spec.fields else None
+    if basis is not None:
+        from b24app.onec import refs
+
+        assert refs.read(basis, invoice) == order.ref_key
