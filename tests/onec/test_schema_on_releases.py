@@ -1,7 +1,8 @@
 """The schema check of each shipped profile against the `$metadata` of a sandbox base built from the facts of each
-release the profile claims (sandboxes/b24sandbox/onec/facts/): the right profile passes with nothing missing, and
-a profile of another release of the same configuration is told apart ("another release", naming the profile that
-fits) from a changed configuration."""
+release the profile claims — УТ 11.5.27 and 11.5.20, УТ 11.4, БП 3.0.198 and 3.0.83, УНФ 3.0.12
+(sandboxes/b24sandbox/onec/facts/): the right profile passes with nothing missing, and a profile of another
+release of the same configuration is told apart ("another release", naming the profile that fits) from a changed
+configuration."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from b24app.onec.schema import check
 from tests.onec.onec_sandbox import LOOPBACK, Sandbox
 
 # base name -> (sandbox configuration, the profile for it)
-RELEASES = {"ut": ("ut11", "ut11"), "ut4": ("ut11_4", "ut11_4"), "bp": ("bp30", "bp30"),
-            "bp83": ("bp30_83", "bp30_83")}
+RELEASES = {"ut": ("ut11", "ut11"), "ut520": ("ut11_520", "ut11"), "ut4": ("ut11_4", "ut11_4"),
+            "bp": ("bp30", "bp30"), "bp83": ("bp30_83", "bp30_83"), "unf": ("unf", "unf")}
 
 
 @pytest.fixture(scope="module")
