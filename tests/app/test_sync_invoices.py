@@ -72,21 +72,22 @@ def test_item_events_of_other_smart_processes_are_ignored(ctx, installed, runnin
 
 @pytest.fixture(scope="module")
 def older_ut():
-    """Sandbox 1C bases built from УТ 11.4 facts (the release the ut11_4 profile claims) and УНФ 3.0.12."""
+    """Sandbox 1C bases built from the facts of УТ 11.4, БП 3.0.198 and 3.0.83, and УНФ 3.0.12."""
     from tests.app.conftest import ONEC_LOGIN, ONEC_PASSWORD
     from tests.support.processes import start_server
 
     server = start_server(["b24sandbox.onec", "--port", "0", "--counterparties", "60", "--user", ONEC_LOGIN,
-                           "--password", ONEC_PASSWORD, "--bases", "ut4:ut11_4,unf:unf"], "SANDBOX_1C_URL")
+                           "--password", ONEC_PASSWORD, "--bases", "ut4:ut11_4,bp:bp30,bp83:bp30_83,unf:unf"],
+                          "SANDBOX_1C_URL")
     yield server
     server.stop()
 
 
-@pytest.mark.parametrize(("base", "profile"), [("ut4", "ut11_4"), ("unf", "unf")])
+@pytest.mark.parametrize(("base", "profile"), [("ut4", "ut11_4"), ("bp", "bp30"), ("bp83", "bp30_83"), ("unf", "unf")])
 def test_invoice_of_an_ordered_deal_on_other_releases(ctx, installed, sandbox_url, settings_env, older_ut, base,
                                                       profile):
-    """The same flow on a base of УТ 11.4 (ut11_4 profile) and of УНФ 3.0.12 (unf): one posted invoice of the
-    deal's order."""
+    """The same flow on bases of УТ 11.4, БП 3.0.198 and 3.0.83, and УНФ 3.0.12 through their profiles: one
+    posted invoice of the deal's order."""
     from b24app.onec.base import OneCBase
     from b24app.onec.odata import ODataClient
     from tests.app.conftest import ONEC_LOGIN, ONEC_PASSWORD
