@@ -166,6 +166,28 @@ def onec_sandbox():
     server.stop()
 
 
+# Bases built from the facts of the other releases the profiles claim (УТ 11.4, БП 3.0.198 / 3.0.83, УНФ 3.0.12):
+# base name -> (sandbox configuration, profile).
+RELEASE_BASES = {"ut4": ("ut11_4", "ut11_4"), "bp": ("bp30", "bp30"), "bp83": ("bp30_83", "bp30_83"),
+                 "unf": ("unf", "unf")}
+
+
+@pytest.fixture(scope="module")
+def releases_sandbox():
+    """A sandbox 1C serving RELEASE_BASES (reset before each use by `releases_url`)."""
+    bases = ",".join(f"{name}:{config}" for name, (config, _) in RELEASE_BASES.items())
+    server = start_server(["b24sandbox.onec", "--port", "0", "--counterparties", "120", "--user", ONEC_LOGIN,
+                           "--password", ONEC_PASSWORD, "--bases", bases], "SANDBOX_1C_URL")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def releases_url(releases_sandbox) -> str:
+    post_json(releases_sandbox.url + "/_sandbox/reset")
+    return releases_sandbox.url
+
+
 @pytest.fixture
 def onec_url(onec_sandbox) -> str:
     post_json(onec_sandbox.url + "/_sandbox/reset")

@@ -70,36 +70,13 @@ def test_item_events_of_other_smart_processes_are_ignored(ctx, installed, runnin
     assert ctx.outbox.counts(member)["pending"] == 0
 
 
-@pytest.fixture(scope="module")
-def older_ut():
-    """Sandbox 1C bases built from the facts of УТ 11.4, БП 3.0.198 and 3.0.83, and УНФ 3.0.12."""
-    from tests.app.conftest import ONEC_LOGIN, ONEC_PASSWORD
-    from tests.support.processes import start_server
-
-    server = start_server(["b24sandbox.onec", "--port", "0", "--counterparties", "60", "--user", ONEC_LOGIN,
-                           "--password", ONEC_PASSWORD, "--bases", "ut4:ut11_4,bp:bp30,bp83:bp30_83,unf:unf"],
-                          "SANDBOX_1C_URL")
-    yield server
-    server.stop()
-
-
 @pytest.mark.parametrize(("base", "profile"), [("ut4", "ut11_4"), ("bp", "bp30"), ("bp83", "bp30_83"), ("unf", "unf")])
-def test_invoice_of_an_ordered_deal_on_other_releases(ctx, installed, sandbox_url, settings_env, older_ut, base,
-                                                      profile):
+def test_invoice_of_an_ordered_deal_on_other_releases(ctx, installed, sandbox_url, settings_env, releases_url,
+                                                      base, profile):
     """The same flow on bases of УТ 11.4, БП 3.0.198 and 3.0.83, and УНФ 3.0.12 through their profiles: one
     posted invoice of the deal's order."""
-    from b24app.onec.base import OneCBase
-    from b24app.onec.odata import ODataClient
-    from tests.app.conftest import ONEC_LOGIN, ONEC_PASSWORD
-
-    post_json(older_ut.url + "/_sandbox/reset")
     member = sd.member_id(sandbox_url)
-    url = f"{older_ut.url}/{base}/"
-    odata = ODataClient(OneCBase(url, ONEC_LOGIN, ONEC_PASSWORD, profile, base), egress=sd.SANDBOX_EGRESS)
-    org = ctx.profiles.load(profile).object("organization")
-    seller = odata.query(org.entity_set, select=[org.field("inn")], top=1).rows[0][org.field("inn")]
-    ctx.bases.save(member, name=base, url=url, login=ONEC_LOGIN, password=ONEC_PASSWORD, profile=profile,
-                   legal_entity="seller", legal_entity_inn=seller)
+    odata = sd.release_base(ctx, member, releases_url, base, profile)
     client = sd.manager(sandbox_url)
     items = sd.catalog_items(client, odata, 2)
     deal, company, _ = sd.deal_with_company(client)

@@ -160,37 +160,13 @@ def test_worker_killed_mid_job_the_sweeper_recovers_and_one_order_is_made(ctx, s
     assert {r.status for r in rows} == {"done"}, [(r.id, r.status, r.last_error) for r in rows]
 
 
-@pytest.fixture(scope="module")
-def older_onec():
-    """A sandbox 1C serving bases built from the facts of УТ 11.4 and БП 3.0.83 (the older releases the profiles
-    ut11_4 and bp30_83 claim) and УНФ 3.0.12."""
-    from tests.app.conftest import ONEC_LOGIN, ONEC_PASSWORD
-    from tests.support.processes import start_server
-
-    server = start_server(["b24sandbox.onec", "--port", "0", "--counterparties", "60", "--user", ONEC_LOGIN,
-                           "--password", ONEC_PASSWORD, "--bases", "ut4:ut11_4,bp83:bp30_83,unf:unf"],
-                          "SANDBOX_1C_URL")
-    yield server
-    server.stop()
-
-
 @pytest.mark.parametrize(("base", "profile"), [("ut4", "ut11_4"), ("bp83", "bp30_83"), ("unf", "unf")])
 def test_deal_makes_one_posted_order_on_an_older_release(ctx, installed, sandbox_url, settings_env, monkeypatch,
-                                                         older_onec, base, profile):
-    """The same flow on a base of an older release: the order (БП: the customer invoice) is made once, posted,
-    with the deal's rows, through the names of that release's profile."""
-    from b24app.onec.base import OneCBase
-    from b24app.onec.odata import ODataClient
-    from tests.app.conftest import ONEC_LOGIN, ONEC_PASSWORD
-
-    post_json(older_onec.url + "/_sandbox/reset")
+                                                         releases_url, base, profile):
+    """The same flow on a base of another release (tests/app/conftest.py RELEASE_BASES): the order (БП: the
+    customer invoice) is made once, posted, with the deal's rows, through the names of that release's profile."""
     member = sd.member_id(sandbox_url)
-    url = f"{older_onec.url}/{base}/"
-    orgs = ODataClient(OneCBase(url, ONEC_LOGIN, ONEC_PASSWORD, profile, base), egress=sd.SANDBOX_EGRESS)
-    spec = ctx.profiles.load(profile).object("organization")
-    seller = orgs.query(spec.entity_set, select=[spec.field("inn")], top=1).rows[0][spec.field("inn")]
-    ctx.bases.save(member, name=f"older {profile}", url=url, login=ONEC_LOGIN, password=ONEC_PASSWORD,
-                   profile=profile, legal_entity="seller", legal_entity_inn=seller)
+    orgs = sd.release_base(ctx, member, releases_url, base, profile)
     sd.retune(ctx, monkeypatch, B24APP_SYNC_LEASE_SECONDS="3", B24APP_SYNC_RETRY_BASE_SECONDS="1")
     client = sd.manager(sandbox_url)
     items = sd.catalog_items(client, orgs, 2)

@@ -10,33 +10,19 @@ from b24app.core.model import OrderDocuments, PaidStatus, from_json, to_json
 from b24app.onec.base import OneCBase
 from b24app.onec.readers import OneCDocuments, navigation_path, navigation_ref
 from tests.app.conftest import ONEC_LOGIN, ONEC_PASSWORD
-from tests.support.processes import post_json, start_server
+from tests.support.processes import post_json
 from tests.support.sync_data import SANDBOX_EGRESS
 
-# base -> the profile for it; ut4 / bp83 / unf: bases built from УТ 11.4, БП 3.0.83, УНФ 3.0.12 facts (older_sandbox).
+# base -> the profile for it; ut4 / bp83 / unf: bases of УТ 11.4, БП 3.0.83, УНФ 3.0.12 (conftest RELEASE_BASES).
 PROFILES = {"ut": "ut11", "bp": "bp30", "ut4": "ut11_4", "bp83": "bp30_83", "unf": "unf"}
 OLDER = ("ut4", "bp83", "unf")
 
 
-@pytest.fixture(scope="module")
-def older_sandbox():
-    """A sandbox 1C serving the older releases the profiles claim (facts ut-11.4.2.139, bp-3.0.83.25-aun) and УНФ
-    (unf-3.0.12.261)."""
-    server = start_server(["b24sandbox.onec", "--port", "0", "--counterparties", "120", "--user", ONEC_LOGIN,
-                           "--password", ONEC_PASSWORD, "--bases", "ut4:ut11_4,bp83:bp30_83,unf:unf"], "SANDBOX_1C_URL")
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def url_of(request, onec_url):
-    """The sandbox URL serving a base: the shared one (ut, bp) or the older releases' (ut4, bp83)."""
+    """The sandbox URL serving a base: the shared one (ut, bp) or the other releases' (RELEASE_BASES)."""
     def url(base: str) -> str:
-        if base not in OLDER:
-            return onec_url
-        older = request.getfixturevalue("older_sandbox")
-        post_json(older.url + "/_sandbox/reset")
-        return older.url
+        return request.getfixturevalue("releases_url") if base in OLDER else onec_url
     return url
 
 

@@ -220,3 +220,15 @@ def settle(ctx: Runtime, sandbox_url: str, *, rounds: int = 10) -> None:
         if ctx.outbox.counts(member_id(sandbox_url))[PENDING] == 0 and all(q.count == 0 for q in ctx.queues()):
             return
     raise AssertionError(f"the exchange did not settle in {rounds} rounds of events and jobs")
+
+
+def release_base(ctx: Runtime, member: str, url: str, base: str, profile: str) -> ODataClient:
+    """Configure `url`/`base` (a sandbox base of some release) as the portal's 1C base under `profile`, selling as
+    its first organization; the client of that base."""
+    odata = ODataClient(OneCBase(url=f"{url}/{base}/", login="Администратор", password="secret", profile=profile,
+                                 name=base), egress=SANDBOX_EGRESS)
+    org = ctx.profiles.load(profile).object("organization")
+    seller = odata.query(org.entity_set, select=[org.field("inn")], top=1).rows[0][org.field("inn")]
+    ctx.bases.save(member, name=f"{base} ({profile})", url=f"{url}/{base}/", login="Администратор",
+                   password="secret", profile=profile, legal_entity="seller", legal_entity_inn=seller)
+    return odata
