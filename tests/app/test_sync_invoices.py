@@ -21,24 +21,30 @@ def _invoices(odata, key: str) -> list[dict]:
     return [r for r in rows if key in (r.get("Комментарий") or "").split()]
 
 
-def test_invoice_of_an_ordered_deal_becomes_one_posted_1c_invoice(ctx, configured_base, sandbox_url, onec_url,
-                                                                   settings_env):
-    member = sd.member_id(sandbox_url)
-    client = sd.manager(sandbox_url)
-    odata = sd.onec(onec_url)
+def _ordered_deal_with_invoice(ctx, client, odata, member: str, sandbox_url: str):  # noqa: ANN001, ANN202
+    """A deal of two 1C items pushed to its 1C order, and a smart invoice of it (two rows of 1000 × 2, VAT 20%),
+    its events delivered: (deal id, the company's requisite, the order, the invoice item)."""
     items = sd.catalog_items(client, odata, 2)
     deal, company, requisite = sd.deal_with_company(client)
     sd.order_on_stage(ctx, member)
     sd.set_rows(client, deal, items, [1, 1])
     client.call("crm.deal.update", {"id": deal, "fields": {"STAGE_ID": sd.ORDER_STAGE}})
     order = deal_orders(ctx, member).push(deal)
-
     item = client.call("crm.item.add", {"entityTypeId": 31, "fields": {
         "title": "Счёт по сделке", "companyId": company["ID"], "parentId2": deal}}).result["item"]
     client.call("crm.item.productrow.set", {"ownerType": "SI", "ownerId": item["id"], "productRows": [
         {"productId": it.product_id, "productName": it.name, "price": 1000, "quantity": 2, "taxRate": 20}
         for it in items]})
     post_json(sandbox_url + "/_sandbox/events/wait")
+    return deal, requisite, order, item
+
+
+def test_invoice_of_an_ordered_deal_becomes_one_posted_1c_invoice(ctx, configured_base, sandbox_url, onec_url,
+                                                                   settings_env):
+    member = sd.member_id(sandbox_url)
+    client = sd.manager(sandbox_url)
+    odata = sd.onec(onec_url)
+    deal, requisite, order, item = _ordered_deal_with_invoice(ctx, client, odata, member, sandbox_url)
     for _ in range(3):  # redelivered
         post_json(sandbox_url + "/_sandbox/events/fire", {"event": "ONCRMDYNAMICITEMUPDATE", "id": item["id"]})
     sd.run_burst(ctx)
@@ -78,18 +84,7 @@ def test_invoice_of_an_ordered_deal_on_other_releases(ctx, installed, sandbox_ur
     member = sd.member_id(sandbox_url)
     odata = sd.release_base(ctx, member, releases_url, base, profile)
     client = sd.manager(sandbox_url)
-    items = sd.catalog_items(client, odata, 2)
-    deal, company, _ = sd.deal_with_company(client)
-    sd.order_on_stage(ctx, member)
-    sd.set_rows(client, deal, items, [1, 1])
-    client.call("crm.deal.update", {"id": deal, "fields": {"STAGE_ID": sd.ORDER_STAGE}})
-    order = deal_orders(ctx, member).push(deal)
-    item = client.call("crm.item.add", {"entityTypeId": 31, "fields": {
-        "title": "Счёт по сделке", "companyId": company["ID"], "parentId2": deal}}).result["item"]
-    client.call("crm.item.productrow.set", {"ownerType": "SI", "ownerId": item["id"], "productRows": [
-        {"productId": it.product_id, "productName": it.name, "price": 1000, "quantity": 2, "taxRate": 20}
-        for it in items]})
-    post_json(sandbox_url + "/_sandbox/events/wait")
+    _, _, order, item = _ordered_deal_with_invoice(ctx, client, odata, member, sandbox_url)
     sd.run_burst(ctx)
     spec = ctx.profiles.load(profile).object("customer_invoice")
     key = invoice_key(member, str(item["id"]))
