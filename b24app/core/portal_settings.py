@@ -26,6 +26,9 @@ DEFAULT_DEAL_FIELDS: dict[str, str] = {
 DEFAULT_COMPANY_FIELDS: dict[str, str] = {
     "debt": "UF_CRM_B24_1C_DEBT",
     "overdue": "UF_CRM_B24_1C_OVERDUE",
+    # The debt per 1C base and organization as one line of text ("УТ (ООО «Ромашка»): 26 366,51 ₽; …"), next to
+    # the total in `debt`: several bases (or several organizations of one base) each report their own part.
+    "debt_by_base": "UF_CRM_B24_1C_DEBT_BASES",
 }
 
 
@@ -56,6 +59,12 @@ class PortalSettings:
     legal_entity_field: str | None = None
     # Which list value of that field means which base: {"<enum id>": <base id>}.
     legal_entity_bases: dict[str, int] = field(default_factory=dict)
+    # Which organization of that base sells under the value: {"<enum id>": "<organization INN>"}. A base may keep
+    # the books of several legal entities; a value without an INN here sells under the base's own legal entity.
+    legal_entity_orgs: dict[str, str] = field(default_factory=dict)
+    # The 1C warehouse an order ships from: {"<base id>": "<Ref_Key>"} for a base, {"<base id>:<category id>":
+    # "<Ref_Key>"} for one pipeline of it (wins). None mapped: the base's first warehouse.
+    warehouses: dict[str, str] = field(default_factory=dict)
     # Which pipeline (deal category) sells through which base: {"<category id>": <base id>} ("0" = default).
     # A mapped legal-entity value wins over it; a pipeline without a base leaves the choice to the only/first base.
     category_bases: dict[str, int] = field(default_factory=dict)
@@ -91,7 +100,20 @@ class PortalSettings:
         for name in ("legal_entity_bases", "category_bases"):
             if name in data:
                 data[name] = {str(k): int(v) for k, v in (data[name] or {}).items()}
+        for name in ("legal_entity_orgs", "warehouses"):
+            if name in data:
+                data[name] = {str(k): str(v) for k, v in (data[name] or {}).items() if v}
         return replace(base, **data)
+
+    def warehouse_for(self, base_id: int, category_id: str | int | None) -> str | None:
+        """The warehouse Ref_Key set for the deal's pipeline in this base, else for the base; None: not set."""
+        return (self.warehouses.get(f"{base_id}:{category_id or 0}") or self.warehouses.get(str(base_id))) or None
+
+    def seller_inn_for(self, deal: dict) -> str | None:
+        """The organization INN the deal's legal-entity value names inside its base; None: the base's own."""
+        if not self.legal_entity_field:
+            return None
+        return self.legal_entity_orgs.get(str(deal.get(self.legal_entity_field) or "")) or None
 
 
 # -- checking a document that did not come from our own form (a settings file being imported) ------------------
@@ -101,6 +123,9 @@ MIN_TAB_TIMEOUT, MAX_TAB_TIMEOUT = 0.5, 30.0
 # CRM field and status names: UF_CRM_…, ORIGIN_ID, C1:WON, … — letters, digits, "_" and ":" only.
 _NAME = re.compile(r"[A-Za-z0-9_:]{1,64}")
 _CATEGORY = re.compile(r"[0-9]{1,10}")
+_INN = re.compile(r"[0-9]{10}|[0-9]{12}")
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_WAREHOUSE_KEY = re.compile(r"[0-9]{1,10}(:[0-9]{1,10})?")
 
 
 def check_document(data: Any) -> None:
@@ -118,6 +143,9 @@ def check_document(data: Any) -> None:
         raise ValueError("legal_entity_field: not a field name")
     for name in ("legal_entity_bases", "category_bases"):
         _check_map(data, name, key=_NAME, value=lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0)
+    _check_map(data, "legal_entity_orgs", key=_NAME, value=lambda v: isinstance(v, str) and bool(_INN.fullmatch(v)))
+    _check_map(data, "warehouses", key=_WAREHOUSE_KEY,
+               value=lambda v: isinstance(v, str) and bool(_GUID.fullmatch(v)))
     _check_map(data, "stages", key=_CATEGORY, value=lambda v: isinstance(v, dict))
     for category, stages in (data.get("stages") or {}).items():
         for role, status in stages.items():

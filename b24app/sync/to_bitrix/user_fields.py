@@ -38,6 +38,7 @@ DEAL_FIELDS = (
 COMPANY_FIELDS = (
     FieldDef("debt", "double", "Долг по 1С", "Debt in 1C"),
     FieldDef("overdue", "double", "Просроченный долг по 1С", "Overdue debt in 1C"),
+    FieldDef("debt_by_base", "string", "Долг по 1С по базам и организациям", "Debt in 1C by base and organization"),
 )
 
 

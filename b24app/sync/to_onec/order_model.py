@@ -36,6 +36,10 @@ class DealBundle:
     company: dict | None
     requisites: list[dict]
     products: dict[str, dict] = field(default_factory=dict)  # PRODUCT_ID -> crm.product.get answer
+    # A private buyer: the deal's contact (crm.contact.get, PHONE / EMAIL multifields) and its requisites
+    # (ENTITY_TYPE_ID 3), read when the deal has a contact; the buyer is the company when the deal has one.
+    contact: dict | None = None
+    contact_requisites: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

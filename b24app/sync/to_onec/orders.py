@@ -18,13 +18,13 @@ job layer (`b24app/jobs/outbox.py`).
 
 from __future__ import annotations
 
-from b24app.bitrix.client import BitrixClient
 from b24app.bitrix.errors import NotFound
 from b24app.core.errors import PermanentSyncError
 from b24app.core.messages import message
 from b24app.core.portal_settings import PortalSettings
 from b24app.onec.documents import DocumentWriter
 from b24app.onec.errors import OneCQueryError
+from b24app.sync.to_onec.deal_reads import read_deal
 from b24app.sync.to_onec.deps import OneCBases, OrderDeps
 from b24app.sync.to_onec.legal_entity import LegalEntitySwitch, order_links_elsewhere
 from b24app.sync.to_onec.order_body import build_order_body
@@ -46,32 +46,6 @@ from b24app.sync.to_onec.order_model import (
     order_key,
     pushed_key,
 )
-
-
-def read_deal(client: BitrixClient, deal_id: str) -> DealBundle:
-    """Deal, rows, company and requisites in one batch (one request against the rate limit,
-    settings/how-to-call-rest-api/batch.md, `$result[deal][COMPANY_ID]` references the deal's answer), then the
-    rows' products in a second."""
-    answer = client.batch({
-        "deal": ("crm.deal.get", {"id": deal_id}),
-        "rows": ("crm.deal.productrows.get", {"id": deal_id}),
-        "company": ("crm.company.get", {"id": "$result[deal][COMPANY_ID]"}),
-        "requisites": ("crm.requisite.list", {"filter": {"ENTITY_TYPE_ID": 4, "ENTITY_ID": "$result[deal][COMPANY_ID]"},
-                                              "select": ["ID", "RQ_INN", "RQ_KPP", "RQ_COMPANY_NAME",
-                                                         "RQ_COMPANY_FULL_NAME"]}),
-    })
-    if "deal" in answer.errors:
-        raise answer.errors["deal"]
-    deal = answer.results["deal"]
-    rows = list(answer.results.get("rows") or [])
-    company = answer.results.get("company") if str(deal.get("COMPANY_ID") or "0") != "0" else None
-    requisites = list(answer.results.get("requisites") or []) if company else []
-    ids = sorted({str(r.get("PRODUCT_ID")) for r in rows if str(r.get("PRODUCT_ID") or "0") != "0"})
-    products: dict[str, dict] = {}
-    if ids:
-        got = client.batch({pid: ("crm.product.get", {"id": pid}) for pid in ids})
-        products = {pid: got.results[pid] for pid in ids if pid in got.results}
-    return DealBundle(deal, rows, company, requisites, products)
 
 
 def choose_base(bases: OneCBases, settings: PortalSettings, deal: dict) -> int:
