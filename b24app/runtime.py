@@ -38,11 +38,13 @@ from b24app.store.bases import OneCBaseStore
 from b24app.store.config_transfer import ConfigTransfer
 from b24app.store.crypto import SecretBox
 from b24app.store.db import Database
+from b24app.store.debt_parts import DebtParts
 from b24app.store.journal import Journal
 from b24app.store.keys import RedisKeys
 from b24app.store.links import LinkStore
 from b24app.store.marks import Marks
 from b24app.store.outbox import Outbox
+from b24app.store.own_writes import OwnWrites
 from b24app.store.portal_settings import PortalSettingsStore
 from b24app.store.portals import PortalStore
 from b24app.store.watermarks import Watermarks
@@ -118,8 +120,16 @@ class Runtime:
         return Marks(self.db)
 
     @cached_property
+    def own_writes(self) -> OwnWrites:
+        return OwnWrites(self.redis, self.keys)
+
+    @cached_property
     def watermarks(self) -> Watermarks:
         return Watermarks(self.db)
+
+    @cached_property
+    def debt_parts(self) -> DebtParts:
+        return DebtParts(self.db)
 
     @cached_property
     def redis(self) -> Redis:

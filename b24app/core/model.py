@@ -82,6 +82,10 @@ class Order:
     customer_number: str = ""
     kind: str = "customer_order"  # the profile's logical object it was read from
     link: str | None = None
+    # Ended in 1C: closed (УТ 11 status Закрыт) or every goods row cancelled (УТ 11 Отменено); the reader
+    # judges both from the profile's values, so a configuration without them never reports either.
+    closed: bool = False
+    cancelled: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,31 @@ class Shipment:
 
 
 @dataclass(frozen=True)
+class Return:
+    """Goods the customer gave back (УТ 11 ВозвратТоваровОтКлиента, БП 3.0 ВозвратТоваровОтПокупателя, УНФ a
+    goods receipt of the operation ВозвратОтПокупателя) against a sale of the order.
+
+    `amount` is the part of the return that concerns the order (its goods rows naming the order or its sales),
+    `total` the whole document sum; only a posted return not marked for deletion takes goods back (`counts`).
+    """
+
+    key: str
+    number: str
+    date: datetime | None
+    amount: Decimal
+    total: Decimal
+    posted: bool = False
+    deleted: bool = False
+    sale_key: str | None = None
+    order_key: str | None = None
+    link: str | None = None
+
+    @property
+    def counts(self) -> bool:
+        return self.posted and not self.deleted
+
+
+@dataclass(frozen=True)
 class Act:
     """An act of services rendered."""
 
@@ -175,6 +204,8 @@ class DebtBalance:
 
     `receivable`: the client owes us; `payable`: we owe the client (advances received, overpayments);
     `overdue`: the part of `receivable` past its due date, None when the base's profile cannot tell due dates.
+    `organization_key` / `organization`: the organization (legal entity of the base) the settlements are with,
+    when the balance is one organization's ("" for a balance over all of them).
     """
 
     base: str
@@ -183,6 +214,8 @@ class DebtBalance:
     payable: Decimal
     overdue: Decimal | None
     as_of: datetime
+    organization_key: str = ""
+    organization: str = ""
 
     @property
     def net(self) -> Decimal:
@@ -191,7 +224,7 @@ class DebtBalance:
 
 @dataclass(frozen=True)
 class OrderDocuments:
-    """An order with everything 1C holds about it: invoices, payments, shipments, acts, VAT invoices."""
+    """An order with everything 1C holds about it: invoices, payments, shipments, returns, acts, VAT invoices."""
 
     order: Order
     invoices: list[Invoice] = field(default_factory=list)
@@ -199,6 +232,7 @@ class OrderDocuments:
     shipments: list[Shipment] = field(default_factory=list)
     acts: list[Act] = field(default_factory=list)
     vat_invoices: list[VatInvoice] = field(default_factory=list)
+    returns: list[Return] = field(default_factory=list)
 
     @property
     def paid(self) -> Decimal:
@@ -214,8 +248,19 @@ class OrderDocuments:
         return paid_status(self.order.amount, self.paid)
 
     @property
-    def shipped(self) -> Decimal:
+    def shipped_gross(self) -> Decimal:
+        """What posted sales not marked for deletion shipped, before returns."""
         return sum((s.amount for s in self.shipments if s.posted and not s.deleted), ZERO)
+
+    @property
+    def returned(self) -> Decimal:
+        """What the customer gave back: posted returns not marked for deletion."""
+        return sum((r.amount for r in self.returns if r.counts), ZERO)
+
+    @property
+    def shipped(self) -> Decimal:
+        """Shipped and kept: sales minus returns, never below zero (a fully returned order is not shipped)."""
+        return max(self.shipped_gross - self.returned, ZERO)
 
 
 # --------------------------------------------------------------------------------------------- JSON

@@ -47,7 +47,8 @@ def pull_deps(ctx: Runtime, member_id: str, base_id: int) -> PullDeps:
     odata, profile = open_base(ctx, member_id, base_id)
     return PullDeps(bitrix=ctx.bitrix(member_id), odata=odata, profile=profile,
                     documents=OneCDocuments(odata, profile), links=ctx.links, marks=ctx.marks,
-                    watermarks=ctx.watermarks, journal=ctx.journal, settings=ctx.portal_settings.get(member_id),
+                    watermarks=ctx.watermarks, debt_parts=ctx.debt_parts, journal=ctx.journal,
+                    settings=ctx.portal_settings.get(member_id),
                     lang=portal_lang(ctx, member_id), clock=ctx.clock, member_id=member_id, base_id=base_id)
 
 

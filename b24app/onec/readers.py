@@ -38,6 +38,7 @@ from b24app.core.model import (
     OrderDocuments,
     Payment,
     PaymentKind,
+    Return,
     Shipment,
     VatInvoice,
     money,
@@ -53,6 +54,9 @@ from b24app.onec.profiles import FieldSpec, ObjectSpec, Profile, ProfileError, l
 EMPTY_REF = std.EMPTY_REF
 # Conditions joined with `or` in one request: keeps the URL well under common 8 KB limits of web servers.
 MAX_OR_TERMS = 40
+
+# A company's settlements with one organization: (receivable, payable, overdue — None when due dates are not known).
+Owed = tuple[Decimal, Decimal, Decimal | None]
 
 
 def navigation_ref(key: str) -> str:
@@ -181,6 +185,7 @@ class OneCDocuments:
 
     def _order(self, spec: ObjectSpec, row: dict) -> Order:
         key = row[spec.field("key")]
+        status = str(self._value(spec, row, "status", "") or "")
         return Order(
             key=key,
             number=str(self._value(spec, row, "number", "")).strip(),
@@ -188,11 +193,13 @@ class OneCDocuments:
             amount=money(self._value(spec, row, "amount")),
             posted=bool(self._value(spec, row, "posted", False)),
             deleted=bool(self._value(spec, row, "deleted", False)),
-            status=str(self._value(spec, row, "status", "") or ""),
+            status=status,
             counterparty_key=self._ref(spec, row, "counterparty", "counterparty"),
             customer_number=str(self._value(spec, row, "customer_number", "") or ""),
             kind=spec.logical,
             link=self.link(spec.entity_set, key),
+            closed=bool(status) and status == spec.values.get("status_closed"),
+            cancelled=_all_rows_cancelled(spec, row),
         )
 
     def order_by_key(self, key: str, logical: str = "customer_order") -> Order | None:
@@ -229,6 +236,36 @@ class OneCDocuments:
                 return max(live, key=lambda o: o.date or datetime.min)
         return None
 
+    def orders_named(self, numbers: Sequence[str], keys: Sequence[str] = ()) -> dict[str, list[Order]]:
+        """Each 1C number or Ref_Key given -> every live customer order it names (БП 3.0: the customer invoice,
+        the order document there), for many deals in few requests: keys and exact numbers `or`-joined,
+        MAX_OR_TERMS a request. A bare number found nowhere exactly matches a prefixed one by its tail, as in
+        `order_by_number`. Several orders for one number (numbers restart each year) are all returned: the
+        caller decides, nothing is guessed here."""
+        spec = self.profile.object("customer_order")
+        key_p, number_p = spec.field("key"), spec.field("number")
+        found: dict[str, list[Order]] = {name: [] for name in [*numbers, *keys]}
+        by_key = {k.lower(): k for k in keys}
+        for chunk in _chunks(sorted(by_key)):
+            for row in self.client.query(spec.entity_set, filter=q.any_of(*(q.eq(key_p, k) for k in chunk))).rows:
+                found[by_key[str(row[key_p]).lower()]].append(self._order(spec, row))
+        by_number: dict[str, list[str]] = {}
+        for name in dict.fromkeys(numbers):
+            if name.strip():
+                by_number.setdefault(name.strip(), []).append(name)
+        for chunk in _chunks(sorted(by_number)):
+            for row in self.client.query(spec.entity_set, filter=q.any_of(*(q.eq(number_p, n) for n in chunk))).rows:
+                for name in by_number.get(str(row.get(number_p, "")).strip(), []):
+                    found[name].append(self._order(spec, row))
+        bare = sorted(n for n, names in by_number.items() if n.isdigit() and not any(found[x] for x in names))
+        for chunk in _chunks(bare):
+            terms = [q.contains(number_p, n.lstrip("0") or "0") for n in chunk]
+            for row in self.client.iter_rows(spec.entity_set, filter=q.any_of(*terms)):
+                for number in (n for n in chunk if _same_number(str(row.get(number_p, "")), n)):
+                    for name in by_number[number]:
+                        found[name].append(self._order(spec, row))
+        return {name: [o for o in orders if not o.deleted] for name, orders in found.items()}
+
     def order_documents(self, order: Order) -> OrderDocuments:
         """The order with its invoices, payments (the parts allocated to it), shipments, acts, VAT invoices.
 
@@ -245,10 +282,11 @@ class OneCDocuments:
             invoices, settlement_keys = invoices_f.result(), settlement_f.result()
             payments_f = pool.submit(self._payments_of, order, order_spec, invoices, settlement_keys, pool)
             shipments, acts = shipments_f.result(), acts_f.result()
+            returns_f = pool.submit(self._returns_of, order, order_spec, shipments)
             vat = self._vat_invoices_of(shipments, acts)
-            payments = payments_f.result()
+            payments, returns = payments_f.result(), returns_f.result()
         return OrderDocuments(order=order, invoices=invoices, payments=payments, shipments=shipments, acts=acts,
-                              vat_invoices=vat)
+                              vat_invoices=vat, returns=returns)
 
     def _invoices_of(self, order: Order, order_spec: ObjectSpec) -> list[Invoice]:
         spec = self.spec("customer_invoice")
@@ -377,6 +415,64 @@ class OneCDocuments:
             status=str(self._value(spec, row, "status", "") or ""), order_key=order_key,
             link=self.link(spec.entity_set, key))
 
+    def _return_targets(self, order: Order, order_spec: ObjectSpec,
+                        shipments: list[Shipment]) -> dict[str, tuple[set[str], str]]:
+        """What a return (or one of its goods rows) names when it concerns the order: field -> (keys, entity set).
+        УТ 11 and БП 3.0 name the sale (`sale`), УНФ the order itself (`order`)."""
+        ship = self.spec("shipment")
+        targets: dict[str, tuple[set[str], str]] = {"order": ({order.key}, order_spec.entity_set)}
+        if ship is not None and shipments:
+            targets["sale"] = ({s.key for s in shipments}, ship.entity_set)
+        return targets
+
+    def _returns_of(self, order: Order, order_spec: ObjectSpec, shipments: list[Shipment]) -> list[Return]:
+        """Returns from the customer naming the order or one of its sales, in the header or in a goods row.
+
+        A return's amount for the order is the sum of its goods rows naming the order or its sales (with VAT when
+        the profile maps that column), else the whole document: a header naming one of them takes back from it.
+        Only receipts of the profile's return operation count where one document serves several (УНФ).
+        """
+        spec = self.spec("customer_return")
+        if spec is None:
+            return []
+        targets = self._return_targets(order, order_spec, shipments)
+        header = {name: (spec.spec_of(name), keys, target) for name, (keys, target) in targets.items()
+                  if self.has(spec, name)}
+        goods = spec.tables.get("goods")
+        rows = {name: (goods.fields[name], keys, target) for name, (keys, target) in targets.items()
+                if goods is not None and name in goods.fields}
+        # An order with more than MAX_OR_TERMS sales is not met in practice; the URL stays short (MAX_OR_TERMS).
+        terms = [refs.any_equals(field, sorted(keys)[:MAX_OR_TERMS], target) for field, keys, target in
+                 header.values()]
+        if rows and goods is not None:
+            inner = q.any_of(*(refs.any_equals(field, sorted(keys)[:MAX_OR_TERMS], target, within="d")
+                               for field, keys, target in rows.values()))
+            terms.append(f"{q.prop(goods.name)}/any(d: {inner})")
+        if not terms:
+            return []
+        operation = (q.eq(spec.field("operation"), spec.value("operation_return"))
+                     if "operation_return" in spec.values else None)
+        condition = q.all_of(q.any_of(*terms), operation)
+        out = []
+        for row in self.client.query(spec.entity_set, filter=condition, orderby=self._by_date(spec)).rows:
+            if self._value(spec, row, "deleted", False):
+                continue
+            key = row[spec.field("key")]
+            total = money(self._value(spec, row, "amount"))
+            amount = ZERO
+            if goods is not None and rows:
+                column = goods.fields.get("amount_with_vat") or goods.fields.get("amount")
+                amount = sum((money(line.get(column.name)) for line in row.get(goods.name) or []
+                              if column is not None and _line_matches(line, rows)), ZERO)
+            sale = header.get("sale")
+            sale_key = refs.read(sale[0], row, sale[2]) if sale is not None else None
+            out.append(Return(
+                key=key, number=str(self._value(spec, row, "number", "")).strip(),
+                date=parse_date(self._value(spec, row, "date")), amount=amount or total, total=total,
+                posted=bool(self._value(spec, row, "posted", False)), sale_key=sale_key, order_key=order.key,
+                link=self.link(spec.entity_set, key)))
+        return out
+
     def _acts_of(self, order: Order, order_spec: ObjectSpec) -> list[Act]:
         spec = self.spec("act")
         shipment = self.spec("shipment")
@@ -465,84 +561,156 @@ class OneCDocuments:
     # ------------------------------------------------------------------ debt
 
     def debt(self, counterparty_keys: Sequence[str], *, as_of: datetime | None = None) -> DebtBalance:
-        """Receivable, payable and overdue of these counterparties (one company) from the settlement register.
-
-        УТ 11 (accumulation register by partner-analytics key and settlement object): a positive balance of
-        a settlement object is owed to us, a negative one is an advance; a receivable is overdue when the
-        object's due date has passed: the order's shipment date when the profile maps it, else the object's
-        own date. БП 3.0 (accounting register, subconto 1 = counterparty): debit balances are receivable,
-        credit balances payable; the profile maps no due dates there, so `overdue` is None.
-        """
+        """Receivable, payable and overdue of these counterparties (one company) in this base, over all its
+        organizations: the sum of `debt_by_organization`."""
         moment = (as_of or datetime.now()).replace(microsecond=0)
-        spec = self.profile.object("settlements")
+        return self.debt_total(counterparty_keys, self.debt_by_organization(counterparty_keys, as_of=moment), moment)
+
+    def debt_total(self, counterparty_keys: Sequence[str], parts: Sequence[DebtBalance],
+                   moment: datetime) -> DebtBalance:
+        """One balance over the organizations' `parts` (from `debt_by_organization` of the same keys and moment):
+        overdue is known only when every part knows it."""
         keys = list(counterparty_keys)
-        label = self.base.label
         first = keys[0] if keys else EMPTY_REF
         if not keys:
-            return DebtBalance(label, first, ZERO, ZERO, ZERO, moment)
-        if spec.kind == "accounting_register":
-            return self._accounting_debt(spec, keys, moment)
-        return self._accumulation_debt(spec, keys, moment)
+            return DebtBalance(self.base.label, first, ZERO, ZERO, ZERO, moment)
+        if not parts:
+            return DebtBalance(self.base.label, first, ZERO, ZERO, ZERO if self._tells_due_dates() else None, moment)
+        overdue = None if any(p.overdue is None for p in parts) else sum((p.overdue or ZERO for p in parts), ZERO)
+        return DebtBalance(self.base.label, first, sum((p.receivable for p in parts), ZERO),
+                           sum((p.payable for p in parts), ZERO), overdue, moment)
 
-    def _accounting_debt(self, spec: ObjectSpec, keys: list[str], moment: datetime) -> DebtBalance:
+    def debt_by_organization(self, counterparty_keys: Sequence[str], *,
+                             as_of: datetime | None = None) -> list[DebtBalance]:
+        """The settlements of these counterparties (one company) per organization of the base: one base may keep
+        the books of several legal entities, each with its own settlements. Organizations with no balance are
+        left out; a balance whose organization the base does not record has organization_key "".
+
+        УТ 11 (accumulation register by partner-analytics key and settlement object): the analytics key names the
+        organization (Catalog_КлючиАналитикиУчетаПоПартнерам.Организация); a positive balance of a settlement
+        object is owed to us, a negative one is an advance; a receivable is overdue when the object's due date has
+        passed: the order's shipment date when the profile maps it, else the object's own date. УНФ: the register
+        has the organization as its own dimension. БП 3.0 (accounting register, subconto 1 = counterparty): the
+        organization is a dimension of the register, debit balances are receivable, credit balances payable; the
+        profile maps no due dates there, so `overdue` is None.
+        """
+        moment = (as_of or datetime.now()).replace(microsecond=0)
+        keys = list(counterparty_keys)
+        if not keys:
+            return []
+        spec = self.profile.object("settlements")
+        if spec.kind == "accounting_register":
+            owed = self._accounting_debt(spec, keys, moment)
+        else:
+            owed = self._accumulation_debt(spec, keys, moment)
+        names = self._organization_names(sorted(org for org in owed if org))
+        return [DebtBalance(self.base.label, keys[0], receivable, payable, overdue, moment, org or "",
+                            names.get(org or "", ""))
+                for org, (receivable, payable, overdue) in sorted(owed.items(), key=lambda kv: kv[0] or "")]
+
+    def _organization_names(self, keys: list[str]) -> dict[str, str]:
+        """Organization key -> its name (one query per MAX_OR_TERMS keys); {} when the profile maps none."""
+        spec = self.spec("organization")
+        if spec is None or not keys:
+            return {}
+        key_f, name_f = spec.field("key"), spec.field("name")
+        out: dict[str, str] = {}
+        for chunk in _chunks(keys):
+            condition = q.any_of(*(q.eq(key_f, k) for k in chunk))
+            for row in self.client.query(spec.entity_set, filter=condition, select=[key_f, name_f]).rows:
+                out[row[key_f]] = str(row.get(name_f) or "").strip()
+        return out
+
+    def _register_organization(self, spec: ObjectSpec) -> FieldSpec | None:
+        """The settlement register's own organization dimension, when the profile maps one (БП, УНФ)."""
+        return spec.spec_of("organization") if self.has(spec, "organization") else None
+
+    def _accounting_debt(self, spec: ObjectSpec, keys: list[str], moment: datetime) -> dict[str | None, Owed]:
         counterparty_set = self.profile.object("counterparty").entity_set
         subconto = spec.spec_of("counterparty")
+        organization = self._register_organization(spec)
         resource = spec.field("amount")
-        receivable = payable = ZERO
+        sums: dict[str | None, tuple[Decimal, Decimal]] = {}
         for chunk in _chunks(keys):
             # The docs' own example: Condition='ExtDimension1 eq cast(guid'…', 'Catalog_Контрагенты')' (17.4.13.1.1).
+            # The table's rows carry the register's dimensions (17.4.13.1.1), so the organization comes with them.
             condition = refs.any_equals(subconto, chunk, counterparty_set)
             rows = self.client.virtual_table(spec.entity_set, std.BALANCE,
                                              {std.ARG_PERIOD: moment, std.ARG_CONDITION: condition})
             for row in rows:
-                receivable += money(row.get(resource + std.BALANCE_DEBIT_SUFFIX))
-                payable += money(row.get(resource + std.BALANCE_CREDIT_SUFFIX))
-        return DebtBalance(self.base.label, keys[0], receivable, payable, None, moment)
+                org = refs.read(organization, row) if organization is not None else None
+                receivable, payable = sums.get(org, (ZERO, ZERO))
+                sums[org] = (receivable + money(row.get(resource + std.BALANCE_DEBIT_SUFFIX)),
+                             payable + money(row.get(resource + std.BALANCE_CREDIT_SUFFIX)))
+        return {org: (receivable, payable, None) for org, (receivable, payable) in sums.items()}
 
-    def _accumulation_debt(self, spec: ObjectSpec, keys: list[str], moment: datetime) -> DebtBalance:
-        """Balances of the settlement register by what a debt is for: the settlement object (УТ 11.5), the order
-        (УТ 11.4 `ЗаказКлиента`), else one sum per counterparty key; positive = owed to us."""
+    def _accumulation_debt(self, spec: ObjectSpec, keys: list[str], moment: datetime) -> dict[str | None, Owed]:
+        """Balances of the settlement register by organization and what a debt is for: the settlement object
+        (УТ 11.5), the order (УТ 11.4 `ЗаказКлиента`), else one sum per organization; positive = owed to us."""
         analytics = self.spec("partner_analytics")
         counterparty_set = self.profile.object("counterparty").entity_set
         resource = spec.field("amount")
+        organization = self._register_organization(spec)
+        org_of: dict[str, str | None] = {}  # analytics key -> its organization
         if self.has(spec, "partner_analytics") and analytics is not None:
-            analytic_keys: list[str] = []
+            with_org = self.has(analytics, "organization")
+            select = [analytics.field("key")] + ([analytics.field("organization")] if with_org else [])
             for chunk in _chunks(keys):
                 condition = self._ref_filter(analytics, "counterparty", counterparty_set, chunk)
-                rows = self.client.query(analytics.entity_set, filter=condition, select=[analytics.field("key")]).rows
-                analytic_keys += [r[analytics.field("key")] for r in rows]
-            who, who_keys, who_set = spec.spec_of("partner_analytics"), analytic_keys, analytics.entity_set
+                for r in self.client.query(analytics.entity_set, filter=condition, select=select).rows:
+                    org_of[r[analytics.field("key")]] = self._ref(analytics, r, "organization") if with_org else None
+            who, who_keys, who_set = spec.spec_of("partner_analytics"), list(org_of), analytics.entity_set
         else:
             who, who_keys, who_set = spec.spec_of("counterparty"), keys, counterparty_set
         per = next((spec.spec_of(d) for d in ("settlement_object", "order") if self.has(spec, d)), None)
-        balances: dict[str | None, Decimal] = {}
+        # Group by what tells the organization too: the register's own dimension, else the analytics key.
+        grouping = [per or who, organization or who]
+        dimensions = list(dict.fromkeys(d.attribute for d in grouping))
+        balances: dict[tuple[str | None, str | None], Decimal] = {}
         orders: set[str] = set()  # balance keys that are orders (the `order` dimension holds other documents too)
         order_spec = self.spec("customer_order")
         for chunk in _chunks(who_keys):
             # Condition follows the $filter rules and names properties (17.4.9); Dimensions names the dimensions
             # by their configuration names (FieldSpec.attribute, see ODataClient.balance).
             condition = refs.any_equals(who, chunk, who_set)
-            rows = self.client.balance(spec.entity_set, period=moment, condition=condition,
-                                       dimensions=[(per or who).attribute])
+            rows = self.client.balance(spec.entity_set, period=moment, condition=condition, dimensions=dimensions)
             for row in rows:
                 obj = refs.read(per, row) if per is not None else None
-                balances[obj] = balances.get(obj, ZERO) + money(row.get(resource + std.BALANCE_SUFFIX))
+                org = refs.read(organization, row) if organization is not None else org_of.get(
+                    refs.read(who, row) or "")
+                balances[(org, obj)] = balances.get((org, obj), ZERO) + money(row.get(resource + std.BALANCE_SUFFIX))
                 if per is not None and per.logical == "order" and order_spec is not None and \
                         refs.read(per, row, order_spec.entity_set):
                     orders.add(str(obj))
-        receivable = sum((v for v in balances.values() if v > 0), ZERO)
-        payable = -sum((v for v in balances.values() if v < 0), ZERO)
-        owed = [k for k, v in balances.items() if v > 0 and k]
-        overdue = None
+        owed = sorted({obj for (_, obj), v in balances.items() if v > 0 and obj})
+        due: dict[str, datetime | None] | None = None
         if per is not None and per.logical == "settlement_object":
-            overdue = self._overdue(owed, balances, moment)
+            due = self._settlement_due(owed)
         elif per is not None:
-            overdue = self._overdue_orders([k for k in owed if k in orders], balances, moment)
-        return DebtBalance(self.base.label, keys[0], receivable, payable, overdue, moment)
+            due = self._order_due([k for k in owed if k in orders])
+        out: dict[str | None, Owed] = {}
+        for org in dict.fromkeys(org for org, _ in balances):
+            mine = {obj: v for (o, obj), v in balances.items() if o == org}
+            late = None if due is None else sum(
+                (v for obj, v in mine.items() if v > 0 and obj and (d := due.get(obj)) is not None and d < moment),
+                ZERO)
+            out[org] = (sum((v for v in mine.values() if v > 0), ZERO), -sum((v for v in mine.values() if v < 0), ZERO),
+                        late)
+        return out
 
-    def _overdue(self, object_keys: list[str], balances: dict, moment: datetime) -> Decimal | None:
-        """Receivables of settlement objects past due: the order's shipment date when the profile maps it, else
-        the object's own date."""
+    def _tells_due_dates(self) -> bool:
+        """Whether this base's settlements say when a debt falls due (see `debt_by_organization`)."""
+        spec = self.profile.object("settlements")
+        if spec.kind == "accounting_register":
+            return False
+        if self.has(spec, "settlement_object"):
+            return self.spec("settlement_object") is not None
+        order_spec = self.spec("customer_order")
+        return self.has(spec, "order") and order_spec is not None and self.has(order_spec, "shipment_date")
+
+    def _settlement_due(self, object_keys: list[str]) -> dict[str, datetime | None] | None:
+        """Settlement object -> its due date: the order's shipment date when the profile maps it, else the object's
+        own date; None when the profile maps no settlement objects."""
         spec = self.spec("settlement_object")
         if spec is None:
             return None
@@ -560,16 +728,15 @@ class OneCDocuments:
         shipment_dates = self._shipment_dates(sorted(set(order_of.values())))
         for obj, order_key in order_of.items():
             due[obj] = shipment_dates.get(order_key) or due.get(obj)
-        return sum((balances[k] for k in object_keys if (d := due.get(k)) is not None and d < moment), ZERO)
+        return due
 
-    def _overdue_orders(self, order_keys: list[str], balances: dict, moment: datetime) -> Decimal | None:
-        """Receivables of orders (a register by order) past their shipment date; None when the profile maps no
+    def _order_due(self, order_keys: list[str]) -> dict[str, datetime | None] | None:
+        """Order -> its shipment date, when a debt of a register by order falls due; None when the profile maps no
         shipment date (due dates are then not known)."""
         order_spec = self.spec("customer_order")
         if order_spec is None or not self.has(order_spec, "shipment_date"):
             return None
-        due = self._shipment_dates(order_keys)
-        return sum((balances[k] for k in order_keys if (d := due.get(k)) is not None and d < moment), ZERO)
+        return self._shipment_dates(order_keys)
 
     def _shipment_dates(self, order_keys: list[str]) -> dict[str, datetime | None]:
         """Order key -> its shipment date (the profile's customer_order.shipment_date), for the orders given."""
@@ -611,8 +778,9 @@ class OneCDocuments:
         spec = self.spec("customer_order")
         if spec is None:
             return []
+        # УНФ's status is a catalog element (no value to compare with): its open orders are all posted ones.
         not_closed = (f"{q.prop(spec.field('status'))} ne {q.string(spec.value('status_closed'))}"
-                      if self.has(spec, "status") else None)
+                      if self.has(spec, "status") and "status_closed" in spec.values else None)
         return [self._order(spec, r) for r in self._newest_of_counterparties(spec, counterparty_keys, limit,
                                                                              not_closed)]
 
@@ -644,6 +812,15 @@ def _same_number(candidate: str, wanted: str) -> bool:
             break
         tail = ch + tail
     return bool(tail) and tail.lstrip("0") == wanted.lstrip("0")
+
+
+def _all_rows_cancelled(spec: ObjectSpec, row: dict) -> bool:
+    """Every goods row of the order is cancelled (УТ 11 Товары.Отменено): the order was cancelled in 1C. False
+    when the profile maps no such column or the row came without its goods (a `$select`)."""
+    goods = spec.tables.get("goods")
+    column = goods.fields.get("cancelled") if goods is not None else None
+    lines = row.get(goods.name) if goods is not None else None
+    return bool(column is not None and lines and all(line.get(column.name) for line in lines))
 
 
 def _line_matches(line: dict, wanted: dict[str, tuple[FieldSpec, set[str], str]]) -> bool:

@@ -90,3 +90,11 @@ class RedisKeys:
 
     def base_check_result(self, member_id: str, base_id: int) -> str:
         return self._k("base-check", member_id, base_id)
+
+    def base_choices(self, member_id: str, base_id: int) -> str:
+        """The organizations and warehouses of a base the settings page offers (web/settings_onec.py)."""
+        return self._k("base-choices", member_id, base_id)
+
+    def own_write(self, member_id: str, kind: str, entity_id: str) -> str:
+        """How many update events of an entity our own write-backs still owe (store/own_writes.py)."""
+        return self._k("echo", member_id, kind, entity_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -224,6 +226,32 @@ class MarkRow(Base):
     scope: Mapped[str] = mapped_column(String(40), nullable=False)
     key: Mapped[str] = mapped_column(String(255), nullable=False)
     value: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
+    )
+
+
+class DebtPartRow(Base):
+    """One base's part of a company's debt: what that 1C base reported for the company under one of its
+    organizations (legal entities) at its last debt pull. The company's debt fields are the sum of its parts, so
+    bases pulled in any order give the same total; a pull of a base replaces that base's parts."""
+
+    __tablename__ = "debt_parts"
+    __table_args__ = (
+        UniqueConstraint("portal_id", "base_id", "company_id", "organization_key", name="uq_debt_parts_part"),
+        Index("ix_debt_parts_portal_company", "portal_id", "company_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id", ondelete="CASCADE"), nullable=False)
+    base_id: Mapped[int] = mapped_column(ForeignKey("onec_bases.id", ondelete="CASCADE"), nullable=False)
+    company_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    organization_key: Mapped[str] = mapped_column(String(36), nullable=False, default="")  # 1C Ref_Key or ""
+    organization: Mapped[str] = mapped_column(String(255), nullable=False, default="")  # its name, as read
+    receivable: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
+    overdue: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))  # None: the base cannot tell due dates
+    payable: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
+    as_of: Mapped[datetime] = mapped_column(DateTime(timezone=False), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
     )

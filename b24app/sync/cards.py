@@ -6,9 +6,12 @@ objects (b24app/sync/model.py) and the state a manager needs explained ("not fou
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 
-from b24app.core.model import Counterparty, DebtBalance, Order, OrderDocuments, Payment, Shipment
+from b24app.core.model import ZERO, Counterparty, DebtBalance, Order, OrderDocuments, Payment, Shipment
 from b24app.onec.readers import OneCDocuments
 from b24app.sync.linking import CompanyTarget, DealTarget
 
@@ -35,6 +38,7 @@ class CompanySection:
     looked_for: str = ""
     counterparties: list[Counterparty] = field(default_factory=list)
     debt: DebtBalance | None = None
+    debt_parts: list[DebtBalance] = field(default_factory=list)  # `debt` per organization of the base
     payments: list[Payment] = field(default_factory=list)
     open_orders: list[Order] = field(default_factory=list)
     shipments: list[Shipment] = field(default_factory=list)
@@ -59,7 +63,8 @@ def deal_section(reader: OneCDocuments, target: DealTarget, base_name: str) -> D
 
 
 def company_section(reader: OneCDocuments, target: CompanyTarget, base_name: str) -> CompanySection:
-    """Debt, last payments, open orders and recent shipments of the company's counterparties in this base."""
+    """Debt (in total and per organization of the base), last payments, open orders and recent shipments of the
+    company's counterparties in this base."""
     if target.refs:
         counterparties = [c for c in (reader.counterparty(k) for k in target.refs) if c is not None]
         looked_for = ", ".join(target.refs)
@@ -69,7 +74,40 @@ def company_section(reader: OneCDocuments, target: CompanyTarget, base_name: str
     if not counterparties:
         return CompanySection(target.base_id, base_name, NOT_FOUND, target.via, looked_for)
     keys = [c.key for c in counterparties]
+    moment = datetime.now().replace(microsecond=0)
+    parts = reader.debt_by_organization(keys, as_of=moment)
     return CompanySection(
         target.base_id, base_name, FOUND, target.via, looked_for, counterparties=counterparties,
-        debt=reader.debt(keys), payments=reader.recent_payments(keys), open_orders=reader.open_orders(keys),
-        shipments=reader.recent_shipments(keys))
+        debt=reader.debt_total(keys, parts, moment), debt_parts=parts, payments=reader.recent_payments(keys),
+        open_orders=reader.open_orders(keys), shipments=reader.recent_shipments(keys))
+
+
+@dataclass(frozen=True)
+class DebtRow:
+    """One line of the company tab's debt overview: what one base reports under one of its organizations."""
+
+    base_id: int
+    base_name: str
+    organization: str
+    receivable: Decimal
+    overdue: Decimal | None
+
+
+@dataclass(frozen=True)
+class DebtOverview:
+    rows: list[DebtRow]
+    total: Decimal
+    overdue: Decimal | None  # None when no base owed money can tell due dates
+
+
+def debt_overview(sections: Iterable[CompanySection | None]) -> DebtOverview | None:
+    """The company's debt across the bases the tab read: a row per base and organization owed money, and the total
+    (the sum the company's debt field shows, `sync/to_bitrix/debt.py`); None when no base told a debt."""
+    read = [s for s in sections if s is not None and s.debt is not None]
+    if not read:
+        return None
+    rows = [DebtRow(s.base_id, s.base_name, p.organization, p.receivable, p.overdue)
+            for s in read for p in (s.debt_parts or [s.debt]) if p.receivable > 0]
+    known = [r.overdue for r in rows if r.overdue is not None]
+    overdue = sum(known, ZERO) if known or not rows else None
+    return DebtOverview(rows, sum((r.receivable for r in rows), ZERO), overdue)

@@ -237,7 +237,8 @@ def card_tab(kind: str):
         data = from_json(section_cls, outcome.entry.data) if outcome.entry is not None else None
         sections.append({"base": meta[key], "data": data, "as_of": outcome.entry.as_of if outcome.entry else None,
                          "fresh": outcome.fresh, "error": outcome.error})
-    return render_template(f"tab_{kind}.html", state="ok", sections=sections, **common)
+    overview = cards.debt_overview(s["data"] for s in sections) if kind == "company" else None
+    return render_template(f"tab_{kind}.html", state="ok", sections=sections, debt_overview=overview, **common)
 
 
 def _deal_job(ctx: Runtime, member_id: str, base: BaseRecord, target: linking.DealTarget, timeout: float):

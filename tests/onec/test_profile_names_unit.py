@@ -27,6 +27,7 @@ from b24app.sync.to_onec.order_refs import ProductRef, SellerRefs, seller_refs
 
 KEY = "0d4a79cb-9843-4147-bcd9-80ac3ca2b9c7"
 OTHER = "8d04ce3c-6360-11e9-dd92-fa163e8ba11d"
+ORG = "5b2c7e10-1a3f-4c6d-9e8b-0f1a2b3c4d5e"
 
 # What each base publishes for the catalogs seller_refs reads, from the Designer XML dumps (a catalog publishes
 # Ref_Key, DataVersion, DeletionMark, Description; Code only with CodeLength > 0; IsFolder only when hierarchical
@@ -158,15 +159,21 @@ def test_ut11_debt_asks_balance_by_dimension_names():
     profile = load_profile("ut11")
     analytics = "Catalog_КлючиАналитикиУчетаПоПартнерам"
     settlements = "AccumulationRegister_РасчетыСКлиентами"
-    client = StubOneC({analytics: [{"Ref_Key": OTHER}],
-                       settlements: [{"ОбъектРасчетов_Key": KEY, "СуммаBalance": 150.0}]})
-    debt = OneCDocuments(client, profile, link_base_url=None).debt([KEY], as_of=datetime(2026, 12, 1))
+    client = StubOneC({analytics: [{"Ref_Key": OTHER, "Организация_Key": ORG}],
+                       settlements: [{"ОбъектРасчетов_Key": KEY, "АналитикаУчетаПоПартнерам_Key": OTHER,
+                                      "СуммаBalance": 150.0}],
+                       "Catalog_Организации": [{"Ref_Key": ORG, "Description": "ООО «Ромашка»"}]})
+    reader = OneCDocuments(client, profile, link_base_url=None)
+    [part] = reader.debt_by_organization([KEY], as_of=datetime(2026, 12, 1))
     [lookup] = client.made("query", analytics)
     assert lookup["filter"] == f"Контрагент eq cast(guid'{KEY}', 'Catalog_Контрагенты')"  # composite there
+    assert lookup["select"] == ["Ref_Key", "Организация_Key"]  # the analytics key names the organization
     [balance] = client.made("balance", settlements)
-    assert balance["dimensions"] == ["ОбъектРасчетов"]  # not the property ОбъектРасчетов_Key
+    # Dimensions: not the properties (ОбъектРасчетов_Key); the analytics key to tell the organization.
+    assert balance["dimensions"] == ["ОбъектРасчетов", "АналитикаУчетаПоПартнерам"]
     assert balance["condition"] == f"АналитикаУчетаПоПартнерам_Key eq guid'{OTHER}'"  # a filter: properties
-    assert debt.receivable == Decimal("150.00")
+    assert (part.organization_key, part.organization, part.receivable) == (ORG, "ООО «Ромашка»", Decimal("150.00"))
+    assert reader.debt([KEY], as_of=datetime(2026, 12, 1)).receivable == Decimal("150.00")
 
 
 def test_ut11_4_debt_goes_by_order_and_knows_what_is_overdue():
@@ -183,16 +190,22 @@ def test_ut11_4_debt_goes_by_order_and_knows_what_is_overdue():
     })
     debt = OneCDocuments(client, profile, link_base_url=None).debt([KEY], as_of=datetime(2026, 12, 1))
     [balance] = client.made("balance", settlements)
-    assert balance["dimensions"] == ["ЗаказКлиента"]
+    assert balance["dimensions"] == ["ЗаказКлиента", "АналитикаУчетаПоПартнерам"]
     assert debt.receivable == Decimal("130.00") and debt.overdue == Decimal("100.00")
 
 
 def test_bp30_debt_filters_the_subconto_with_cast():
     profile = load_profile("bp30")
     register = "AccountingRegister_Хозрасчетный"
-    client = StubOneC({register: [{"СуммаBalanceDr": 70.0, "СуммаBalanceCr": 0}]})
-    debt = OneCDocuments(client, profile, link_base_url=None).debt([KEY], as_of=datetime(2026, 12, 1))
-    [asked] = client.made("virtual_table", register)
+    client = StubOneC({register: [{"Организация_Key": ORG, "СуммаBalanceDr": 70.0, "СуммаBalanceCr": 0},
+                                  {"Организация_Key": OTHER, "СуммаBalanceDr": 0, "СуммаBalanceCr": 5.0}]})
+    reader = OneCDocuments(client, profile, link_base_url=None)
+    parts = reader.debt_by_organization([KEY], as_of=datetime(2026, 12, 1))
+    # The organization is a dimension of the register, so each row says whose books it is in.
+    assert [(p.organization_key, p.receivable, p.payable) for p in parts] == [
+        (ORG, Decimal("70.00"), Decimal("0")), (OTHER, Decimal("0"), Decimal("5.00"))]
+    debt = reader.debt([KEY], as_of=datetime(2026, 12, 1))
+    asked = client.made("virtual_table", register)[-1]
     assert asked["function"] == "Balance"
     assert asked["Condition"] == f"ExtDimension1 eq cast(guid'{KEY}', 'Catalog_Контрагенты')"  # docs 17.4.13.1.1
     assert debt.receivable == Decimal("70.00") and debt.overdue is None

@@ -23,6 +23,7 @@ from b24app.bitrix.errors import AccessDenied, BitrixError, NotFound, PortalUnav
 from b24app.core.model import ZERO, DebtBalance, Order, OrderDocuments, Payment, PaymentKind, Shipment
 from b24app.core.portal_settings import PortalSettings
 from b24app.onec.profiles import Profile
+from b24app.store.debt_parts import DebtPart, worth_keeping
 from b24app.store.journal import JournalEntry
 from b24app.store.links import Link
 from b24app.sync.to_bitrix.pull_deps import PullDeps
@@ -110,6 +111,14 @@ class FakeBitrix:
 
     def list_all(self, method: str, params: Mapping[str, Any] | None = None, *,
                  page_key: str | None = None) -> Iterator[dict]:
+        return iter(self._run(method, params or {}))
+
+    def iterate_by_id(self, method: str, params: Mapping[str, Any] | None = None, *, id_field: str = "ID",
+                      page_key: str | None = None) -> Iterator[dict]:
+        return iter(self._run(method, params or {}))
+
+    def iterate_by_id_batched(self, method: str, params: Mapping[str, Any] | None = None, *, id_field: str = "ID",
+                              page_key: str | None = None, pages_per_call: int = 50) -> Iterator[dict]:
         return iter(self._run(method, params or {}))
 
     # ------------------------------------------------------------------ the methods the domain uses
@@ -215,6 +224,36 @@ class FakeWatermarks:
     def put(self, member_id: str, base_id: int, stream: str, value: dict) -> None:
         self.values[(member_id, base_id, stream)] = copy.deepcopy(value)
         self.puts += 1
+
+
+class FakeDebtParts:
+    """`store.debt_parts.DebtParts` in memory: parts by (base, company, organization); every base is enabled and
+    named by `base_names` (default "База <id>")."""
+
+    def __init__(self) -> None:
+        self.parts: dict[tuple[int, str, str], DebtBalance] = {}
+        self.base_names: dict[int, str] = {}
+
+    def replace_base(self, member_id: str, base_id: int, reported: Mapping[str, Any]) -> set[str]:
+        wanted = {(base_id, str(c), b.organization_key): b for c, balances in reported.items() for b in balances
+                  if worth_keeping(b)}
+        mine = {k: v for k, v in self.parts.items() if k[0] == base_id}
+        changed = {k[1] for k in mine if k not in wanted}
+        changed |= {k[1] for k, b in wanted.items()
+                    if k not in mine or (mine[k].receivable, mine[k].overdue) != (b.receivable, b.overdue)}
+        self.parts = {k: v for k, v in self.parts.items() if k[0] != base_id} | wanted
+        return changed
+
+    def companies(self, member_id: str) -> set[str]:
+        return {company for _, company, _ in self.parts}
+
+    def of_companies(self, member_id: str, companies: Any) -> dict[str, list[DebtPart]]:
+        out: dict[str, list[DebtPart]] = {str(c): [] for c in companies}
+        for (base_id, company, org), b in sorted(self.parts.items()):
+            if company in out:
+                out[company].append(DebtPart(base_id, self.base_names.get(base_id, f"База {base_id}"), company, org,
+                                             b.organization, b.receivable, b.overdue, b.payable))
+        return out
 
 
 class FakeJournal:
@@ -329,6 +368,12 @@ class FakeDocuments:
         return DebtBalance("fake", keys[0] if keys else "", sum((self.receivable.get(k, ZERO) for k in keys), ZERO),
                            ZERO, sum(overdue, ZERO) if overdue else None, as_of or datetime.min)
 
+    def debt_by_organization(self, counterparty_keys: Any, *, as_of: datetime | None = None) -> list[DebtBalance]:
+        """The same balance as one organization's ("org-1", "ООО «Фейк»")."""
+        total = self.debt(counterparty_keys, as_of=as_of)
+        return [DebtBalance(total.base, total.counterparty_key, total.receivable, total.payable, total.overdue,
+                            total.as_of, "org-1", "ООО «Фейк»")]
+
 
 # -- one pull, all in memory ---------------------------------------------------------------------------------------
 
@@ -351,6 +396,7 @@ class FakePull:
     journal: FakeJournal = field(default_factory=FakeJournal)
     clock: FakeClock = field(default_factory=FakeClock)
     documents: FakeDocuments | None = None
+    debt_parts: FakeDebtParts = field(default_factory=FakeDebtParts)
 
     def __post_init__(self) -> None:
         if self.documents is None:
@@ -361,6 +407,7 @@ class FakePull:
         return PullDeps(bitrix=self.bitrix, odata=self.odata, profile=self.profile,  # type: ignore[arg-type]
                         documents=self.documents, links=self.links, marks=self.marks,  # type: ignore[arg-type]
                         watermarks=self.watermarks, journal=self.journal,  # type: ignore[arg-type]
+                        debt_parts=self.debt_parts,  # type: ignore[arg-type]
                         settings=self.settings, lang=self.lang, clock=self.clock, member_id=self.member_id,
                         base_id=self.base_id)
 

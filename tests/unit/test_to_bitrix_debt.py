@@ -16,7 +16,7 @@ from tests.support.fakes_bitrix import FakePull
 
 PROFILE = load_profile("ut11")
 COUNTERPARTIES = PROFILE.object("counterparty").entity_set
-DEBT, OVERDUE = "UF_CRM_B24_1C_DEBT", "UF_CRM_B24_1C_OVERDUE"
+DEBT, OVERDUE, BY_BASE = "UF_CRM_B24_1C_DEBT", "UF_CRM_B24_1C_OVERDUE", "UF_CRM_B24_1C_DEBT_BASES"
 
 
 def _counterparty(world: FakePull, key: str, inn: str, kpp: str = "", *, deleted: bool = False) -> None:
@@ -39,7 +39,9 @@ def world() -> FakePull:
 def test_debt_is_written_then_only_changed_figures(world):
     assert pull_debt(world.deps) == 2
     assert (world.bitrix.companies["5"][DEBT], world.bitrix.companies["5"][OVERDUE]) == ("2400.00", "400.00")
-    assert (world.bitrix.companies["6"][DEBT], world.bitrix.companies["6"][OVERDUE]) == ("0.00", "")  # no due date
+    assert world.bitrix.companies["5"][BY_BASE] == "База 1, ООО «Фейк»: 2\u202f400,00\u00a0₽"
+    # Nothing owed: nothing overdue either, whether or not the base tells due dates; no line per base.
+    assert [world.bitrix.companies["6"][f] for f in (DEBT, OVERDUE, BY_BASE)] == ["0.00", "0.00", ""]
     assert world.journal.entries[-1][1].items == 2
 
     assert pull_debt(world.deps) == 0  # nothing changed in 1C: nothing sent
@@ -48,14 +50,15 @@ def test_debt_is_written_then_only_changed_figures(world):
     world.documents.receivable["k5"] = Decimal("1400.00")
     assert pull_debt(world.deps) == 1
     updates = world.bitrix.methods("crm.company.update")
-    assert len(updates) == 3 and updates[-1] == {"id": "5", "fields": {DEBT: "1400.00", OVERDUE: "400.00"}}
+    assert len(updates) == 3 and updates[-1] == {"id": "5", "fields": {
+        DEBT: "1400.00", OVERDUE: "400.00", BY_BASE: "База 1, ООО «Фейк»: 1\u202f400,00\u00a0₽"}}
 
 
 def test_a_refused_company_is_not_marked_and_is_written_next_time(world):
     world.bitrix.refuse("crm.company.update", 5)
     with pytest.raises(SyncError, match="refused 1 company update.*company 5"):
         pull_debt(world.deps)
-    assert set(world.marks.scope(WRITTEN)) == {f"{world.member_id}:{world.base_id}:6"}
+    assert set(world.marks.scope(WRITTEN)) == {f"{world.member_id}:6"}
     assert world.journal.entries[-1][1].status == "error"
 
     world.bitrix.allow("crm.company.update", 5)

@@ -2,7 +2,8 @@
 
 The streams (payments, shipments, debt) read 1C through `odata` + `profile` (what changed since the watermark)
 and `documents` (the reader of orders, their documents and balances, over the same client and profile), write the
-portal through `bitrix`, and keep their place in the stores: entity links, durable marks, watermarks, the journal.
+portal through `bitrix`, and keep their place in the stores: entity links, durable marks, watermarks, debt parts,
+the journal.
 The portal's settings and language are values read once per pull, not stores; the clock gives debt its "as of".
 """
 
@@ -16,6 +17,7 @@ from b24app.core.portal_settings import PortalSettings
 from b24app.onec.odata import ODataClient
 from b24app.onec.profiles import Profile
 from b24app.onec.readers import OneCDocuments
+from b24app.store.debt_parts import DebtParts
 from b24app.store.journal import Journal
 from b24app.store.links import LinkStore
 from b24app.store.marks import Marks
@@ -31,6 +33,7 @@ class PullDeps:
     links: LinkStore
     marks: Marks
     watermarks: Watermarks
+    debt_parts: DebtParts  # each base's part of a company's debt (the debt stream sums them)
     journal: Journal
     settings: PortalSettings
     lang: str  # the language of timeline comments (the portal's install LANG, normalised)
