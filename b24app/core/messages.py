@@ -46,6 +46,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "1С: отгрузка № {number} по заказу № {order} помечена на удаление и не учтена.",
         "en": "1C: shipment No. {number} against order No. {order} is marked for deletion and not counted.",
     },
+    # 1C → Bitrix24: returns from the customer and the order ended in 1C (sync/to_bitrix/deal_state.py)
+    "return_made": {
+        "ru": "1С: возврат товаров от клиента № {number} от {date} на {amount} по заказу № {order}.",
+        "en": "1C: customer return No. {number} of {date} for {amount} against order No. {order}.",
+    },
+    "return_cancelled": {
+        "ru": "1С: возврат товаров № {number} от {date} по заказу № {order} отменён в 1С и не учтён.",
+        "en": "1C: customer return No. {number} of {date} against order No. {order} was cancelled in 1C and is "
+              "not counted.",
+    },
+    "return_vanished": {
+        "ru": "1С: возврат товаров № {number} по заказу № {order} помечен на удаление и не учтён.",
+        "en": "1C: customer return No. {number} against order No. {order} is marked for deletion and not counted.",
+    },
+    "order_closed_in_1c": {
+        "ru": "1С: заказ клиента № {order} закрыт в 1С (отгружено {shipped} из {amount}).",
+        "en": "1C: customer order No. {order} was closed in 1C ({shipped} of {amount} shipped).",
+    },
+    "order_cancelled_in_1c": {
+        "ru": "1С: заказ клиента № {order} отменён в 1С: все строки заказа отменены.",
+        "en": "1C: customer order No. {order} was cancelled in 1C: every line of the order is cancelled.",
+    },
     # Bitrix24 → 1C: the deal's customer order (sync/to_onec/orders.py, jobs)
     "order_created": {
         "ru": "В 1С создан и проведён заказ клиента № {number} (база «{base}»).",
@@ -95,6 +117,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "order No. {number} in base \"{base}\" cancelled",
     },
     "entity_switch_why_legal_entity": {"ru": "Юрлицо продавца изменилось", "en": "The seller legal entity changed"},
+    # Bitrix24 → 1C: the deal's order re-issued under another organization, of its base or of another base
+    # (sync/to_onec/legal_entity.py): both organizations and both numbers named in one comment
+    "entity_switch_org": {
+        "ru": "{why}: {cancelled}; создан и проведён заказ клиента № {number} ({org}, база «{base}»).",
+        "en": "{why}: {cancelled}; customer order No. {number} was created and posted ({org}, base \"{base}\").",
+    },
+    "entity_switch_org_cancelled": {
+        "ru": "заказ клиента № {number} ({org}, база «{base}») отменён",
+        "en": "customer order No. {number} ({org}, base \"{base}\") cancelled",
+    },
+    # an organization as a Russian accountant names it: its name and ИНН
+    "org_label": {"ru": "{name}, ИНН {inn}", "en": "{name}, INN {inn}"},
     "entity_switch_why_pipeline": {
         "ru": "Сделка перешла в воронку другой базы 1С",
         "en": "The deal moved to a pipeline of another 1C base",

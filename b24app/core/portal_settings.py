@@ -20,6 +20,7 @@ DEFAULT_DEAL_FIELDS: dict[str, str] = {
     "payment_date": "UF_CRM_B24_1C_PAID_DATE",
     "remaining": "UF_CRM_B24_1C_REMAINING",
     "shipment_status": "UF_CRM_B24_1C_SHIPPED",
+    "returned_sum": "UF_CRM_B24_1C_RETURNED",      # what the customer gave back (returns posted in 1C)
     "order_number": "UF_CRM_B24_1C_ORDER",          # also read to link a deal to an existing 1C order
     "order_link": "UF_CRM_B24_1C_ORDER_URL",
 }
@@ -40,6 +41,8 @@ class StageMap:
     partly_paid: str | None = None
     paid: str | None = None
     shipped: str | None = None
+    returned: str | None = None         # everything shipped came back (returns from the customer)
+    cancelled_in_1c: str | None = None  # the order was closed in 1C before it was fully shipped, or cancelled
 
 
 @dataclass(frozen=True)

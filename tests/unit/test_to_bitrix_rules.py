@@ -94,7 +94,7 @@ def test_the_fields_written_follow_the_portals_mapping():
     mapped = PortalSettings.from_json({"deal_fields": {"paid_status": "UF_CRM_OURS", "shipment_status": "UF_CRM_SHIP"}})
     docs = OrderDocuments(order=ORDER, payments=[_payment("r1", "3610")], shipments=[_shipment("s1", "10")])
     assert payment_fields(mapped, docs)["UF_CRM_OURS"] == "fully"
-    assert shipment_fields(mapped, docs) == {"UF_CRM_SHIP": "partly"}
+    assert shipment_fields(mapped, docs) == {"UF_CRM_SHIP": "partly", "UF_CRM_B24_1C_RETURNED": "0.00"}
 
 
 # -- shipments -----------------------------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ def test_shipped_partly_or_fully_by_sum(shipped, status):
 def test_only_posted_live_sales_count_as_shipped():
     docs = OrderDocuments(order=ORDER, shipments=[_shipment("s1", "2400"), _shipment("s2", "1210", posted=False),
                                                   _shipment("s3", "1210", deleted=True)])
-    assert shipment_fields(SETTINGS, docs) == {SETTINGS.deal_fields["shipment_status"]: "partly"}
+    assert shipment_fields(SETTINGS, docs)[SETTINGS.deal_fields["shipment_status"]] == "partly"
 
 
 # -- comments --------------------------------------------------------------------------------------------------

@@ -6,6 +6,18 @@ payment date and remaining (payments) or shipped status (shipments), a stage mov
 and a timeline comment per receipt or sale that arrived, was cancelled or unposted. Comments are sent once per
 document version (a durable mark written for each comment Bitrix24 added), so a pull repeated after a failure —
 even one whose batch partly went through — does not repeat them.
+
+Shipments net of returns (issue 12): "shipped" is what posted sales shipped minus what posted returns took back, so
+a fully returned order is not shipped; the returned sum has its own deal field and each return a comment. Stages,
+in this order of precedence (shipments stream):
+  * everything shipped came back → the `returned` stage;
+  * the order closed in 1C before it was fully shipped, or every row cancelled → the `cancelled_in_1c` stage;
+  * fully shipped → the `shipped` stage;
+  * a deal in the `shipped` stage whose order is no longer fully shipped (a sale unposted or marked for deletion,
+    goods returned) goes back to the paid / partly paid stage its payments earn, when that stage is mapped: the
+    manager sees the flag drop and the deal where its money says it is. Only this move goes backwards.
+A closed order that was fully shipped is an order done, not cancelled: it gets a comment and no stage move. The
+payments stream never moves a deal out of the `returned` or `cancelled_in_1c` stage.
 """
 
 from __future__ import annotations
@@ -16,8 +28,8 @@ from decimal import Decimal
 
 from b24app.bitrix.client import BitrixClient
 from b24app.core.messages import message
-from b24app.core.model import ZERO, OrderDocuments, PaidStatus, Payment, Shipment
-from b24app.core.portal_settings import PortalSettings
+from b24app.core.model import ZERO, OrderDocuments, PaidStatus, Payment, Return, Shipment
+from b24app.core.portal_settings import PortalSettings, StageMap
 from b24app.onec.readers import OneCDocuments
 from b24app.store.links import LinkStore
 from b24app.store.marks import Marks
@@ -34,7 +46,7 @@ class Touched:
     doc_key: str
     version: str
     number: str = ""
-    what: str = "payment"  # payment / shipment
+    what: str = "payment"  # payment / shipment / return / order (the order document itself changed)
 
 
 def _money(value: Decimal) -> str:
@@ -58,7 +70,21 @@ def payment_fields(settings: PortalSettings, docs: OrderDocuments) -> dict:
 
 
 def shipment_fields(settings: PortalSettings, docs: OrderDocuments) -> dict:
-    return {settings.deal_fields["shipment_status"]: shipped_status(docs.order.amount, docs.shipped).value}
+    """Shipped status net of returns, and the returned sum (when the portal maps that field)."""
+    fields = {settings.deal_fields["shipment_status"]: shipped_status(docs.order.amount, docs.shipped).value}
+    if settings.deal_fields.get("returned_sum"):
+        fields[settings.deal_fields["returned_sum"]] = _money(docs.returned)
+    return fields
+
+
+def order_ended(docs: OrderDocuments) -> bool:
+    """The order ended in 1C short of being fully shipped: closed (УТ 11 Закрыт) or every row cancelled."""
+    return docs.order.cancelled or (docs.order.closed and
+                                    shipped_status(docs.order.amount, docs.shipped) is not PaidStatus.FULLY)
+
+
+def fully_returned(docs: OrderDocuments) -> bool:
+    return docs.returned > ZERO and docs.shipped <= ZERO
 
 
 def payment_comment(p: Payment, number: str, lang: str = "ru") -> str:
@@ -79,8 +105,42 @@ def shipment_comment(s: Shipment, number: str, lang: str = "ru") -> str:
     return message("shipment_cancelled", lang, number=s.number, date=s.date, order=number)
 
 
+def return_comment(r: Return, number: str, lang: str = "ru") -> str:
+    """The timeline comment for a return from the customer against the order `number`."""
+    if r.counts:
+        return message("return_made", lang, number=r.number, date=r.date, amount=r.amount, order=number)
+    return message("return_cancelled", lang, number=r.number, date=r.date, order=number)
+
+
+def order_end_comment(docs: OrderDocuments, lang: str = "ru") -> str | None:
+    """The comment for an order closed or cancelled in 1C; None while it is open."""
+    if docs.order.cancelled:
+        return message("order_cancelled_in_1c", lang, order=docs.order.number)
+    if docs.order.closed:
+        return message("order_closed_in_1c", lang, order=docs.order.number, shipped=docs.shipped,
+                       amount=docs.order.amount)
+    return None
+
+
+def shipment_stage(stages: StageMap, docs: OrderDocuments, current: str | None) -> tuple[str | None, bool]:
+    """(target stage, whether it may move backwards) for the shipments stream; see the module docstring."""
+    if fully_returned(docs) and stages.returned:
+        return stages.returned, True  # an order closed after everything came back is a return, not a cancel
+    if order_ended(docs) and stages.cancelled_in_1c:
+        return stages.cancelled_in_1c, True
+    if shipped_status(docs.order.amount, docs.shipped) is PaidStatus.FULLY:
+        return stages.shipped, False
+    if stages.shipped and current == stages.shipped:
+        return {PaidStatus.PARTLY: stages.partly_paid, PaidStatus.FULLY: stages.paid}.get(docs.status), True
+    return None, False
+
+
 # Durable marks (store/marks.py) of the timeline comments already posted, one per deal and document version.
 TOLD = "told"
+# Links of deals to the 1C orders they name (order-number field, ORIGIN_ID), made by the pull (order_links.py):
+# followed like the orders the app made (kind "deal"), but a kind of their own so the deal push never writes them.
+NAMED_LINK = "deal_named"
+FOLLOWED_LINKS = ("deal", NAMED_LINK)
 
 
 class DealStateSync:
@@ -114,7 +174,7 @@ class DealStateSync:
         """order key -> linked deal ids (deals whose order the app made, or linked by number)."""
         order_set = self.docs.profile.object("customer_order").entity_set
         return {key: [lk.b24_id for lk in self.links.for_onec(self.member_id, self.base_id, order_set, key)
-                      if lk.b24_type == "deal"] for key in order_keys}
+                      if lk.b24_type in FOLLOWED_LINKS] for key in order_keys}
 
     def sync(self, touched: list[Touched], *, payments: bool, shipments: bool) -> PushOutcome:
         """Send the state of every deal linked to a touched order. PushOutcome says what Bitrix24 confirmed."""
@@ -164,6 +224,7 @@ class DealStateSync:
         up = DealUpdate(deal_id)
         comments: list[tuple[str, str]] = []
         target = None
+        backwards = False
         if payments:
             up.fields.update(payment_fields(self.settings, docs))
             target = {PaidStatus.PARTLY: stages.partly_paid, PaidStatus.FULLY: stages.paid}.get(docs.status)
@@ -173,13 +234,20 @@ class DealStateSync:
             comments += self._vanished(changed, {p.key for p in docs.payments}, "payment", docs, deal_id)
         if shipments:
             up.fields.update(shipment_fields(self.settings, docs))
-            if shipped_status(docs.order.amount, docs.shipped) is PaidStatus.FULLY and stages.shipped:
-                target = stages.shipped
+            moved, backwards = shipment_stage(stages, docs, deal.get("STAGE_ID"))
+            target = moved or target
             comments += [(shipment_comment(s, docs.order.number, self.lang),
                           self._mark(s.key, changed[s.key].version, deal_id))
                          for s in docs.shipments if s.key in changed]
             comments += self._vanished(changed, {s.key for s in docs.shipments}, "shipment", docs, deal_id)
-        stage = deal_push.stage_for(self.settings, deal, target, forward_only=order_flow)
+            comments += [(return_comment(r, docs.order.number, self.lang),
+                          self._mark(r.key, changed[r.key].version, deal_id))
+                         for r in docs.returns if r.key in changed]
+            comments += self._vanished(changed, {r.key for r in docs.returns}, "return", docs, deal_id)
+            comments += self._order_end(changed, docs, deal)
+        elif deal.get("STAGE_ID") in {stages.returned, stages.cancelled_in_1c} - {None}:
+            target = None  # money arriving for a returned or cancelled order does not reopen the deal
+        stage = deal_push.stage_for(self.settings, deal, target, forward_only=[] if backwards else order_flow)
         if stage:
             up.fields["STAGE_ID"] = stage
         up.comments = comments  # (text, mark) pairs until sync() filters them
@@ -188,7 +256,18 @@ class DealStateSync:
     def _vanished(self, changed: dict[str, Touched], listed: set[str], what: str, docs: OrderDocuments,
                   deal_id: str) -> list[tuple[str, str]]:
         """Comments for changed documents the order no longer lists: marked for deletion in 1C."""
-        key = "payment_vanished" if what == "payment" else "shipment_vanished"
+        key = {"payment": "payment_vanished", "shipment": "shipment_vanished", "return": "return_vanished"}[what]
         return [(message(key, self.lang, number=t.number, order=docs.order.number),
                  self._mark(t.doc_key, t.version, deal_id))
                 for t in changed.values() if t.what == what and t.doc_key not in listed]
+
+    def _order_end(self, changed: dict[str, Touched], docs: OrderDocuments, deal: dict) -> list[tuple[str, str]]:
+        """One comment when the order itself changed and is now closed or cancelled in 1C, for a deal still in
+        progress (the app closes the order of a lost deal itself and says so then). Marked by the order's state,
+        not its version: later edits of a closed order do not repeat it."""
+        t = changed.get(docs.order.key)
+        text = order_end_comment(docs, self.lang)
+        if t is None or t.what != "order" or text is None or deal.get("STAGE_SEMANTIC_ID", "P") != "P":
+            return []
+        state = "cancelled" if docs.order.cancelled else "closed"
+        return [(text, self._mark(docs.order.key, state, str(deal["ID"])))]

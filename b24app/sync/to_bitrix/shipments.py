@@ -4,6 +4,9 @@ Sales (УТ 11 `РеализацияТоваровУслуг`, БП 3.0 its name
 they ship (`ЗаказКлиента`, a composite reference: value + `_Type`); every deal linked to that order gets its
 shipped status (no / partly / fully by sum against the order), the "shipped" stage of its pipeline when fully
 shipped, and a timeline comment per sale. The watermark moves only after Bitrix24 confirmed.
+
+The stream also follows changed customer orders (closed or cancelled in 1C) and returns from the customer
+(order_changes.py), each from its own part of the stored watermark.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from b24app.core.errors import SyncError
 from b24app.onec import refs
 from b24app.onec.changes import DocumentWatermark, document_changes
 from b24app.sync.to_bitrix.deal_state import DealStateSync, Touched
+from b24app.sync.to_bitrix.order_changes import followed_changes
 from b24app.sync.to_bitrix.pull_deps import PullDeps
 
 
@@ -34,9 +38,12 @@ def pull_shipments(deps: PullDeps) -> int:
             for c in changes.changes
             if (order_key := refs.read(ref_f, c.row, target))
         ]
+        followed = followed_changes(odata, profile, stored)
+        touched += followed.touched
         outcome = DealStateSync.for_pull(deps).sync(touched, payments=False, shipments=True)
         entry.items = len(outcome.confirmed)
         if not outcome.complete:
             raise SyncError(f"Bitrix24 refused {len(outcome.failed)} deal update(s), watermark kept")
-        deps.watermarks.put(deps.member_id, deps.base_id, "shipments", changes.watermark.to_dict())
+        deps.watermarks.put(deps.member_id, deps.base_id, "shipments",
+                            {**changes.watermark.to_dict(), **followed.watermarks})
     return len(outcome.confirmed)

@@ -32,6 +32,7 @@ DEAL_FIELDS = (
     FieldDef("payment_date", "date", "Дата последней оплаты (1С)", "Last payment date (1C)"),
     FieldDef("remaining", "double", "Осталось оплатить (1С)", "Left to pay (1C)"),
     FieldDef("shipment_status", "string", "Отгрузка по 1С (no / partly / fully)", "1C shipment (no / partly / fully)"),
+    FieldDef("returned_sum", "double", "Возвращено клиентом по 1С, сумма", "Returned by the customer in 1C, amount"),
     FieldDef("order_number", "string", "Номер заказа в 1С", "1C order number"),
     FieldDef("order_link", "url", "Заказ в 1С (ссылка)", "1C order (link)"),
 )
