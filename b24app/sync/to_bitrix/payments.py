@@ -7,6 +7,11 @@ an order or an invoice (БП 3.0) — and every deal linked to such an order is 
 paid, last payment date, remaining, the stage the pipeline's map names for "partly paid" / "paid", and a timeline
 comment per receipt. A cancelled or unposted receipt no longer counts, so recomputing reverses it. The watermark
 is stored only when Bitrix24 confirmed every update it covers.
+
+Deals that name a 1C order the app did not make are linked first (order_links.py); a deal newly linked gets the
+order's existing receipts and sales at once, however old they are. Only this stream links (the more frequent one,
+run for every base): were the shipments stream to do it too, the two running side by side could both bring the
+same new link and post its comments twice; it follows the links through `DealStateSync.deals_of` all the same.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from b24app.onec.profiles import ObjectSpec, Profile
 from b24app.onec.readers import OneCDocuments
 from b24app.store.links import LinkStore
 from b24app.store.marks import Marks
-from b24app.sync.to_bitrix.deal_state import DealStateSync, Touched
+from b24app.sync.to_bitrix.deal_state import FOLLOWED_LINKS, DealStateSync, Touched
+from b24app.sync.to_bitrix.order_links import NamedOrderLinks
 from b24app.sync.to_bitrix.pull_deps import PullDeps
 
 log = logging.getLogger(__name__)
@@ -67,6 +73,8 @@ def pull_payments(deps: PullDeps) -> int:
     """Bring the deals of one base up to date with its receipts; returns how many deals were updated."""
     odata, profile = deps.odata, deps.profile
     stored = deps.watermarks.get(deps.member_id, deps.base_id, "payments")
+    named = NamedOrderLinks(deps)
+    first = named.link()
     with deps.journal.exchange(deps.member_id, "payments", "1c_to_b24", base_id=deps.base_id) as entry:
         touched: list[Touched] = []
         new_marks: dict[str, dict] = {}
@@ -81,13 +89,17 @@ def pull_payments(deps: PullDeps) -> int:
                 for order_key in orders_paid_by(odata, profile, spec, dict(change.row)):
                     touched.append(Touched(order_key, change.ref_key, change.data_version,
                                            str(change.row.get(number_f, "")), "payment"))
-        outcome = DealStateSync.for_pull(deps).sync(touched, payments=True, shipments=False)
-        entry.items = len(outcome.confirmed)
-        if not outcome.complete:
-            detail = "; ".join(f"deal {d}: {e}" for d, e in sorted(outcome.failed.items()))
-            raise SyncError(f"Bitrix24 refused {len(outcome.failed)} deal update(s), watermark kept: {detail}")
+        sync = DealStateSync.for_pull(deps)
+        outcome = sync.sync(touched, payments=True, shipments=False)
+        brought = sync.sync(first, payments=True, shipments=True)
+        named.settle(brought)
+        confirmed, failed = outcome.confirmed | brought.confirmed, {**outcome.failed, **brought.failed}
+        entry.items = len(confirmed)
+        if failed:
+            detail = "; ".join(f"deal {d}: {e}" for d, e in sorted(failed.items()))
+            raise SyncError(f"Bitrix24 refused {len(failed)} deal update(s), watermark kept: {detail}")
         deps.watermarks.put(deps.member_id, deps.base_id, "payments", {**stored, **new_marks})
-    return len(outcome.confirmed)
+    return len(confirmed)
 
 
 def refresh_deal(deal_id: str, *, bitrix: BitrixClient, documents_of: Callable[[int], OneCDocuments],
@@ -96,7 +108,7 @@ def refresh_deal(deal_id: str, *, bitrix: BitrixClient, documents_of: Callable[[
 
     `documents_of(base_id)` opens a reader of one of the portal's bases: the deal's orders may live in several."""
     done = 0
-    for link in links.for_entity(member_id, "deal", deal_id):
+    for link in (lk for kind in FOLLOWED_LINKS for lk in links.for_entity(member_id, kind, deal_id)):
         docs = documents_of(link.base_id)
         if link.onec_set != docs.profile.object("customer_order").entity_set:
             continue
