@@ -159,9 +159,12 @@ class ObjectSpec:
         return ",".join(self.field(logical) for logical in (self.order_by or ("key",)))
 
     def value_field(self, key: str) -> FieldSpec | None:
-        """The field a value is written into: the longest logical field `f` with `key` = `f_<what>`."""
-        names = [f for f in (*self.fields, *self.dimensions, *self.resources) if key.startswith(f + "_")]
-        return self.spec_of(max(names, key=len)) if names else None
+        """The field a value is written into: the longest logical field `f` with `key` = `f_<what>`, a field of
+        a tabular section spelled `<table>_<field>` (`contacts_kind_phone` → table contacts, field kind)."""
+        fields = {f: self.spec_of(f) for f in (*self.fields, *self.dimensions, *self.resources)}
+        fields.update({f"{t}_{f}": spec for t, table in self.tables.items() for f, spec in table.fields.items()})
+        names = [f for f in fields if key.startswith(f + "_")]
+        return fields[max(names, key=len)] if names else None
 
     def value(self, key: str) -> str:
         """The 1C value (e.g. an enumeration value name) the profile gives this object for a logical key."""

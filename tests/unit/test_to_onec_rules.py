@@ -11,7 +11,7 @@ from b24app.onec.profiles import load_profile
 from b24app.sync.to_onec import counterparties as cp
 from b24app.sync.to_onec.order_body import order_body, order_lines
 from b24app.sync.to_onec.order_model import DealBundle, fingerprint, navigation_link
-from b24app.sync.to_onec.order_refs import ProductRef, SellerRefs
+from b24app.sync.to_onec.order_refs import LineRefs, ProductRef, SellerRefs
 from b24app.sync.to_onec.orders import _wants_order, choose_base, deal_base
 from tests.support.fakes_onec import FakeBases, FakeOneC
 
@@ -111,10 +111,11 @@ def test_order_lines_carry_amounts_and_vat_extracted_at_the_rows_rate():
     bundle = _bundle({"PRODUCT_ID": "1", "PRICE": 1200, "QUANTITY": 2, "TAX_RATE": 20},
                      {"PRODUCT_ID": "2", "PRICE": "1210,5", "QUANTITY": "3", "TAX_RATE": "10"},
                      {"PRODUCT_ID": "3", "PRICE": 99.99, "QUANTITY": None, "TAX_RATE": None})
-    first, second, third = order_lines(bundle, REFS, UT, cancel=False)
+    first, second, third = order_lines(bundle, REFS, UT, cancel=False, line=LineRefs(vat={"20": "vat-20"}))
     assert first == {"Номенклатура_Key": "ref-1", "Упаковка_Key": "unit-1", "КоличествоУпаковок": 2.0,
                      "Количество": 2.0, "Цена": 1200.0, "Сумма": 2400.0, "СтавкаНДС_Key": "vat-20",
-                     "СуммаНДС": 400.0, "СуммаСНДС": 2400.0, "Отменено": False}
+                     "СуммаНДС": 400.0, "СуммаСНДС": 2400.0, "Отменено": False, "ПроцентРучнойСкидки": 0.0,
+                     "СуммаРучнойСкидки": 0.0}
     # "1210,5" is a decimal comma; VAT inside the price: amount * 10 / 110.
     assert second["Цена"] == 1210.5 and second["Сумма"] == 3631.5
     assert second["СуммаНДС"] == round(3631.5 * 10 / 110, 2) == 330.14
@@ -168,7 +169,7 @@ def test_a_company_without_inn_names_the_field_to_fill():
 
 
 def test_a_deal_without_company_or_with_a_wrong_inn_is_refused_with_the_reason():
-    with pytest.raises(PermanentSyncError, match="the deal has no company: 1C needs a counterparty with an INN"):
+    with pytest.raises(PermanentSyncError, match="the deal has no company and no contact: 1C needs a buyer"):
         cp.identity_from(None, [])
     with pytest.raises(PermanentSyncError, match="INN 7736207544 is not valid"):
         cp.identity_from({"ID": "12", "TITLE": "Ромашка"}, [{"RQ_INN": "7736207544"}])

@@ -27,6 +27,7 @@ from b24app.sync.to_onec.order_body import ORDER_REFS, order_lines, targets
 from b24app.sync.to_onec.order_model import (
     CANCELLED,
     CREATED,
+    ORDER_ORG,
     PUSHED,
     SKIPPED,
     TOLD,
@@ -35,11 +36,19 @@ from b24app.sync.to_onec.order_model import (
     DealBundle,
     PushResult,
     fingerprint,
+    order_org_key,
     pushed_key,
 )
-from b24app.sync.to_onec.order_refs import product_refs, seller_refs
+from b24app.sync.to_onec.order_refs import currency_code, line_refs, product_refs, seller_refs
 
 INVOICE_TYPE = 31
+# crm.item.productrow.list names (api-reference/crm/universal/product-rows/) -> the deal-row names the order code
+# reads (crm-deal-productrows-get.md): the same fields, camelCase.
+ROW_FIELDS = {"productId": "PRODUCT_ID", "productName": "PRODUCT_NAME", "price": "PRICE",
+              "priceExclusive": "PRICE_EXCLUSIVE", "priceNetto": "PRICE_NETTO", "priceBrutto": "PRICE_BRUTTO",
+              "quantity": "QUANTITY", "discountTypeId": "DISCOUNT_TYPE_ID", "discountRate": "DISCOUNT_RATE",
+              "discountSum": "DISCOUNT_SUM", "taxRate": "TAX_RATE", "taxIncluded": "TAX_INCLUDED",
+              "measureCode": "MEASURE_CODE", "measureName": "MEASURE_NAME"}
 
 
 def invoice_key(member_id: str, invoice_id: str) -> str:
@@ -56,27 +65,34 @@ def read_invoice(client: BitrixClient, invoice_id: str) -> DealBundle:
     if "item" in first.errors:
         raise first.errors["item"]
     item = first.results["item"]["item"]
-    rows = [{"PRODUCT_ID": r.get("productId"), "PRODUCT_NAME": r.get("productName"), "PRICE": r.get("price"),
-             "QUANTITY": r.get("quantity"), "TAX_RATE": r.get("taxRate")}
+    rows = [{deal_name: r.get(item_name) for item_name, deal_name in ROW_FIELDS.items()}
             for r in (first.results.get("rows") or {}).get("productRows", [])]
     company_id = str(item.get("companyId") or "0")
-    company, requisites, products = None, [], {}
+    contact_id = str(item.get("contactId") or "0")
+    company, requisites, products, contact, contact_requisites = None, [], {}, None, []
     second: dict[str, tuple[str, dict]] = {}
     if company_id != "0":
         second["company"] = ("crm.company.get", {"id": company_id})
         second["requisites"] = ("crm.requisite.list", {"filter": {"ENTITY_TYPE_ID": 4, "ENTITY_ID": company_id}})
+    elif contact_id != "0":  # a private buyer (crm-requisite-add.md: ENTITY_TYPE_ID 3 = contact)
+        second["contact"] = ("crm.contact.get", {"id": contact_id})
+        second["contact_rq"] = ("crm.requisite.list", {"filter": {"ENTITY_TYPE_ID": 3, "ENTITY_ID": contact_id}})
     ids = sorted({str(r["PRODUCT_ID"]) for r in rows if str(r.get("PRODUCT_ID") or "0") != "0"})
     second.update({f"p:{pid}": ("crm.product.get", {"id": pid}) for pid in ids})
     if second:
         got = client.batch(second)
         company = got.results.get("company")
         requisites = list(got.results.get("requisites") or [])
+        contact = got.results.get("contact") if isinstance(got.results.get("contact"), dict) else None
+        contact_requisites = list(got.results.get("contact_rq") or [])
         products = {pid: got.results[f"p:{pid}"] for pid in ids if f"p:{pid}" in got.results}
     stage = str(item.get("stageId") or "")
     deal_like = {"ID": str(item["id"]), "TITLE": item.get("title") or "", "STAGE_ID": stage,
                  "STAGE_SEMANTIC_ID": "F" if stage.endswith(":D") else "P", "OPPORTUNITY": item.get("opportunity"),
+                 "CURRENCY_ID": item.get("currencyId") or "",
                  "PARENT_DEAL": str(item.get("parentId2") or "0"), "ACCOUNT_NUMBER": item.get("accountNumber") or ""}
-    return DealBundle(deal_like, rows, company, requisites, products)
+    return DealBundle(deal_like, rows, company, requisites, products, contact=contact,
+                      contact_requisites=contact_requisites)
 
 
 class InvoiceDocuments:
@@ -157,13 +173,18 @@ class InvoiceDocuments:
                       cancel: bool) -> dict:
         deps = self.deps
         spec = profile.object("customer_invoice")
-        buyer = cp.counterparty_for(odata, profile, cp.identity_from(bundle.company, bundle.requisites), deps.locks)
-        seller = seller_refs(odata, profile, deps.bases.legal_entity_inn(base_id), warehouse=False)
+        who = cp.identity_from(bundle.company, bundle.requisites, bundle.contact, bundle.contact_requisites)
+        buyer = cp.counterparty_for(odata, profile, who, deps.locks)
+        deal_id = bundle.deal["PARENT_DEAL"]
+        # Sold by the organization of the deal's order in this base (legal_entity.py), else by the base's own.
+        org_inn = deps.marks.get(ORDER_ORG, order_org_key(self.member_id, str(deal_id), base_id)) \
+            if deal_id != "0" else None
+        seller = seller_refs(odata, profile, org_inn or deps.bases.legal_entity_inn(base_id),
+                             currency_code(bundle.deal.get("CURRENCY_ID")), warehouse=False)
         values = {"organization": seller.organization, "counterparty": buyer.ref_key, "partner": buyer.partner_key,
                   "currency": seller.currency, "amount": round(float(bundle.deal.get("OPPORTUNITY") or 0), 2),
                   "cancelled": cancel}
         order_set = profile.object("customer_order").entity_set
-        deal_id = bundle.deal["PARENT_DEAL"]
         order = next((lk for lk in deps.links.for_entity(self.member_id, "deal", deal_id)
                       if lk.base_id == base_id and lk.onec_set == order_set), None) if deal_id != "0" else None
         if order is not None and order_set != spec.entity_set:
@@ -171,6 +192,7 @@ class InvoiceDocuments:
         body = onec_refs.body(spec.fields, values, {**targets(profile, ORDER_REFS), "basis": order_set})
         if "goods" in spec.tables:
             refs = product_refs(odata, profile, bundle)
-            body[spec.table("goods").name] = order_lines(bundle, refs, profile, cancel=False,
-                                                         logical="customer_invoice")
+            body[spec.table("goods").name] = order_lines(
+                bundle, refs, profile, cancel=False, logical="customer_invoice",
+                line=line_refs(odata, profile, bundle.rows, "customer_invoice"))
         return body

@@ -601,6 +601,32 @@ def _number(value: Any, default: float = 0.0) -> float:
         return default
 
 
+def _row_prices(row: dict) -> dict:
+    """The price fields of a stored row from what the caller sent. crm-deal-productrows-get.md (and the answer
+    shown there: PRICE 899.1, PRICE_NETTO 999, DISCOUNT_RATE 10, DISCOUNT_SUM 99.9) defines every price per unit:
+    PRICE with discount and tax (the row's sum is PRICE × QUANTITY), PRICE_EXCLUSIVE with discount and without
+    tax, PRICE_NETTO without either, PRICE_BRUTTO without discount and with tax; DISCOUNT_TYPE_ID 1 = absolute
+    (DISCOUNT_SUM per unit), 2 = percent (DISCOUNT_RATE; crm-deal-productrows-set.md: the default). What the
+    caller leaves out follows from PRICE, the discount and TAX_RATE, rounded to kopecks as the portal shows them."""
+    price = _number(row.get("PRICE"))
+    tax_rate = row.get("TAX_RATE")
+    factor = 1 + (0.0 if tax_rate in (None, "") else _number(tax_rate)) / 100
+    kind = int(_number(row.get("DISCOUNT_TYPE_ID"), 2))
+    exclusive = round(_number(row.get("PRICE_EXCLUSIVE"), price / factor), 2)
+    if kind == 1:
+        discount = round(_number(row.get("DISCOUNT_SUM")), 2)
+        netto = round(_number(row.get("PRICE_NETTO"), exclusive + discount), 2)
+        rate = round(discount * 100 / netto, 2) if netto else 0.0
+    else:
+        rate = _number(row.get("DISCOUNT_RATE"))
+        fallback = exclusive / (1 - rate / 100) if rate < 100 else exclusive + _number(row.get("DISCOUNT_SUM"))
+        netto = round(_number(row.get("PRICE_NETTO"), fallback), 2)
+        discount = round(netto - exclusive, 2)
+    brutto = round(_number(row.get("PRICE_BRUTTO"), netto * factor), 2)
+    return {"PRICE": price, "PRICE_EXCLUSIVE": exclusive, "PRICE_NETTO": netto, "PRICE_BRUTTO": brutto,
+            "PRICE_ACCOUNT": f"{price:.2f}", "DISCOUNT_TYPE_ID": kind, "DISCOUNT_RATE": rate, "DISCOUNT_SUM": discount}
+
+
 @method("crm.deal.productrows.set", scope="crm")
 def _productrows_set(call: Call) -> Outcome:
     deal_id = _parse_id(get_ci(call.params, "id"))
@@ -613,7 +639,6 @@ def _productrows_set(call: Call) -> Outcome:
         stored = []
         for sort, raw in enumerate(rows_in, start=1):
             row = {str(k).upper(): v for k, v in raw.items()}
-            price = _number(row.get("PRICE"))
             quantity = _number(row.get("QUANTITY"), 1.0)
             tax_rate = row.get("TAX_RATE")
             stored.append(
@@ -625,15 +650,8 @@ def _productrows_set(call: Call) -> Outcome:
                     "PRODUCT_NAME": str(row.get("PRODUCT_NAME") or ""),
                     "ORIGINAL_PRODUCT_NAME": str(row.get("PRODUCT_NAME") or ""),
                     "PRODUCT_DESCRIPTION": None,
-                    "PRICE": price,
-                    "PRICE_EXCLUSIVE": price,
-                    "PRICE_NETTO": price,
-                    "PRICE_BRUTTO": price,
-                    "PRICE_ACCOUNT": f"{price:.2f}",
+                    **_row_prices(row),
                     "QUANTITY": quantity,
-                    "DISCOUNT_TYPE_ID": int(_number(row.get("DISCOUNT_TYPE_ID"), 2)),
-                    "DISCOUNT_RATE": _number(row.get("DISCOUNT_RATE")),
-                    "DISCOUNT_SUM": _number(row.get("DISCOUNT_SUM")),
                     "TAX_RATE": None if tax_rate in (None, "") else _number(tax_rate),
                     "TAX_INCLUDED": str(row.get("TAX_INCLUDED") or "N"),
                     "CUSTOMIZED": "Y",
