@@ -3,8 +3,10 @@ bases and the settings together (import, removing a base) — each one database 
 
 Secrets never leave: the export has no passwords (nor tokens). Importing matches a base by its OData address
 and login: a match keeps its stored password, a new base needs a password typed by the administrator. The
-legal-entity and pipeline maps refer to bases by their position in the file, so ids of the source portal never
-leak into the target one. Bases of the target portal that the file does not mention are kept.
+legal-entity and pipeline maps and the warehouse map (keyed "<base>" or "<base>:<pipeline>") refer to bases by
+their position in the file, so ids of the source portal never leak into the target one; the organizations of the
+legal-entity values are INNs and travel as they are. Bases of the target portal that the file does not mention are
+kept.
 """
 
 from __future__ import annotations
@@ -28,6 +30,19 @@ FORMAT_VERSION = 1
 BASE_KEYS = ("name", "url", "login", "profile", "legal_entity", "legal_entity_inn", "enabled")
 # Settings that map something (a legal-entity list value, a pipeline) to a base id.
 BASE_MAPS = ("legal_entity_bases", "category_bases")
+# The warehouse map is keyed by a base id ("<base>" or "<base>:<category>") and holds the warehouse's Ref_Key.
+WAREHOUSES = "warehouses"
+
+
+def rekey_warehouses(warehouses: dict[str, str], base_of: dict[int, int]) -> dict[str, str]:
+    """The warehouse map with each key's base replaced through `base_of` (id -> position or back); entries of a
+    base `base_of` does not know are dropped."""
+    out = {}
+    for key, ref in warehouses.items():
+        base, sep, category = key.partition(":")
+        if base.isascii() and base.isdigit() and int(base) in base_of:
+            out[f"{base_of[int(base)]}{sep}{category}"] = ref
+    return out
 
 
 class SettingsFileError(ValueError):
@@ -51,6 +66,8 @@ class ImportPlan:
     settings: PortalSettings = field(default_factory=PortalSettings)
     # Per map of BASE_MAPS: key -> the base's position in the file.
     positions: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The warehouse map keyed by the base's position in the file ("<position>[:<category>]").
+    warehouses: dict[str, str] = field(default_factory=dict)
 
 
 class ConfigTransfer:
@@ -72,6 +89,7 @@ class ConfigTransfer:
         for name in BASE_MAPS:
             data[name] = {key: position[base_id] for key, base_id in getattr(settings, name).items()
                           if base_id in position}
+        data[WAREHOUSES] = rekey_warehouses(settings.warehouses, position)
         return {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -107,14 +125,18 @@ class ConfigTransfer:
             check_document(raw_settings)
             positions = {name: {str(k): int(v) for k, v in (raw_settings.get(name) or {}).items()}
                          for name in BASE_MAPS}
-            settings = PortalSettings.from_json({**raw_settings, **{name: {} for name in BASE_MAPS}})
+            settings = PortalSettings.from_json({**raw_settings, **{name: {} for name in BASE_MAPS},
+                                                 WAREHOUSES: {}})
+            warehouses = {str(k): str(v) for k, v in (raw_settings.get(WAREHOUSES) or {}).items()}
         except (TypeError, ValueError, AttributeError) as exc:
             raise SettingsFileError(f"the settings in the file are damaged: {exc}") from None
         for name, mapped in positions.items():
             if any(not 0 <= p < len(plan.bases) for p in mapped.values()):
                 what = "legal-entity" if name == "legal_entity_bases" else "pipeline"
                 raise SettingsFileError(f"the {what} map refers to a base the file does not contain")
-        plan.settings, plan.positions = settings, positions
+        if len(rekey_warehouses(warehouses, {n: n for n in range(len(plan.bases))})) != len(warehouses):
+            raise SettingsFileError("the warehouse map refers to a base the file does not contain")
+        plan.settings, plan.positions, plan.warehouses = settings, positions, warehouses
         return plan
 
     def apply_import(self, member_id: str, plan: ImportPlan, passwords: dict[int, str],
@@ -144,7 +166,7 @@ class ConfigTransfer:
                 ids[base.position] = row.id
             settings = PortalSettings.from_json({**plan.settings.to_json(), **{
                 name: {key: ids[position] for key, position in plan.positions.get(name, {}).items()}
-                for name in BASE_MAPS}})
+                for name in BASE_MAPS}, WAREHOUSES: rekey_warehouses(plan.warehouses, ids)})
             return write_versioned(s, pid, member_id, settings, expected_version)
 
     def remove_base(self, member_id: str, base_id: int, expected_version: int) -> int:
@@ -159,6 +181,8 @@ class ConfigTransfer:
             settings = PortalSettings.from_json(settings_row.data if settings_row else None)
             kept = {name: {key: bid for key, bid in getattr(settings, name).items() if bid != base_id}
                     for name in BASE_MAPS}
+            kept[WAREHOUSES] = {key: ref for key, ref in settings.warehouses.items()
+                                if key.partition(":")[0] != str(base_id)}
             s.delete(row)
             return write_versioned(s, pid, member_id, PortalSettings.from_json({**settings.to_json(), **kept}),
                                   expected_version)

@@ -28,7 +28,7 @@ from b24app.onec.profiles import ProfileError
 from b24app.onec.schema import check
 from b24app.runtime import Runtime
 from b24app.store.bases import BaseNotFound, BaseRecord
-from b24app.store.config_transfer import BASE_MAPS, SettingsFileError
+from b24app.store.config_transfer import BASE_MAPS, SettingsFileError, rekey_warehouses
 from b24app.store.journal import JournalEntry
 from b24app.store.portal_settings import StaleSettings
 from b24app.web.frame import FrameUser, load_frame, sign_frame, verify_frame
@@ -47,6 +47,7 @@ from b24app.web.settings_forms import (
     validate_base,
     validate_settings,
 )
+from b24app.web.settings_onec import base_choices, forget_choices
 from b24app.web.settings_portal import PortalSchema, forget_schema, portal_schema
 from b24app.web.settings_texts import st
 
@@ -149,12 +150,15 @@ def _render(user: FrameUser, state: PageState | None = None, status: int = 200):
     if schema:
         _report_broken(ctx, user.member_id, broken)
     form = state.settings_form or SettingsInput.from_settings(settings, version)
+    # The organizations and warehouses the legal-entity and warehouse selects offer (cached reads of 1C).
+    choices = base_choices(ctx, user.member_id, bases) if schema else {}
     return render_template(
         "settings.html" if user.is_admin else "settings_summary.html",
         lang=user.lang, st=st, frame=sign_frame(ctx, user), user=user, portal=record,
         bx24_js_url=ctx.settings.bx24_js_url_for(record.domain),
         settings=settings, version=version, bases=bases, checks=checks, schema=schema, schema_error=schema_error,
         broken=broken, broken_fields={(b.entity, b.logical) for b in broken if not b.default}, form=form, state=state,
+        choices=choices, org_bases=[b for b in bases if b.id in choices and choices[b.id].organizations is not None],
         base_form=state.base_form or BaseInput(), profiles=profiles(), stage_roles=STAGE_ROLES,
         streams=SCHEDULED_STREAMS, deal_defaults=DEFAULT_DEAL_FIELDS, company_defaults=DEFAULT_COMPANY_FIELDS,
         jobs=[(name, sync_now.available(name)) for name in SYNC_JOBS],
@@ -228,6 +232,7 @@ def save_base():
                            password=inp.password or None, profile=inp.profile,
                            legal_entity=inp.legal_entity or None, legal_entity_inn=inp.legal_entity_inn or None,
                            enabled=inp.enabled, base_id=inp.base_id)
+    forget_choices(ctx, user.member_id, saved.id)  # another address or login may offer other organizations
     log.info("portal %s: 1C base %s (%s) saved by user %s", user.member_id, saved.id, saved.url, user.user_id)
     return _render(user, PageState(notice=msg("notice_base_saved", name=saved.name)))
 
@@ -286,7 +291,8 @@ def save_settings():
     schema, schema_error = _schema(ctx, user.member_id)
     if schema is None:
         return _render(user, PageState(settings_form=inp, error=msg("err_portal", code=schema_error)), 503)
-    new, errors = validate_settings(inp, current, schema, ctx.bases.list(user.member_id))
+    bases = ctx.bases.list(user.member_id)
+    new, errors = validate_settings(inp, current, schema, bases, base_choices(ctx, user.member_id, bases))
     if new is None:
         return _render(user, PageState(settings_form=inp, settings_errors=errors, error=msg("err_form")), 422)
     try:
@@ -456,6 +462,7 @@ def _settings_problems(ctx: Runtime, user: FrameUser, plan) -> list[str]:  # noq
                             has_password=True) for b in plan.bases]
     maps = {name: {key: position + 1 for key, position in plan.positions.get(name, {}).items()}
             for name in BASE_MAPS}
-    as_posted = SettingsInput.from_settings(replace(plan.settings, **maps), version=0)
+    as_posted = SettingsInput.from_settings(replace(plan.settings, **maps, warehouses=rekey_warehouses(
+        plan.warehouses, {b.position: b.position + 1 for b in plan.bases})), version=0)
     _, errors = validate_settings(as_posted, plan.settings, schema, stand_ins)
     return [f"{field_name} — {st(key, user.lang, **params)}" for field_name, (key, params) in errors.items()]

@@ -6,6 +6,7 @@ Errors are `{field: (text key, params)}`; the template turns them into words nex
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -18,12 +19,16 @@ from b24app.core.portal_settings import DEFAULT_COMPANY_FIELDS, DEFAULT_DEAL_FIE
 from b24app.onec.profiles import SHIPPED_DIR, ProfileError, load_profile
 from b24app.store.bases import BaseRecord
 from b24app.web.limits import ascii_id
+from b24app.web.settings_onec import BaseChoices
 from b24app.web.settings_portal import PortalSchema
+
+_CATEGORY = re.compile(r"[0-9]{1,10}")
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 Message = tuple[str, dict]
 Errors = dict[str, Message]
 
-STAGE_ROLES = ("make_order", "partly_paid", "paid", "shipped")
+STAGE_ROLES = ("make_order", "partly_paid", "paid", "shipped", "returned", "cancelled_in_1c")
 SCHEDULED_STREAMS = ("payments", "debt", "shipments")
 MIN_INTERVAL_MINUTES, MAX_INTERVAL_MINUTES = 1, 7 * 24 * 60
 REACH_TIMEOUT = 3.0
@@ -154,6 +159,8 @@ class SettingsInput:
     company_fields: dict[str, str] = field(default_factory=dict)
     legal_entity_field: str = ""
     legal_entity_bases: dict[str, str] = field(default_factory=dict)  # enum id -> base id (text)
+    legal_entity_orgs: dict[str, str] = field(default_factory=dict)  # enum id -> organization INN, "" = base's own
+    warehouses: dict[str, str] = field(default_factory=dict)  # "<base id>[:<category>]" -> Ref_Key, "" = first
     stages: dict[str, dict[str, str]] = field(default_factory=dict)  # category -> role -> status id
     category_bases: dict[str, str] = field(default_factory=dict)  # category -> base id (text), "" = any
     minutes: dict[str, str] = field(default_factory=dict)  # stream -> minutes (text)
@@ -172,6 +179,10 @@ class SettingsInput:
                 inp.company_fields[key.removeprefix("company_field__")] = value
             elif key.startswith("legal_value__"):
                 inp.legal_entity_bases[key.removeprefix("legal_value__")] = value
+            elif key.startswith("legal_org__"):
+                inp.legal_entity_orgs[key.removeprefix("legal_org__")] = value
+            elif key.startswith("warehouse__"):
+                inp.warehouses[key.removeprefix("warehouse__")] = value
             elif key.startswith("category_base__"):
                 inp.category_bases[key.removeprefix("category_base__")] = value
             elif key.startswith("stage__"):
@@ -191,6 +202,7 @@ class SettingsInput:
             version=version, deal_fields=dict(settings.deal_fields), company_fields=dict(settings.company_fields),
             legal_entity_field=settings.legal_entity_field or "",
             legal_entity_bases={k: str(v) for k, v in settings.legal_entity_bases.items()},
+            legal_entity_orgs=dict(settings.legal_entity_orgs), warehouses=dict(settings.warehouses),
             stages={c: {r: getattr(m, r) or "" for r in STAGE_ROLES} for c, m in settings.stages.items()},
             category_bases={c: str(b) for c, b in settings.category_bases.items()},
             minutes={stream: str(max(1, getattr(s, f"{stream}_seconds") // 60)) for stream in SCHEDULED_STREAMS},
@@ -211,10 +223,14 @@ def _check_fields(kind: str, posted: dict[str, str], defaults: dict[str, str], k
 
 
 def validate_settings(inp: SettingsInput, current: PortalSettings, schema: PortalSchema,
-                      bases: list[BaseRecord]) -> tuple[PortalSettings | None, Errors]:
+                      bases: list[BaseRecord], choices: Mapping[int, BaseChoices] | None = None,
+                      ) -> tuple[PortalSettings | None, Errors]:
     """The new PortalSettings, or None with the errors. Everything is checked against the portal's real fields,
-    pipelines and stages and the portal's real bases."""
+    pipelines and stages, the portal's real bases and — where a base could be read (`choices`) — its real
+    organizations and warehouses. A map entry the form did not post (a list value, pipeline or base the page did
+    not show) keeps its stored value: saving never drops what the page could not display."""
     errors: Errors = {}
+    choices = choices or {}
     deal = _check_fields("deal", inp.deal_fields, DEFAULT_DEAL_FIELDS, schema.deal_fields, errors)
     company = _check_fields("company", inp.company_fields, DEFAULT_COMPANY_FIELDS, schema.company_fields, errors)
 
@@ -238,6 +254,10 @@ def validate_settings(inp: SettingsInput, current: PortalSettings, schema: Porta
                     errors[f"legal_value__{value_id}"] = msg("err_base_missing")
                 else:
                     legal_bases[value_id] = int(raw)
+        if legal_field == current.legal_entity_field:
+            legal_bases = {**_unposted(current.legal_entity_bases, inp.legal_entity_bases), **legal_bases}
+    legal_orgs = _check_orgs(inp, current, legal_bases, choices, errors)
+    warehouses = _check_warehouses(inp, current, {b.id for b in bases}, choices, errors)
 
     stages: dict[str, StageMap] = {}
     category_bases: dict[str, int] = {}
@@ -257,6 +277,9 @@ def validate_settings(inp: SettingsInput, current: PortalSettings, schema: Porta
             chosen[role] = value
         if any(chosen.values()):
             stages[pipeline.id] = StageMap(**chosen)
+    shown = {pipeline.id for pipeline in schema.pipelines}
+    stages = {**{c: m for c, m in current.stages.items() if c not in shown}, **stages}
+    category_bases = {**{c: b for c, b in current.category_bases.items() if c not in shown}, **category_bases}
 
     seconds = {}
     for stream in SCHEDULED_STREAMS:
@@ -269,8 +292,53 @@ def validate_settings(inp: SettingsInput, current: PortalSettings, schema: Porta
         return None, errors
     schedules = replace(Schedules(), **seconds, pull_from_1c=inp.pull_from_1c, push_to_1c=inp.push_to_1c)
     return replace(current, deal_fields=deal, company_fields=company, legal_entity_field=legal_field,
-                   legal_entity_bases=legal_bases, category_bases=category_bases, stages=stages,
-                   schedules=schedules), errors
+                   legal_entity_bases=legal_bases, legal_entity_orgs=legal_orgs, warehouses=warehouses,
+                   category_bases=category_bases, stages=stages, schedules=schedules), errors
+
+
+def _unposted(stored: Mapping[str, object], posted: Mapping[str, str]) -> dict:
+    """The stored entries of a map whose keys the form did not post (not shown on the page)."""
+    return {k: v for k, v in stored.items() if k not in posted}
+
+
+def _check_orgs(inp: SettingsInput, current: PortalSettings, legal_bases: Mapping[str, int],
+                choices: Mapping[int, BaseChoices], errors: Errors) -> dict[str, str]:
+    """Per legal-entity value, the organization (INN) it sells as: "" = the base's own legal entity; a typed INN
+    must pass its checksum (stdnum.ru.inn), and one chosen for a base that could be read must be among the base's
+    organizations."""
+    orgs = _unposted(current.legal_entity_orgs, inp.legal_entity_orgs)
+    for value_id, inn in inp.legal_entity_orgs.items():
+        if not inn:
+            continue
+        base_id = legal_bases.get(value_id)
+        offered = choices[base_id].org_inns() if base_id in choices else None
+        if not ru_inn.is_valid(inn):
+            errors[f"legal_org__{value_id}"] = msg("err_bad_inn")
+        elif offered is not None and inn not in offered:
+            errors[f"legal_org__{value_id}"] = msg("err_org_missing", inn=inn)
+        else:
+            orgs[value_id] = inn
+    return orgs
+
+
+def _check_warehouses(inp: SettingsInput, current: PortalSettings, base_ids: set[int],
+                      choices: Mapping[int, BaseChoices], errors: Errors) -> dict[str, str]:
+    """Per base ("<base id>") and per pipeline of a base ("<base id>:<category>"), the warehouse's Ref_Key: ""
+    = the first one by the profile's order; one chosen must be among the base's warehouses when it could be read."""
+    stores = _unposted(current.warehouses, inp.warehouses)
+    for key, ref in inp.warehouses.items():
+        if not ref:
+            continue
+        base_raw, _, category = key.partition(":")
+        if not ascii_id(base_raw) or int(base_raw) not in base_ids or (category and not _CATEGORY.fullmatch(category)):
+            errors[f"warehouse__{key}"] = msg("err_base_missing")
+            continue
+        offered = choices[int(base_raw)].warehouse_keys() if int(base_raw) in choices else None
+        if not _GUID.fullmatch(ref) or (offered is not None and ref not in offered):
+            errors[f"warehouse__{key}"] = msg("err_warehouse_missing")
+        else:
+            stores[key] = ref
+    return stores
 
 
 @dataclass(frozen=True)

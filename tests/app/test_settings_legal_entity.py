@@ -15,7 +15,6 @@ from b24app.core.portal_settings import PortalSettings
 from b24app.jobs.sync import sweep_outbox
 from b24app.onec.base import OneCBase
 from b24app.onec.odata import ODataClient
-from b24app.sync.to_onec.legal_entity import SWITCH_KIND
 from b24app.sync.to_onec.orders import order_key
 from tests.app.conftest import ONEC_LOGIN, ONEC_PASSWORD
 from tests.support import sync_data as sd
@@ -100,18 +99,6 @@ def _orders(env: dict, entity: str) -> list[dict]:
     return sd.orders_with_key(env["odata"][entity], order_key(env["member"], env["deal"]))
 
 
-def _live(order: dict) -> bool:
-    return order["Posted"] and order["Статус"] != "Закрыт" and not any(line["Отменено"] for line in order["Товары"])
-
-
-def _cancelled(order: dict) -> bool:
-    return order["Статус"] == "Закрыт" and all(line["Отменено"] for line in order["Товары"])
-
-
-def _switches(ctx, member: str) -> list:
-    return [e for e in ctx.journal.recent(member) if e.kind == SWITCH_KIND]
-
-
 def _order_links(ctx, env: dict) -> dict[int, str]:
     return {lk.base_id: lk.onec_ref for lk in ctx.links.for_entity(env["member"], "deal", env["deal"])
             if lk.onec_set == sd.ORDER_SET}
@@ -128,16 +115,16 @@ def test_switching_the_legal_entity_moves_the_order_between_bases_once_and_back(
     _change(env, {FIELD: env["value"][A], "STAGE_ID": sd.ORDER_STAGE})
     sd.run_burst(ctx)
     [in_a] = _orders(env, A)
-    assert _live(in_a) and _orders(env, B) == []
+    assert sd.order_live(in_a) and _orders(env, B) == []
     assert _order_links(ctx, env) == {env["base"][A]: in_a["Ref_Key"]}
 
     _change(env, {FIELD: env["value"][B]})
     sd.run_burst(ctx)
     [in_a], [in_b] = _orders(env, A), _orders(env, B)
-    assert _cancelled(in_a) and in_a["СуммаДокумента"] == 0
-    assert _live(in_b) and [line["Количество"] for line in in_b["Товары"]] == [2, 3]
+    assert sd.order_cancelled(in_a) and in_a["СуммаДокумента"] == 0
+    assert sd.order_live(in_b) and [line["Количество"] for line in in_b["Товары"]] == [2, 3]
     assert _order_links(ctx, env) == {env["base"][B]: in_b["Ref_Key"]}  # only B's payments count now
-    [switch] = _switches(ctx, member)
+    [switch] = sd.switches(ctx, member)
     assert switch.status == "ok" and switch.base_id == env["base"][B]
     assert switch.entity == f"deal:{env['deal']} base:{env['base'][A]}->{env['base'][B]}"
     deal = env["client"].call("crm.deal.get", {"id": env["deal"]}).result
@@ -153,15 +140,15 @@ def test_switching_the_legal_entity_moves_the_order_between_bases_once_and_back(
     sd.run_burst(ctx)
     [in_a], [in_b] = _orders(env, A), _orders(env, B)
     assert (in_a["DataVersion"], in_b["DataVersion"]) == versions
-    assert len(_switches(ctx, member)) == 1 and len(_comments(env)) == comments
+    assert len(sd.switches(ctx, member)) == 1 and len(_comments(env)) == comments
 
     # and back: A's order is reopened (not a second one), B's is cancelled
     _change(env, {FIELD: env["value"][A]})
     sd.run_burst(ctx)
     [in_a], [in_b] = _orders(env, A), _orders(env, B)
-    assert _live(in_a) and _cancelled(in_b)
+    assert sd.order_live(in_a) and sd.order_cancelled(in_b)
     assert _order_links(ctx, env) == {env["base"][A]: in_a["Ref_Key"]}
-    assert [s.status for s in _switches(ctx, member)] == ["ok", "ok"]
+    assert [s.status for s in sd.switches(ctx, member)] == ["ok", "ok"]
     assert env["client"].call("crm.deal.get", {"id": env["deal"]}).result["UF_CRM_B24_1C_ORDER"] == in_a["Number"]
 
 
@@ -175,9 +162,9 @@ def test_a_new_base_that_fails_leaves_the_old_order_and_the_switch_is_retried_wh
     _change(env, {FIELD: env["value"][B]})
     sd.run_burst(ctx)
     [still] = _orders(env, A)
-    assert _live(still) and still["DataVersion"] == in_a["DataVersion"]  # the deal keeps its order
+    assert sd.order_live(still) and still["DataVersion"] == in_a["DataVersion"]  # the deal keeps its order
     assert _order_links(ctx, env) == {env["base"][A]: in_a["Ref_Key"]}
-    failures = _switches(ctx, member)  # every failed attempt is journaled
+    failures = sd.switches(ctx, member)  # every failed attempt is journaled
     assert failures and all(f.status == "error" and "Ромашка-Сервис" in f.error for f in failures)
     assert all(f.entity == f"deal:{env['deal']} base:{env['base'][A]}->{env['base'][B]}"  # the record of why
                for f in failures)
@@ -187,9 +174,9 @@ def test_a_new_base_that_fails_leaves_the_old_order_and_the_switch_is_retried_wh
     wait_until(lambda: sweep_outbox() >= 1, timeout=15, what="the switch's retry to fall due")
     sd.run_burst(ctx)
     [in_a], [in_b] = _orders(env, A), _orders(env, B)
-    assert _cancelled(in_a) and _live(in_b)
+    assert sd.order_cancelled(in_a) and sd.order_live(in_b)
     assert _order_links(ctx, env) == {env["base"][B]: in_b["Ref_Key"]}
-    statuses = [s.status for s in _switches(ctx, member)]  # newest first
+    statuses = [s.status for s in sd.switches(ctx, member)]  # newest first
     assert statuses[0] == "ok" and set(statuses[1:]) == {"error"}
 
 
@@ -208,7 +195,7 @@ def test_moving_a_deal_to_a_pipeline_of_another_base_moves_its_order_and_a_legal
     _change(env, {FIELD: "", "STAGE_ID": sd.ORDER_STAGE})
     sd.run_burst(ctx)
     [in_a] = _orders(env, A)
-    assert _live(in_a) and _orders(env, B) == []
+    assert sd.order_live(in_a) and _orders(env, B) == []
     assert _order_links(ctx, env) == {env["base"][A]: in_a["Ref_Key"]}
 
     # the manager moves the deal to the wholesale pipeline ("1"), which sells through B: the same switch as a
@@ -216,10 +203,10 @@ def test_moving_a_deal_to_a_pipeline_of_another_base_moves_its_order_and_a_legal
     _change(env, {"CATEGORY_ID": "1", "STAGE_ID": "C1:PREPARATION"})
     sd.run_burst(ctx)
     [in_a], [in_b] = _orders(env, A), _orders(env, B)
-    assert _cancelled(in_a) and in_a["СуммаДокумента"] == 0
-    assert _live(in_b) and [line["Количество"] for line in in_b["Товары"]] == [2, 3]
+    assert sd.order_cancelled(in_a) and in_a["СуммаДокумента"] == 0
+    assert sd.order_live(in_b) and [line["Количество"] for line in in_b["Товары"]] == [2, 3]
     assert _order_links(ctx, env) == {env["base"][B]: in_b["Ref_Key"]}
-    [switch] = _switches(ctx, member)
+    [switch] = sd.switches(ctx, member)
     assert switch.status == "ok" and switch.base_id == env["base"][B] and switch.items == 2
     assert switch.entity == f"deal:{env['deal']} base:{env['base'][A]}->{env['base'][B]}"
     deal = env["client"].call("crm.deal.get", {"id": env["deal"]}).result
@@ -230,15 +217,15 @@ def test_moving_a_deal_to_a_pipeline_of_another_base_moves_its_order_and_a_legal
     # a replayed event moves nothing
     post_json(env["sandbox"] + "/_sandbox/events/fire", {"event": "ONCRMDEALUPDATE", "id": env["deal"]})
     sd.run_burst(ctx)
-    assert len(_switches(ctx, member)) == 1 and _orders(env, B)[0]["DataVersion"] == in_b["DataVersion"]
+    assert len(sd.switches(ctx, member)) == 1 and _orders(env, B)[0]["DataVersion"] == in_b["DataVersion"]
 
     # in pipeline "1" still, the seller value A names a base: the legal entity wins, A's order is reopened
     _change(env, {FIELD: env["value"][A]})
     sd.run_burst(ctx)
     [in_a], [in_b] = _orders(env, A), _orders(env, B)
-    assert _live(in_a) and _cancelled(in_b)
+    assert sd.order_live(in_a) and sd.order_cancelled(in_b)
     assert _order_links(ctx, env) == {env["base"][A]: in_a["Ref_Key"]}
-    assert [s.entity for s in _switches(ctx, member)] == [
+    assert [s.entity for s in sd.switches(ctx, member)] == [
         f"deal:{env['deal']} base:{env['base'][B]}->{env['base'][A]}",
         f"deal:{env['deal']} base:{env['base'][A]}->{env['base'][B]}"]  # newest first
     assert sum("Юрлицо продавца изменилось" in c for c in _comments(env)) == 1

@@ -232,3 +232,20 @@ def release_base(ctx: Runtime, member: str, url: str, base: str, profile: str) -
     ctx.bases.save(member, name=f"{base} ({profile})", url=f"{url}/{base}/", login="Администратор",
                    password="secret", profile=profile, legal_entity="seller", legal_entity_inn=seller)
     return odata
+
+
+def order_live(order: dict) -> bool:
+    """A УТ 11 customer order in force: posted, not closed, no row cancelled."""
+    return order["Posted"] and order["Статус"] != "Закрыт" and not any(line["Отменено"] for line in order["Товары"])
+
+
+def order_cancelled(order: dict) -> bool:
+    """A УТ 11 customer order cancelled the way a lost deal's order is: closed, every row cancelled."""
+    return order["Статус"] == "Закрыт" and all(line["Отменено"] for line in order["Товары"])
+
+
+def switches(ctx: Runtime, member: str) -> list:
+    """The journal's legal-entity switches of a portal, newest first."""
+    from b24app.sync.to_onec.legal_entity import SWITCH_KIND
+
+    return [e for e in ctx.journal.recent(member) if e.kind == SWITCH_KIND]

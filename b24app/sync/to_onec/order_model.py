@@ -20,9 +20,15 @@ CREATED, UPDATED, CANCELLED, UNCHANGED, SKIPPED = "created", "updated", "cancell
 PUSHED, TOLD = "pushed", "order-told"
 # The Bitrix24 side of what was last sent: a deal whose order-relevant data is as it was needs no 1C read at all.
 PUSHED_INPUT = "pushed-input"
+# Which organization the deal's order linked in a base was made under (the INN; "" = the base's own legal
+# entity). A link is one order per deal and base (store/links.py), so the organization is kept beside it; a link
+# without this mark is an order of the base's own legal entity, as every order was before bases served several.
+ORDER_ORG = "order-org"
 
 # Deal fields an order depends on (the rest — dates, our own 1C fields written back, responsible — change nothing
 # in 1C; our write-back of the order number raises an event that must not cost a round of 1C reads).
+# What a private buyer's counterparty is made from (counterparties.py): name, phones, e-mails.
+CONTACT_FIELDS = ("NAME", "LAST_NAME", "SECOND_NAME", "PHONE", "EMAIL")
 ORDER_DEAL_FIELDS = ("STAGE_ID", "STAGE_SEMANTIC_ID", "CATEGORY_ID", "COMPANY_ID", "CONTACT_ID", "TITLE",
                      "CURRENCY_ID")
 
@@ -56,9 +62,36 @@ def pushed_key(member_id: str, kind: str, entity_id: str) -> str:
     return f"{member_id}:{kind}:{entity_id}"
 
 
-def order_key(member_id: str, deal_id: str) -> str:
-    """The idempotency key of the deal's order in every base (DocumentWriter): one order per deal and base."""
-    return f"b24:{member_id}:deal:{deal_id}"
+@dataclass(frozen=True)
+class Seller:
+    """Who sells the deal: a 1C base and, when it is not the base's own legal entity, the INN of the organization
+    of that base the deal's seller legal-entity value names (`PortalSettings.legal_entity_orgs`)."""
+
+    base_id: int
+    org_inn: str | None = None  # None: the base's own legal entity (`BaseRecord.legal_entity_inn`)
+
+    def describe(self) -> str:
+        """The side as the journal names it: `<base id>`, or `<base id>/<INN>` for another organization."""
+        return f"{self.base_id}/{self.org_inn}" if self.org_inn else str(self.base_id)
+
+
+def seller_of(deal_org_inn: str | None, base_id: int, own_inn: str | None) -> Seller:
+    """The seller of a deal in `base_id`: the organization its legal-entity value names (`deal_org_inn`, from
+    `PortalSettings.seller_inn_for`), else the base's own; an INN equal to the base's own is the base's own."""
+    return Seller(base_id, deal_org_inn if deal_org_inn and deal_org_inn != own_inn else None)
+
+
+def order_key(member_id: str, deal_id: str, org_inn: str | None = None) -> str:
+    """The idempotency key of the deal's order (DocumentWriter): one order per deal, base and organization. The
+    base's own legal entity (`org_inn` None) keeps the key orders had before a base served several organizations,
+    so they stay found; another organization's order carries its INN, so switching back reopens that order."""
+    key = f"b24:{member_id}:deal:{deal_id}"
+    return f"{key}:org:{org_inn}" if org_inn else key
+
+
+def order_org_key(member_id: str, deal_id: str, base_id: int) -> str:
+    """The key of the ORDER_ORG mark of the deal's order link in a base."""
+    return f"{member_id}:deal:{deal_id}:base:{base_id}"
 
 
 def order_comment(deal_id: str, title: str | None) -> str:
@@ -69,12 +102,15 @@ def order_comment(deal_id: str, title: str | None) -> str:
 def input_fingerprint(action: str, bundle: DealBundle, base_id: int, *, seller: object,
                       legal_entity_field: str | None) -> str:
     """What the order is made from on the Bitrix24 side and in the settings: the deal's order fields, its rows,
-    the buyer's requisites, the rows' product XML_IDs, the seller and the base."""
+    the buyer's requisites (a private buyer's phones and e-mails too), the rows' product XML_IDs, the seller (with
+    the warehouse the settings chose) and the base."""
     deal = {k: bundle.deal.get(k) for k in ORDER_DEAL_FIELDS}
     if legal_entity_field:
         deal[legal_entity_field] = bundle.deal.get(legal_entity_field)
+    contact = {k: (bundle.contact or {}).get(k) for k in CONTACT_FIELDS} if bundle.contact else None
     raw = json.dumps({"a": action, "base": base_id, "seller": seller, "deal": deal, "rows": bundle.rows,
-                      "requisites": bundle.requisites,
+                      "requisites": bundle.requisites, "contact": contact,
+                      "contact_requisites": bundle.contact_requisites,
                       "products": {pid: p.get("XML_ID") for pid, p in bundle.products.items()}},
                      sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()
