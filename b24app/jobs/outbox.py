@@ -30,6 +30,7 @@ from b24app.sync.to_bitrix.user_fields import ensure_fields_once
 from b24app.sync.to_onec.deps import OneCConnection, OrderDeps
 from b24app.sync.to_onec.invoices import InvoiceDocuments
 from b24app.sync.to_onec.orders import DealOrders
+from b24app.sync.to_onec.write_back import WriteBacks
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,11 @@ class RedisLocks:
             except Exception:  # noqa: BLE001 - the lock expired under a long job; nothing to undo
                 log.warning("%s %s: sync lock expired before release", kind, ident)
 
+    def try_entity_lock(self, entity: str) -> Lock | None:
+        """The entity's lock if nobody holds it, without waiting (None otherwise); the caller releases it."""
+        lock = self.redis.lock(self.keys.sync_lock(self.member_id, entity), timeout=self.lease_seconds)
+        return lock if lock.acquire(blocking=False) else None
+
     def counterparty_lock(self, inn: str, kpp: str) -> Lock:
         return self.redis.lock(self.keys.counterparty_lock(self.member_id, inn, kpp), timeout=self.lease_seconds,
                                blocking_timeout=COUNTERPARTY_LOCK_WAIT)
@@ -111,12 +117,13 @@ def order_deps(ctx: Runtime, member_id: str) -> OrderDeps:
         lang=portal_lang(ctx, member_id),
         locks=RedisLocks(ctx.redis, ctx.keys, member_id, ctx.tuning.lease_seconds),
         ensure_fields=partial(ensure_fields_once, fields_checked(ctx), member_id, client, settings),
+        own_writes=ctx.own_writes,
     )
 
 
-def deal_orders(ctx: Runtime, member_id: str) -> DealOrders:
-    """The portal's deal → 1C order pusher."""
-    return DealOrders(order_deps(ctx, member_id))
+def deal_orders(ctx: Runtime, member_id: str, write_backs: WriteBacks | None = None) -> DealOrders:
+    """The portal's deal → 1C order pusher; `write_backs` shares one write-back batch among a job's deals."""
+    return DealOrders(order_deps(ctx, member_id), write_backs)
 
 
 def invoice_documents(ctx: Runtime, member_id: str) -> InvoiceDocuments:

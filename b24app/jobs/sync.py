@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
 from b24app.bitrix.errors import NotFound
 from b24app.core.errors import PermanentSyncError
 from b24app.core.messages import message
+from b24app.jobs.deal_batch import run_deal_items
 from b24app.jobs.outbox import deal_orders, invoice_documents
 from b24app.jobs.pull import portal_lang, pull_now, pull_portal, refresh_deal_now
 from b24app.jobs.retry import decide
@@ -30,40 +32,51 @@ log = logging.getLogger(__name__)
 STREAMS = ("payments", "shipments", "debt")
 
 
-def enqueue_outbox_item(ctx: Runtime, item_id: int, *, delay: float = 0.0) -> None:
+def enqueue_outbox_item(ctx: Runtime, item_id: int, *, delay: float = 0.0, swept: bool = False) -> None:
     """Queue the item's job, now or after `delay` seconds. RQ does not retry it: the outbox row is the one
-    record of attempts and the retry policy (`jobs/retry.py`) decides every next try."""
+    record of attempts and the retry policy (`jobs/retry.py`) decides every next try. `swept`: the sweeper found
+    the row's lease run out, so the job that held it is gone."""
     job_timeout = max(60, int(ctx.tuning.lease_seconds))
     queue = ctx.queue("default")
     options = {"job_timeout": job_timeout, "description": f"outbox item {item_id}", "failure_ttl": 7 * 86400,
                "result_ttl": 3600}
+    args = (item_id, swept) if swept else (item_id,)
     if delay >= 1:
-        queue.enqueue_in(timedelta(seconds=delay), process_outbox_item, item_id, **options)
+        queue.enqueue_in(timedelta(seconds=delay), process_outbox_item, *args, **options)
     else:
-        queue.enqueue(process_outbox_item, item_id, **options)
+        queue.enqueue(process_outbox_item, *args, **options)
 
 
-def process_outbox_item(item_id: int) -> str:
+def process_outbox_item(item_id: int, swept: bool = False) -> str:
     """Job: do what one accepted event asks (a deal → its 1C order). Returns the outcome."""
-    return run_outbox_item(process_runtime(), item_id)
+    return run_outbox_item(process_runtime(), item_id, swept=swept)
 
 
-def run_outbox_item(ctx: Runtime, item_id: int) -> str:
+def run_outbox_item(ctx: Runtime, item_id: int, *, swept: bool = False) -> str:
     """Claim the item, run it, and settle a failure by the retry policy: a dead letter at once for a permanent
     error, a wait without spending an attempt while its 1C base is down, a backoff for anything transient.
-    Never raises for a failure of the work itself, so RQ keeps no second account of retries."""
-    item = ctx.outbox.claim(item_id)
+    Never raises for a failure of the work itself, so RQ keeps no second account of retries. A deal takes the
+    portal's other waiting deals along (`deal_batch.py`)."""
+    item = ctx.outbox.claim(item_id, swept=swept)
     if item is None:
         return "already handled"
+    if item.kind == "deal":
+        return run_deal_items(ctx, item, partial(_settle_failure, ctx), partial(_finish, ctx))
     read_started = utcnow()
     try:
         result = _handle(ctx, item.member_id, item.kind, item.entity_id, force=bool(item.payload.get("force")))
     except Exception as exc:  # noqa: BLE001 - every failure is sorted by kind below
         return _settle_failure(ctx, item, exc)
+    _finish(ctx, item, read_started, result)
+    return result.outcome
+
+
+def _finish(ctx: Runtime, item: OutboxItem, read_started: datetime, result: PushResult) -> None:
+    """The item is done (with the rows of its entity received before it was read); a deal that reached 1C after
+    a failure was told on it gets that comment corrected."""
     ctx.outbox.complete(item, read_started)
     if item.kind == "deal" and result.number:
         _correct_failure_comment(ctx, item.member_id, item.entity_id, result.number)
-    return result.outcome
 
 
 def _settle_failure(ctx: Runtime, item: OutboxItem, exc: Exception) -> str:
@@ -160,7 +173,7 @@ def sweep_outbox() -> int:
     ctx = process_runtime()
     due = ctx.outbox.due()
     for item_id in due:
-        enqueue_outbox_item(ctx, item_id)
+        enqueue_outbox_item(ctx, item_id, swept=True)
     if due:
         log.info("outbox sweeper re-enqueued %d item(s)", len(due))
     return len(due)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +26,8 @@ from b24app.store.models import OutboxRow, Portal, utcnow
 from b24app.store.tenancy import portal_id
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
+# A retry enqueued for "now" may run a moment before the time its row was given: that is its own turn, not a lease.
+CLAIM_SLACK = timedelta(seconds=2)
 
 
 @dataclass(frozen=True)
@@ -92,16 +94,32 @@ class Outbox:
                 continue
         raise RuntimeError(f"outbox: could not store {kind} {entity_id} of {member_id} after 3 conflicts")
 
-    def claim(self, item_id: int) -> OutboxItem | None:
-        """Take a pending row for work: count the attempt and lease it. None when it is done, dead or gone."""
+    def claim(self, item_id: int, *, swept: bool = False) -> OutboxItem | None:
+        """Take a pending row for work: count the attempt and lease it. None when it is done, dead or gone, or
+        leased to a job that took it along with its own (`take_fresh`) — unless the sweeper found that lease run
+        out (`swept`): then the job that held it is gone."""
         with self._db.transaction() as s:
             row = s.get(OutboxRow, item_id, with_for_update=True)
             if row is None or row.status != PENDING:
+                return None
+            if not swept and row.attempts > 0 and _as_utc(row.next_attempt_at) > utcnow() + CLAIM_SLACK:
                 return None
             row.attempts += 1
             row.next_attempt_at = utcnow() + timedelta(seconds=self.tuning.lease_seconds)
             s.flush()
             return self._item(s, row)
+
+    def fresh(self, member_id: str, kind: str, limit: int, *, exclude: set[int]) -> list[tuple[int, str]]:
+        """(id, entity id) of pending rows of the portal's `kind` never tried yet, oldest first: what a job may
+        take along with its own item (it locks the entity, then `claim`s the row)."""
+        if limit <= 0:
+            return []
+        with self._db.transaction() as s:
+            rows = s.execute(select(OutboxRow.id, OutboxRow.entity_id).where(
+                OutboxRow.portal_id == portal_id(s, member_id), OutboxRow.kind == kind,
+                OutboxRow.status == PENDING, OutboxRow.attempts == 0).order_by(OutboxRow.id)
+                .limit(limit + len(exclude))).all()
+        return [(row_id, entity) for row_id, entity in rows if row_id not in exclude][:limit]
 
     def get(self, item_id: int) -> OutboxItem | None:
         with self._db.transaction() as s:
@@ -186,3 +204,8 @@ class Outbox:
         return OutboxItem(id=row.id, member_id=member_id, kind=row.kind, entity_id=row.entity_id,
                           payload=dict(row.payload or {}), status=row.status, attempts=row.attempts,
                           last_error=row.last_error, created_at=row.created_at)
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes (stored as UTC); PostgreSQL aware ones."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

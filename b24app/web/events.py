@@ -101,6 +101,9 @@ def _accept_sync_event(ctx, member_id: str, event: str) -> None:  # noqa: ANN001
     ts = (request.form.get("ts") or "").strip()
     if ts and not _TS.fullmatch(ts):
         raise InstallRefused(f"{event} carries a malformed ts", status=400)
+    if event == "ONCRMDEALUPDATE" and _own_write(ctx, member_id, kind, entity_id):
+        log.debug("%s of deal %s (%s) is our own write-back: nothing to send", event, entity_id, member_id)
+        return
     accepted = ctx.outbox.accept(member_id, kind, entity_id, f"online:{event}:{entity_id}:{ts}",
                                      {"event": event, "source": "online", "ts": ts})
     if accepted.new:
@@ -109,3 +112,12 @@ def _accept_sync_event(ctx, member_id: str, event: str) -> None:  # noqa: ANN001
         except Exception:  # noqa: BLE001 - the outbox row is committed; the sweeper will enqueue it
             log.exception("event %s of %s stored as outbox %s but not enqueued", event, member_id, accepted.id)
 
+
+def _own_write(ctx, member_id: str, kind: str, entity_id: str) -> bool:  # noqa: ANN001 - Runtime
+    """Whether the event is the echo of our own write-back (store/own_writes.py). Redis away: treat it as a
+    change, which costs a read and loses nothing."""
+    try:
+        return ctx.own_writes.consume(member_id, kind, entity_id)
+    except Exception:  # noqa: BLE001 - a missed echo is only a read more
+        log.warning("could not check own writes of %s %s", kind, entity_id, exc_info=True)
+        return False

@@ -84,17 +84,32 @@ def test_failures_back_off_then_die_and_replay_revives(outbox):
     assert outbox.due() == []  # leased to the job just enqueued
     flaky = OneCUnavailable("", "HTTP 503", 503, "ut")
     for attempt in (1, 2):
-        item = outbox.claim(accepted.id)
+        # The first run is the accepted row's own job; the next ones are what the sweeper hands out (`swept`).
+        item = outbox.claim(accepted.id, swept=attempt > 1)
         assert item.attempts == attempt
         assert _settle(outbox, item, flaky) == PENDING
         assert _row(outbox, accepted.id).next_attempt_at.replace(tzinfo=None) > utcnow().replace(tzinfo=None)
         wait_until(lambda: outbox.due() == [accepted.id], timeout=10, what="the retry to fall due")
-    assert _settle(outbox, outbox.claim(accepted.id), flaky) == DEAD
+    assert _settle(outbox, outbox.claim(accepted.id, swept=True), flaky) == DEAD
     assert [d.id for d in outbox.dead(MEMBER)] == [accepted.id]
     assert outbox.due() == []
     assert outbox.revive(MEMBER, accepted.id)
     assert not outbox.revive(MEMBER, accepted.id)
     assert outbox.claim(accepted.id).attempts == 1
+
+
+def test_a_row_taken_by_another_job_is_left_to_it(outbox):
+    """A job that took a row along with its own (deal_batch.py) holds its lease: the row's own queued job finds
+    it taken; only the sweeper, once the lease ran out, hands it out again."""
+    leased = Outbox(outbox._db, SyncTuning(lease_seconds=60, max_attempts=3, retry_base_seconds=0.2))
+    first = leased.accept(MEMBER, "deal", "21", "a", {})
+    other = leased.accept(MEMBER, "deal", "22", "b", {})
+    assert leased.fresh(MEMBER, "deal", 15, exclude={first.id}) == [(other.id, "22")]
+    assert leased.claim(first.id).attempts == 1
+    assert leased.claim(other.id).attempts == 1  # taken along
+    assert leased.fresh(MEMBER, "deal", 15, exclude=set()) == []  # nothing left never tried
+    assert leased.claim(other.id) is None  # its own job comes later: taken, not run twice
+    assert leased.claim(other.id, swept=True).attempts == 2  # the sweeper found the lease run out
 
 
 def test_permanent_error_dies_at_once(outbox):

@@ -125,11 +125,12 @@ class FakeOneC:
 
 
 def seeded_onec(name: str = "УТ", *, org_inn: str = "7707083893") -> FakeOneC:
-    """A base with one organization, the rouble and one warehouse: enough for an order."""
+    """A base with one organization, the rouble, one warehouse and the 20 % VAT rate: enough for an order."""
     onec = FakeOneC(name)
     onec.add("Catalog_Организации", Description="ООО Продавец", ИНН=org_inn)
     onec.add("Catalog_Валюты", Code="643")
     onec.add("Catalog_Склады", Description="Основной", IsFolder=False, Code="000000001")
+    onec.add("Catalog_СтавкиНДС", Description="20%", Ставка=20, ПеречислениеСтавкаНДС="НДС20")
     return onec
 
 
@@ -185,9 +186,18 @@ class FakePortal:
         self.sent.append((method, params))
 
         def resolved(value: Any) -> str:
+            # $result[key][field] and nested paths such as $result[rows][0][PRODUCT_ID] (batch.md).
             text = str(value)
-            if found := re.fullmatch(r"\$result\[(\w+)\]\[(\w+)\]", text):
-                return str((earlier.get(found[1]) or {}).get(found[2]) or "")
+            if re.fullmatch(r"\$result(\[\w+\])+", text):
+                node: Any = earlier
+                for part in re.findall(r"\[(\w+)\]", text):
+                    if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                        node = node[int(part)]
+                    elif isinstance(node, Mapping):
+                        node = node.get(part)
+                    else:
+                        node = None
+                return str(node or "")
             return text
 
         if method == "crm.deal.get":
@@ -202,11 +212,18 @@ class FakePortal:
             if company is None:
                 raise NotFound("NOT_FOUND", "Not found", method)
             return copy.deepcopy(company)
+        if method == "crm.contact.get":
+            raise NotFound("NOT_FOUND", "Not found", method)  # the fake's deals have companies only
         if method == "crm.requisite.list":
             owner = resolved(params["filter"]["ENTITY_ID"])
-            return [copy.deepcopy(r) for r in self.requisites if r["ENTITY_ID"] == owner]
+            kind = int(params["filter"].get("ENTITY_TYPE_ID", 4))
+            return [copy.deepcopy(r) for r in self.requisites
+                    if r["ENTITY_ID"] == owner and r["ENTITY_TYPE_ID"] == kind]
         if method == "crm.product.get":
-            return copy.deepcopy(self.products[str(params["id"])])
+            product = self.products.get(resolved(params["id"]))
+            if product is None:
+                raise NotFound("NOT_FOUND", "Not found", method)
+            return copy.deepcopy(product)
         if method == "crm.deal.update":
             self.deals[str(params["id"])].update(params["fields"])
             return True

@@ -6,6 +6,11 @@ its company and the company's requisites, its contact and the contact's requisit
 `$result[<deal key>][COMPANY_ID]` references, so eight deals share a call; the products of every row of every
 deal then share the next. 40 deals cost 5 + 1 requests instead of 80.
 
+When a job reads a few deals only (events arriving one by one), the rows' products are read in the same call too,
+by `$result[<rows key>][<n>][PRODUCT_ID]` for the first rows (batch.md "Using Results" documents such nested
+paths): a deal then costs one request to read and one to write back. A row beyond those, or a path that does not
+resolve, is read in a second call.
+
 A deal without a company (COMPANY_ID 0) or contact makes the chained `get` fail inside the batch; that error is
 the answer "none", not a failure of the deal.
 """
@@ -25,10 +30,15 @@ REQUISITE_SELECT = ["ID", "ENTITY_TYPE_ID", "ENTITY_ID", "PRESET_ID", "RQ_INN", 
                     "RQ_SECOND_NAME"]
 _PARTS = ("deal", "rows", "company", "company_rq", "contact", "contact_rq")
 DEALS_PER_CALL = BATCH_LIMIT // len(_PARTS)
+INLINE_PRODUCTS = 3  # rows whose product is read with the deal when few deals are read
+INLINE_DEALS = BATCH_LIMIT // (len(_PARTS) + INLINE_PRODUCTS)
 
 
-def _commands(deal_id: str) -> dict[str, tuple[str, dict]]:
+def _commands(deal_id: str, inline_products: int) -> dict[str, tuple[str, dict]]:
     d = f"d{deal_id}"
+    # After the rows: a reference resolves only to a command run earlier in the same call.
+    products = {f"{d}_p{n}": ("crm.product.get", {"id": f"$result[{d}_rows][{n}][PRODUCT_ID]"})
+                for n in range(inline_products)}
     return {
         d: ("crm.deal.get", {"id": deal_id}),
         f"{d}_rows": ("crm.deal.productrows.get", {"id": deal_id}),
@@ -40,7 +50,17 @@ def _commands(deal_id: str) -> dict[str, tuple[str, dict]]:
         f"{d}_contact_rq": ("crm.requisite.list", {
             "filter": {"ENTITY_TYPE_ID": REQUISITE_CONTACT, "ENTITY_ID": f"$result[{d}][CONTACT_ID]"},
             "select": REQUISITE_SELECT}),
-    }
+    } | products
+
+
+def _inline_products(answer_results: dict, d: str, rows: list[dict], count: int) -> dict[str, dict]:
+    """The products read with the deal, each kept only when it is the product its row names."""
+    found = {}
+    for n, row in enumerate(rows[:count]):
+        product = answer_results.get(f"{d}_p{n}")
+        if isinstance(product, dict) and str(product.get("ID")) == str(row.get("PRODUCT_ID")):
+            found[str(product["ID"])] = product
+    return found
 
 
 def _linked(deal: dict, field: str) -> bool:
@@ -53,12 +73,15 @@ def read_deals(client: BitrixClient, deal_ids: Iterable[str]) -> dict[str, DealB
     ids = list(dict.fromkeys(str(i) for i in deal_ids))
     out: dict[str, DealBundle | BitrixError] = {}
     partial: dict[str, tuple[dict, list[dict], dict | None, list[dict], dict | None, list[dict]]] = {}
-    for start in range(0, len(ids), DEALS_PER_CALL):
+    products: dict[str, dict] = {}
+    inline = INLINE_PRODUCTS if len(ids) <= INLINE_DEALS else 0
+    per_call = INLINE_DEALS if inline else DEALS_PER_CALL
+    for start in range(0, len(ids), per_call):
         commands: dict[str, tuple[str, dict]] = {}
-        for deal_id in ids[start:start + DEALS_PER_CALL]:
-            commands.update(_commands(deal_id))
+        for deal_id in ids[start:start + per_call]:
+            commands.update(_commands(deal_id, inline))
         answer = client.batch(commands)
-        for deal_id in ids[start:start + DEALS_PER_CALL]:
+        for deal_id in ids[start:start + per_call]:
             d = f"d{deal_id}"
             if d in answer.errors or not isinstance(answer.results.get(d), dict):
                 out[deal_id] = answer.errors.get(d) or NotFound("NOT_FOUND", f"deal {deal_id} not found")
@@ -73,7 +96,9 @@ def read_deals(client: BitrixClient, deal_ids: Iterable[str]) -> dict[str, DealB
                 list(answer.results.get(f"{d}_company_rq") or []) if with_company else [],
                 contact if isinstance(contact, dict) else None,
                 list(answer.results.get(f"{d}_contact_rq") or []) if with_contact else [])
-    products = read_products(client, {str(r.get("PRODUCT_ID")) for parts in partial.values() for r in parts[1]})
+            products.update(_inline_products(answer.results, d, partial[deal_id][1], inline))
+    named = {str(r.get("PRODUCT_ID")) for parts in partial.values() for r in parts[1]}
+    products.update(read_products(client, named - set(products)))
     for deal_id, (deal, rows, company, company_rq, contact, contact_rq) in partial.items():
         mine = {str(r.get("PRODUCT_ID")) for r in rows}
         out[deal_id] = DealBundle(deal, rows, company, company_rq, {p: products[p] for p in mine if p in products},
@@ -91,7 +116,7 @@ def read_products(client: BitrixClient, product_ids: Iterable[str]) -> dict[str,
 
 
 def read_deal(client: BitrixClient, deal_id: str) -> DealBundle:
-    """One deal's bundle (two requests); NotFound when the portal has no such deal."""
+    """One deal's bundle (one request for a deal of up to three rows); NotFound when the portal has no such deal."""
     got = read_deals(client, [deal_id])[str(deal_id)]
     if isinstance(got, BitrixError):
         raise got

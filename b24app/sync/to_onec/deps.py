@@ -20,6 +20,7 @@ from b24app.onec.odata import ODataClient
 from b24app.onec.profiles import Profile
 from b24app.store.journal import JournalEntry
 from b24app.store.links import Link
+from b24app.sync.to_onec.write_back import OwnWriteLog
 
 
 class OneCConnection(NamedTuple):
@@ -111,3 +112,5 @@ class OrderDeps:
     locks: OrderLocks
     # Creates the app's deal and company fields the write-back needs, when missing (cheap when done lately).
     ensure_fields: Callable[[], None]
+    # Counts the update events our write-backs cause (store/own_writes.py); None: not counted.
+    own_writes: OwnWriteLog | None = None
