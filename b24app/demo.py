@@ -1,7 +1,8 @@
 """`b24app demo`: the whole system on loopback — sandbox portal, sandbox 1C, app (gunicorn), worker and
 scheduler — with the app installed into the sandbox portal through the real install protocol, the sandbox's
-УТ 11 and БП 3.0 bases configured as two legal entities, a few deals linked to 1C orders through the mapped
-deal field and a company linked to a client of both bases by the ИНН in its requisites."""
+УТ 11 and БП 3.0 bases configured as two legal entities, and the demo's story (both sandboxes seeded from
+b24sandbox/demo_scenario.py): a client's deals linked to their 1C orders through the mapped deal field, the
+client's company matched to its counterparty in both bases by the ИНН in its requisites."""
 
 from __future__ import annotations
 
@@ -18,16 +19,19 @@ import requests
 from b24app.config import Settings
 from b24app.core.model import PaidStatus
 from b24app.core.portal_settings import PortalSettings
-from b24app.demo_links import make_shared_debtor, write_company_inn, write_deal_field, write_deal_number
+from b24app.demo_links import client_order, write_deal_field, write_deal_number, write_deal_state
+from b24app.jobs.pull import pull_now
 from b24app.onec.readers import OneCDocuments
 from b24app.runtime import Runtime
 from b24app.store.migrate import upgrade
+from b24app.sync.to_bitrix.user_fields import ensure_user_fields
 
 DEMO_DIR = Path.cwd() / ".demo"
 ONEC_LOGIN, ONEC_PASSWORD = "Администратор", "secret"  # the sandbox 1C's defaults
-# Deals 1-4 of the demo portal and the seeded УТ 11 orders (seed 1) typed into their order-number field.
-DEMO_DEALS = {1: "ТД00-000004", 2: "ТД00-000003", 3: "ТД00-000011", 4: "ТД00-000012"}
 LEGAL_FIELD = "UF_CRM_B24_1C_LEGAL"
+# The default pipeline's stages that mean something to the exchange (the portal's stage ids, crm.status.list):
+# a deal reaching «Подготовка документов» becomes a 1C order, part paid is «В работе», paid in full is won.
+DEMO_STAGES = {"make_order": "PREPARATION", "partly_paid": "EXECUTING", "paid": "WON"}
 
 
 def _start(args: list[str], env: dict[str, str], log_name: str) -> subprocess.Popen:
@@ -58,45 +62,56 @@ def _wait_http(url: str, timeout: float = 30) -> None:
     raise SystemExit(f"{url} did not come up; see the logs in {DEMO_DIR}")
 
 
-def _link_demo_data(env: dict[str, str], portal_url: str, onec_url: str) -> dict[str, str]:
-    """Configure both 1C bases and link deals and a company the way an administrator and managers would.
+def link_demo_data(ctx: Runtime, portal_url: str, onec_url: str) -> dict[str, str]:
+    """Configure both 1C bases and link the demo's deals the way an administrator and managers would.
 
-    Returns the card URLs worth opening: a paid deal, a partly paid one, a company with debt in both bases.
+    The sandboxes were started with ``--demo``: company 1 and deals 1..n of the portal and the client's documents
+    in 1C tell one story (b24sandbox/demo_scenario.py). Here a manager types each deal's 1C order number and
+    seller legal entity, and the deal's payment and shipment fields get what the app's sync computes from 1C.
+    Returns the card URLs worth opening: a paid deal, a partly paid one, the client with debt in both bases.
     """
-    ctx = Runtime(Settings.from_env(env))
-    try:
-        member_id = requests.get(portal_url + "/_sandbox/state", timeout=10).json()["member_id"]
-        ut = ctx.bases.save(member_id, name="ООО «Ромашка» (УТ 11)", url=f"{onec_url}/ut/", login=ONEC_LOGIN,
-                            password=ONEC_PASSWORD, profile="ut11", legal_entity="ООО «Ромашка»")
-        bp = ctx.bases.save(member_id, name="ООО «Ромашка-Сервис» (БП 3.0)", url=f"{onec_url}/bp/",
-                            login=ONEC_LOGIN, password=ONEC_PASSWORD, profile="bp30",
-                            legal_entity="ООО «Ромашка-Сервис»")
-        # The deal field naming the seller legal entity routes a deal to its base (a string field here: the
-        # sandbox portal has no list fields).
-        current, version = ctx.portal_settings.load(member_id)
-        ctx.portal_settings.save(member_id, PortalSettings.from_json({
-            **current.to_json(), "legal_entity_field": LEGAL_FIELD,
-            "legal_entity_bases": {"ООО «Ромашка»": ut.id, "ООО «Ромашка-Сервис»": bp.id}}), version)
-        number_field = ctx.portal_settings.get(member_id).deal_fields["order_number"]
-        client = ctx.bitrix(member_id)
-        reader = OneCDocuments.for_base(ctx.bases.connection(member_id, ut.id), egress=ctx.egress)
-        status = {}
-        for deal_id, number in DEMO_DEALS.items():
-            write_deal_field(client, deal_id, LEGAL_FIELD, "ООО «Ромашка»", "Юрлицо (база 1С)")
-            write_deal_number(client, deal_id, number, number_field)
-            status[deal_id] = reader.order_documents(reader.order_by_number(number)).status
-        debtor = make_shared_debtor(reader, OneCDocuments.for_base(ctx.bases.connection(member_id, bp.id),
-                                                                   egress=ctx.egress))
-        write_company_inn(client, 1, debtor.inn, debtor.kpp)
-        paid = next(d for d, s in status.items() if s is PaidStatus.FULLY)
-        partly = next(d for d, s in status.items() if s is PaidStatus.PARTLY)
-        return {
-            "paid deal": f"{portal_url}/crm/deal/details/{paid}/   (1C order {DEMO_DEALS[paid]})",
-            "partly paid": f"{portal_url}/crm/deal/details/{partly}/   (1C order {DEMO_DEALS[partly]})",
-            "company, debt": f"{portal_url}/crm/company/details/1/   (ИНН {debtor.inn}, debt in both bases)",
-        }
-    finally:
-        ctx.db.dispose()
+    from b24sandbox import demo_scenario  # the demo needs the sandboxes; the product never imports them
+
+    member_id = requests.get(portal_url + "/_sandbox/state", timeout=10).json()["member_id"]
+    sellers = {}
+    for family, profile, label in (("ut", "ut11", "УТ 11"), ("bp", "bp30", "БП 3.0")):
+        seller = demo_scenario.seller(family)
+        base = ctx.bases.save(member_id, name=f"{seller.title} ({label})", url=f"{onec_url}/{family}/",
+                              login=ONEC_LOGIN, password=ONEC_PASSWORD, profile=profile,
+                              legal_entity=seller.title, legal_entity_inn=seller.inn)
+        sellers[family] = (seller.title, base.id)
+    # The deal field naming the seller legal entity routes a deal to its base (a string field here: the
+    # sandbox portal has no list fields). Stages as the scenario's deals stand: part paid → in work, paid → won.
+    current, version = ctx.portal_settings.load(member_id)
+    ctx.portal_settings.save(member_id, PortalSettings.from_json({
+        **current.to_json(), "legal_entity_field": LEGAL_FIELD,
+        "legal_entity_bases": {name: base_id for name, base_id in sellers.values()},
+        "stages": {"0": DEMO_STAGES}}), version)
+    settings = ctx.portal_settings.get(member_id)
+    client = ctx.bitrix(member_id)
+    readers = {family: OneCDocuments.for_base(ctx.bases.connection(member_id, base_id), egress=ctx.egress)
+               for family, (_, base_id) in sellers.items()}
+    buyer = demo_scenario.CLIENT
+    ensure_user_fields(client, settings)
+    status = {}
+    for deal_id, deal in enumerate(demo_scenario.DEALS, start=1):
+        reader = readers[deal.family]
+        order = client_order(reader, buyer.inn, buyer.kpp, deal.ordered)
+        write_deal_field(client, deal_id, LEGAL_FIELD, sellers[deal.family][0], "Юрлицо (база 1С)")
+        write_deal_number(client, deal_id, order.number, settings.deal_fields["order_number"])
+        docs = reader.order_documents(order)
+        write_deal_state(client, settings, deal_id, docs)
+        status[deal_id] = (docs.status, order.number)
+    # The client's debt in both bases into the company's fields, as the scheduled debt pull does.
+    pull_now(ctx, "debt", member_id, None, None)
+    paid = next(d for d, (s, _) in status.items() if s is PaidStatus.FULLY)
+    partly = next(d for d, (s, _) in status.items() if s is PaidStatus.PARTLY)
+    return {
+        "paid deal": f"{portal_url}/crm/deal/details/{paid}/   (1C order {status[paid][1]})",
+        "partly paid": f"{portal_url}/crm/deal/details/{partly}/   (1C order {status[partly][1]})",
+        "company, debt": f"{portal_url}/crm/company/details/1/   ({buyer.title}, ИНН {buyer.inn}, "
+                         "debt in both bases)",
+    }
 
 
 def run_demo(port: int = 8000, exit_after: float | None = None) -> int:
@@ -117,9 +132,9 @@ def run_demo(port: int = 8000, exit_after: float | None = None) -> int:
 
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        portal, portal_url = _start_sandbox("b24sandbox.portal", "SANDBOX_PORTAL_URL", ["--deals", "200"])
+        portal, portal_url = _start_sandbox("b24sandbox.portal", "SANDBOX_PORTAL_URL", ["--deals", "200", "--demo"])
         children.append(portal)
-        onec, onec_url = _start_sandbox("b24sandbox.onec", "SANDBOX_1C_URL", [])
+        onec, onec_url = _start_sandbox("b24sandbox.onec", "SANDBOX_1C_URL", ["--demo"])
         children.append(onec)
         app_url = f"http://127.0.0.1:{port}"
         client_id = f"local.{secrets.token_hex(7)}.{secrets.token_hex(4)}"
@@ -153,7 +168,13 @@ def run_demo(port: int = 8000, exit_after: float | None = None) -> int:
         answer = requests.post(f"{portal_url}/_sandbox/apps/{client_id}/install",
                                json={"finish": True, "lang": "ru"}, timeout=60).json()
         state = requests.get(portal_url + "/_sandbox/state", timeout=10).json()
-        cards = _link_demo_data(env, portal_url, onec_url) if answer.get("installed") else {}
+        cards = {}
+        if answer.get("installed"):
+            ctx = Runtime(Settings.from_env(env))
+            try:
+                cards = link_demo_data(ctx, portal_url, onec_url)
+            finally:
+                ctx.db.dispose()
         print("\n=== b24-1c demo ===")
         print(f"sandbox portal : {portal_url}")
         print(f"sandbox 1C     : {onec_url}/ut/ (УТ 11), {onec_url}/bp/ (БП 3.0); {ONEC_LOGIN} / {ONEC_PASSWORD}")

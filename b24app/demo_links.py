@@ -8,11 +8,15 @@ same ИНН/КПП. Nothing here is used by the app itself: it links through `b2
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from b24app.bitrix.client import BitrixClient
-from b24app.core.model import ZERO, DebtBalance
+from b24app.core.model import ZERO, DebtBalance, Order, OrderDocuments
+from b24app.core.portal_settings import PortalSettings
+from b24app.onec import query as q
 from b24app.onec.readers import OneCDocuments
 from b24app.sync.linking import REQUISITE_COMPANY
+from b24app.sync.to_bitrix.deal_state import payment_fields, shipment_fields
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,30 @@ def write_company_inn(client: BitrixClient, company_id: int | str, inn: str, kpp
         client.call("crm.requisite.add", {"fields": {
             "ENTITY_TYPE_ID": REQUISITE_COMPANY, "ENTITY_ID": company_id, "PRESET_ID": 1, "NAME": "Организация",
             "RQ_INN": inn, "RQ_KPP": kpp}})
+
+
+def client_order(reader: OneCDocuments, inn: str, kpp: str, moment: datetime) -> Order:
+    """The client's order (a customer invoice in БП 3.0) dated `moment`, found the way a manager finds it in
+    1C's list — by client and date — to type its number into the deal. Raises LookupError when there is none."""
+    spec = reader.profile.object("customer_order")
+    key_f = spec.field("key")
+    for counterparty in reader.counterparties_by_inn(inn, kpp):
+        rows = reader.client.query(spec.entity_set, filter=q.all_of(
+            q.eq(spec.field("counterparty"), counterparty.key), q.eq(spec.field("date"), moment)),
+            select=[key_f], top=2).rows
+        if rows:
+            order = reader.order_by_key(rows[0][key_f])
+            if order is not None:
+                return order
+    raise LookupError(f"{reader.base.label}: no order of ИНН {inn} dated {moment:%d.%m.%Y %H:%M}")
+
+
+def write_deal_state(client: BitrixClient, settings: PortalSettings, deal_id: int | str,
+                     docs: OrderDocuments) -> None:
+    """The deal's payment and shipment fields as the app's own sync computes them from the order's documents
+    (`sync/to_bitrix/deal_state.py`); the fields must exist (`ensure_user_fields`)."""
+    client.call("crm.deal.update", {"id": deal_id, "fields": {**payment_fields(settings, docs),
+                                                             **shipment_fields(settings, docs)}})
 
 
 def _debtors(reader: OneCDocuments, limit: int) -> list[tuple[dict, DebtBalance]]:

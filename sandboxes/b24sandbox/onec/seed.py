@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from b24sandbox import demo_scenario
 from b24sandbox.onec import accounting, posting, russian_ids
 from b24sandbox.onec import values as published
 from b24sandbox.onec.schema import (
@@ -21,6 +23,7 @@ from b24sandbox.onec.schema import (
     Configuration,
     ObjectDef,
 )
+from b24sandbox.onec.seed_returns import seed_returns
 from b24sandbox.onec.store import Base
 
 SEED_START = dt.datetime(2026, 1, 9, 9, 0, 0)
@@ -71,6 +74,7 @@ def _legal_name(rng: random.Random, root: str, serial: int) -> tuple[str, str]:
 class SeedSizes:
     counterparties: int = 300
     settlements: int | None = None  # settlement register rows to reach; None → follows counterparties
+    demo: bool = False  # also the demo's client, items and deals (b24sandbox/demo_scenario.py), УТ 11 and БП 3.0
 
 
 class Seeder:
@@ -155,6 +159,9 @@ class Seeder:
         self.seed_prices_and_warehouses()
         self.seed_counterparties()
         self.seed_documents()
+        seed_returns(self.base, self.add, self.line)
+        if self.sizes.demo:
+            self.seed_demo()
 
     def seed_chart_of_accounts(self) -> None:
         """The accounts and subconto kinds of БП 3.0 the sandbox posts to (predefined in a real base)."""
@@ -208,13 +215,15 @@ class Seeder:
             self.vat = {
                 rate: {"Ref_Key": EMPTY_REF, "СтавкаНДС": enum_name} if not vat_catalog else self.add(
                     "Catalog_СтавкиНДС", Code=f"00000000{i}", Description=title, Ставка=rate,
-                               БезНДС=rate == 0, ПеречислениеСтавкиНДС=enum_name)
+                               БезНДС=rate == 0, ПеречислениеСтавкаНДС=enum_name)
                 for i, (rate, title, enum_name) in enumerate(
                     [(20, "20%", "НДС20"), (10, "10%", "НДС10"), (0, "Без НДС", "БезНДС")], start=1)
             }
         else:
             goods = self.add("Catalog_ВидыНоменклатуры", Code="000000001", Description="Товары", Услуга=False)
+        self.goods_kind = goods
         group = self.add("Catalog_Номенклатура", Code="00-00000001", Description="Стройматериалы", IsFolder=True)
+        self.group = group
         count = min(max(30, self.sizes.counterparties // 5), 300)
         self.products = []
         for i in range(count):
@@ -294,14 +303,14 @@ class Seeder:
                     items.append((key, {**defaults, **published.fit(self.base, obj, row)}))
         register.load_sorted(items)
 
-    def seed_stock(self) -> None:
+    def seed_stock(self, products: list[dict] | None = None) -> None:
         """Opening stock as receipts of a purchase document that is not published (a real base has many)."""
         register = "AccumulationRegister_ТоварыНаСкладах"
         table = self.base.table(register)
         defaults = posting.record_defaults(self.base.config.objects[register])
         recorder = self.base.new_guid()
         items = []
-        for i, product in enumerate(self.products):
+        for i, product in enumerate(self.products if products is None else products):
             for w, warehouse in enumerate(self.warehouses[:2]):
                 line = i * 2 + w + 1
                 items.append(((recorder, line), {
@@ -312,10 +321,10 @@ class Seeder:
                     "Склад_Key": warehouse["Ref_Key"], "ВНаличии": float(self.rng.randrange(0, 500))}))
         table.load_sorted(items)
 
-    def seed_opening_stock(self) -> None:
+    def seed_opening_stock(self, products: list[dict] | None = None) -> None:
         """БП 3.0 opening balances on 41.01 by a document type the sandbox does not publish."""
         lines = []
-        for product in self.products:
+        for product in self.products if products is None else products:
             for warehouse in self.warehouses[:2]:
                 quantity = float(self.rng.randrange(0, 500))
                 lines.append({"Номенклатура_Key": product["Ref_Key"], "Склад_Key": warehouse["Ref_Key"],
@@ -356,9 +365,11 @@ class Seeder:
                 kpp = russian_ids.kpp_for(inn) if len(inn) == 10 else ""
             self.customers.append(self.add_counterparty(i, description, full, inn, kpp, kind))
 
-    def add_counterparty(self, i: int, description: str, full: str, inn: str, kpp: str, kind: str) -> dict:
+    def add_counterparty(self, i: int, description: str, full: str, inn: str, kpp: str, kind: str,
+                         email: str | None = None, phone: str | None = None) -> dict:
         code = f"{i + 1:011d}" if self.ut else f"{i + 1:09d}"
-        contacts = [("АдресЭлектроннойПочты", f"info{i}@example.ru", ""), ("Телефон", "", f"+7 495 {i:07d}")]
+        contacts = [("АдресЭлектроннойПочты", email or f"info{i}@example.ru", ""),
+                    ("Телефон", "", phone or f"+7 495 {i:07d}")]
         if self.ut:
             partner = self.add("Catalog_Партнеры", Code=code, Description=description, НаименованиеПолное=full,
                                Клиент=True, Parent_Key=EMPTY_REF,
@@ -438,6 +449,71 @@ class Seeder:
         elif pay < 0.8:
             self.seed_payment(order, total, day + 3, posted=False, deleted=True)
 
+    # -- the demo's story (b24sandbox/demo_scenario.py) ----------------------------------------------------
+    def seed_demo(self) -> None:
+        """The demo's client and items in every УТ 11 / БП 3.0 base, and the deals of this base's family, after
+        the random data (which stays as it was): their numbers simply follow the seeded ones."""
+        family = self.base.config.family
+        if family not in ("ut", "bp"):
+            return
+        # The base keeps the books of the scenario's seller: its organization card says so (documents refer
+        # to it by Ref_Key, so every seeded document now names that seller).
+        seller = demo_scenario.seller(family)
+        self.org.update(published.fit(self.base, self.base.config.objects["Catalog_Организации"], dict(
+            Description=seller.title, НаименованиеПолное=seller.full_name, ИНН=seller.inn, КПП=seller.kpp)))
+        client = demo_scenario.CLIENT
+        customer = self.add_counterparty(len(self.customers), client.title, client.full_name, client.inn,
+                                         client.kpp, "ЮЛ", email=client.email, phone=client.phone)
+        items = {item.article: self.add_demo_item(n, item) for n, item in enumerate(demo_scenario.ITEMS)}
+        if self.ut:
+            self.seed_stock(list(items.values()))
+        else:
+            self.seed_opening_stock(list(items.values()))
+        for deal in demo_scenario.DEALS:
+            if deal.family == family:
+                self.seed_demo_deal(deal, customer, items)
+
+    def add_demo_item(self, n: int, item: demo_scenario.DemoItem) -> dict:
+        values = dict(Code=f"00-{len(self.products) + n + 2:08d}", Description=item.name,
+                      НаименованиеПолное=item.name, Артикул=item.article, Parent_Key=self.group["Ref_Key"],
+                      ЕдиницаИзмерения_Key=self.units[item.unit]["Ref_Key"],
+                      ВидНоменклатуры_Key=self.goods_kind["Ref_Key"])
+        if self.ut:
+            values.update(ТипНоменклатуры="Товар", СтавкаНДС_Key=self.vat[item.vat_rate]["Ref_Key"])
+        else:
+            # БП 3.0 Номенклатура.ВидСтавкиНДС: Общая = the standard rate (20 %), Пониженная = 10 %.
+            values.update(Услуга=False, ВидСтавкиНДС="Общая" if item.vat_rate == 20 else "Пониженная")
+        product = self.add("Catalog_Номенклатура", **values)
+        self.base_price[product["Ref_Key"]] = float(item.price)
+        return product
+
+    def seed_demo_deal(self, deal: demo_scenario.DemoDeal, customer: dict, items: dict[str, dict]) -> None:
+        """The deal's order with exactly its rows, posted; closed with every row cancelled when the deal was
+        given up (УТ 11: Статус Закрыт, Товары.Отменено), else shipped and paid as the scenario tells."""
+        warehouse = self.warehouses[0]
+        day = (deal.ordered - SEED_START).days
+
+        def rows(order: dict, set_name: str) -> float:
+            for line in deal.lines:
+                rate = demo_scenario.item(line.article).vat_rate
+                cancelled = {"Отменено": True} if deal.closed else {}
+                self.goods_line(order, set_name, items[line.article], float(line.quantity), float(line.price),
+                                float(line.amount), float(line.vat(rate)), f"НДС{rate}" if rate else "БезНДС",
+                                **cancelled)
+            return float(deal.amount)
+
+        # The client numbers its own orders (НомерПоДаннымКлиента "Z-<n>") in the order of its deals.
+        order = self.seed_order(demo_scenario.DEALS.index(deal), day, customer, warehouse,
+                                moment=deal.ordered.isoformat(), goods=rows)
+        if deal.closed:
+            order["Статус"] = "Закрыт"  # a value of enum СтатусыЗаказовКлиентов (enums.py)
+        self.post(order)
+        if deal.shipped is not None:
+            self.seed_sale(order, day, warehouse, moment=deal.shipped.isoformat())
+        for payment in deal.payments:
+            amount = float(deal.amount if payment.amount is None else payment.amount)
+            self.seed_payment(order, amount, day, kind=payment.kind, moment=payment.moment.isoformat())
+
     def number(self, set_name: str) -> str:
         return self.base.next_number(set_name, "ТД00" if self.ut else "0000")
 
@@ -449,26 +525,34 @@ class Seeder:
             qty = float(rng.randrange(1, 40))
             price = self.base_price[product["Ref_Key"]]
             amount = round(qty * price, 2)
-            vat = round(amount * 20 / 120, 2)
             total += amount
-            if self.ut:
-                self.line(doc, set_name, "Товары", Номенклатура_Key=product["Ref_Key"],
-                          Упаковка_Key=published.ref(product, "ЕдиницаИзмерения"), КоличествоУпаковок=qty,
-                          Количество=qty,
-                          Цена=price, Сумма=amount, СтавкаНДС_Key=published.ref(product, "СтавкаНДС"), СуммаНДС=vat,
-                          СуммаСНДС=amount, **({"ВидЦены_Key": self.price_types[0]["Ref_Key"],
-                                                "КодСтроки": len(doc["Товары"]) + 1,
-                                                "Склад_Key": published.ref(doc, "Склад")}
-                                               if set_name == "Document_ЗаказКлиента" else {}))
-            else:
-                self.line(doc, set_name, "Товары", Номенклатура_Key=product["Ref_Key"], Количество=qty, Цена=price,
-                          ЕдиницаИзмерения_Key=published.ref(product, "ЕдиницаИзмерения"), Сумма=amount,
-                          СтавкаНДС="НДС20",
-                          СуммаНДС=vat)
+            self.goods_line(doc, set_name, product, qty, price, amount, round(amount * 20 / 120, 2))
         return round(total, 2)
 
-    def seed_order(self, n: int, day: int, customer: dict, warehouse: dict) -> dict:
-        common = dict(Date=self.moment(day), Организация_Key=self.org["Ref_Key"], Контрагент_Key=customer["Ref_Key"])
+    def goods_line(self, doc: dict, set_name: str, product: dict, qty: float, price: float, amount: float,
+                   vat: float, vat_enum: str = "НДС20", **extra: object) -> None:
+        """One goods row; prices include VAT. УТ rows name the item's own VAT rate; БП rows the enum СтавкиНДС."""
+        if self.ut:
+            self.line(doc, set_name, "Товары", Номенклатура_Key=product["Ref_Key"],
+                      Упаковка_Key=published.ref(product, "ЕдиницаИзмерения"), КоличествоУпаковок=qty,
+                      Количество=qty,
+                      Цена=price, Сумма=amount, СтавкаНДС_Key=published.ref(product, "СтавкаНДС"), СуммаНДС=vat,
+                      СуммаСНДС=amount, **({"ВидЦены_Key": self.price_types[0]["Ref_Key"],
+                                            "КодСтроки": len(doc["Товары"]) + 1,
+                                            "Склад_Key": published.ref(doc, "Склад")}
+                                           if set_name == "Document_ЗаказКлиента" else {}), **extra)
+        else:
+            self.line(doc, set_name, "Товары", Номенклатура_Key=product["Ref_Key"], Количество=qty, Цена=price,
+                      ЕдиницаИзмерения_Key=published.ref(product, "ЕдиницаИзмерения"), Сумма=amount,
+                      СтавкаНДС=vat_enum,
+                      СуммаНДС=vat, **extra)
+
+    def seed_order(self, n: int, day: int, customer: dict, warehouse: dict, moment: str | None = None,
+                   goods: Callable[[dict, str], float] | None = None) -> dict:
+        """A customer order (УТ) or invoice (БП): at a random moment of `day` with random goods, unless the
+        caller names the moment and fills the goods (`goods(order, set_name)` returns the total)."""
+        common = dict(Date=moment or self.moment(day), Организация_Key=self.org["Ref_Key"],
+                      Контрагент_Key=customer["Ref_Key"])
         if self.ut:
             set_name = "Document_ЗаказКлиента"
             order = self.add(set_name, Number=self.number(set_name), Партнер_Key=self.partner_of[customer["Ref_Key"]],
@@ -482,7 +566,8 @@ class Seeder:
                              ДоговорКонтрагента_Key=self.contract_of.get(customer["Ref_Key"], EMPTY_REF),
                              ВалютаДокумента_Key=self.rub["Ref_Key"], СуммаВключаетНДС=True,
                              СчетОрганизации_Key=self.bank["Ref_Key"], Склад_Key=warehouse["Ref_Key"], **common)
-        order["СуммаДокумента"] = self.goods(order, set_name, 1 + self.rng.randrange(3))
+        order["СуммаДокумента"] = (goods(order, set_name) if goods
+                                   else self.goods(order, set_name, 1 + self.rng.randrange(3)))
         self.set_of[order["Ref_Key"]] = set_name
         return order
 
@@ -510,9 +595,12 @@ class Seeder:
         self.line(invoice, set_name, "ЭтапыГрафикаОплаты", ДатаПлатежа=self.moment(day + 5), ПроцентПлатежа=100,
                   СуммаПлатежа=order["СуммаДокумента"])
 
-    def seed_sale(self, order: dict, day: int, warehouse: dict) -> None:
+    def seed_sale(self, order: dict, day: int, warehouse: dict, moment: str | None = None) -> None:
+        """The order shipped in full; a sale at a named `moment` always gets its VAT invoice, a random one in
+        half the cases."""
         set_name = "Document_РеализацияТоваровУслуг"
-        common = dict(Number=self.number(set_name), Date=self.moment(day), Организация_Key=self.org["Ref_Key"],
+        common = dict(Number=self.number(set_name), Date=moment or self.moment(day),
+                      Организация_Key=self.org["Ref_Key"],
                       Контрагент_Key=published.ref(order, "Контрагент"), Склад_Key=warehouse["Ref_Key"],
                       СуммаДокумента=order["СуммаДокумента"])
         if self.ut:
@@ -535,8 +623,8 @@ class Seeder:
                 self.line(sale, set_name, "Товары", **values)
         self.set_of[sale["Ref_Key"]] = set_name
         self.post(sale)
-        if self.rng.random() < 0.5:
-            self.seed_vat_invoice(sale, day)
+        if moment is not None or self.rng.random() < 0.5:
+            self.seed_vat_invoice(sale, day, moment)
 
     def seed_act(self, order: dict, day: int) -> None:
         """An act for a delivery billed apart from the order: its own settlement object in УТ 11.5."""
@@ -552,9 +640,10 @@ class Seeder:
         self.set_of[act["Ref_Key"]] = set_name
         self.post(act)
 
-    def seed_vat_invoice(self, sale: dict, day: int) -> None:
+    def seed_vat_invoice(self, sale: dict, day: int, moment: str | None = None) -> None:
         set_name = "Document_СчетФактураВыданный"
-        values = dict(Number=self.number(set_name), Date=self.moment(day), Организация_Key=self.org["Ref_Key"],
+        values = dict(Number=self.number(set_name), Date=moment or self.moment(day),
+                      Организация_Key=self.org["Ref_Key"],
                       ДокументОснование=sale["Ref_Key"],
                       ДокументОснование_Type="StandardODATA.Document_РеализацияТоваровУслуг", Posted=True)
         if self.ut:
@@ -574,9 +663,9 @@ class Seeder:
                       ДокументОснование_Type="StandardODATA.Document_РеализацияТоваровУслуг")
 
     def seed_payment(self, order: dict, amount: float, day: int, posted: bool = True, deleted: bool = False,
-                     kind: str | None = None) -> dict:
+                     kind: str | None = None, moment: str | None = None) -> dict:
         set_name, doc = make_payment(self.base, order, amount, kind or ("bank" if self.rng.random() < 0.75 else "cash"),
-                           self.moment(day), add=self.add, line=self.line)
+                           moment or self.moment(day), add=self.add, line=self.line)
         doc["DeletionMark"] = deleted
         self.set_of[doc["Ref_Key"]] = set_name
         if posted and not deleted:

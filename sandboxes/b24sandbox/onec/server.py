@@ -55,6 +55,7 @@ class Settings:
     bases: dict[str, str] = field(default_factory=lambda: {"ut": "ut11", "bp": "bp30"})
     user: str = "Администратор"
     password: str = "secret"
+    demo: bool = False  # also seed the demo's story (b24sandbox/demo_scenario.py)
 
 
 class SandboxApp:
@@ -69,7 +70,7 @@ class SandboxApp:
 
     def build(self, name: str) -> Base:
         config = facts_config.configuration(self.settings.bases[name])
-        sizes = SeedSizes(self.settings.counterparties, self.settings.settlements)
+        sizes = SeedSizes(self.settings.counterparties, self.settings.settlements, demo=self.settings.demo)
         return new_configuration_base(name, config, self.settings.seed, sizes)
 
     def __call__(self, environ, start_response):
@@ -239,6 +240,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="name:configuration pairs (ut11, ut11_4, bp30, bp30_83, unf)")
     parser.add_argument("--user", default="Администратор")
     parser.add_argument("--password", default="secret")
+    parser.add_argument("--demo", action="store_true", help="also seed the demo's client, items and deals")
 
 
 def settings_from(ns: argparse.Namespace, parser: argparse.ArgumentParser) -> Settings:
@@ -248,7 +250,8 @@ def settings_from(ns: argparse.Namespace, parser: argparse.ArgumentParser) -> Se
         if config not in CONFIGURATIONS or not name:
             parser.error(f"--bases: {item!r} is not name:configuration with configuration in {list(CONFIGURATIONS)}")
         bases[name] = config
-    return Settings(ns.host, ns.port, ns.seed, ns.counterparties, ns.settlements, bases, ns.user, ns.password)
+    return Settings(ns.host, ns.port, ns.seed, ns.counterparties, ns.settlements, bases, ns.user, ns.password,
+                    demo=ns.demo)
 
 
 def parse_args(argv: list[str]) -> Settings:

@@ -1,15 +1,19 @@
 """Deterministic demo data: companies with requisites, contacts, deals in two pipelines.
 
-The same seed gives the same portal, byte for byte, so tests can name records by ID.
+The same seed gives the same portal, byte for byte, so tests can name records by ID. With ``demo`` the first
+company and the first deals tell the demo's story instead (b24sandbox/demo_scenario.py, which the sandbox 1C is
+seeded from too), with catalog products and product rows; every other record stays what the seed makes it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
+from b24sandbox import demo_scenario
 from b24sandbox.portal.clock import PORTAL_TZ
 
 
@@ -125,10 +129,12 @@ class SeedRecords:
     contacts: list[dict[str, object]]
     deals: list[dict[str, object]]
     requisites: list[dict[str, object]]
+    products: list[dict[str, object]] = field(default_factory=list)  # the CRM catalog (numbered 1..n)
+    product_rows: dict[int, list[dict[str, object]]] = field(default_factory=dict)  # deal ID -> its rows
 
 
-def build(seed: int, companies: int, deals: int) -> SeedRecords:
-    """Build the demo records (without IDs; the tables number them 1..n in this order)."""
+def build(seed: int, companies: int, deals: int, demo: bool = False) -> SeedRecords:
+    """Build the records (without IDs; the tables number them 1..n in this order)."""
     rng = random.Random(seed)
     company_rows: list[dict[str, object]] = []
     requisite_rows: list[dict[str, object]] = []
@@ -266,4 +272,84 @@ def build(seed: int, companies: int, deals: int) -> SeedRecords:
                 "ORIGIN_ID": None,
             }
         )
-    return SeedRecords(company_rows, contact_rows, deal_rows, requisite_rows)
+    records = SeedRecords(company_rows, contact_rows, deal_rows, requisite_rows)
+    if demo:
+        tell_demo(records)
+    return records
+
+
+# -- the demo's story ---------------------------------------------------------------------------------------
+DEMO_COMPANY_ID = 1
+_STAGES = {s.status_id: s for s in DEFAULT_STAGES}
+# ОКЕИ code -> the short name Bitrix24 shows with a product row (MEASURE_NAME; crm-deal-productrows-set.md).
+_MEASURE_NAMES = {"796": "шт", "166": "кг", "006": "м", "112": "л", "055": "м2", "113": "м3", "168": "т",
+                  "778": "упак"}
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def tell_demo(records: SeedRecords) -> None:
+    """Company 1 becomes the demo's client and deals 1..n its deals, with the catalog products and rows they sell.
+
+    Deals are in the default pipeline; their amount follows their rows (IS_MANUAL_OPPORTUNITY "N", as when
+    rows are added in the card) and TAX_VALUE is the VAT inside it (crm-deal-get.md).
+    """
+    if not records.companies or len(records.deals) < len(demo_scenario.DEALS):
+        raise ValueError(f"the demo needs a company and {len(demo_scenario.DEALS)} deals")
+    client = demo_scenario.CLIENT
+    company, requisite = records.companies[0], records.requisites[0]
+    company.update({"TITLE": client.title, "COMPANY_TYPE": "CUSTOMER", "INDUSTRY": "OTHER"})
+    company["PHONE"][0]["VALUE"] = client.phone  # type: ignore[index]
+    company["EMAIL"][0]["VALUE"] = client.email  # type: ignore[index]
+    requisite.update({"RQ_COMPANY_NAME": client.title, "RQ_COMPANY_FULL_NAME": client.full_name,
+                      "RQ_INN": client.inn, "RQ_KPP": client.kpp, "RQ_OGRN": client.ogrn,
+                      "RQ_DIRECTOR": client.director})
+    product_ids = {}
+    for n, item in enumerate(demo_scenario.ITEMS, start=1):
+        stamp = _stamp(BASE_TIME)
+        # CATALOG_ID: methods_products.CATALOG_ID (not imported: that module's registry imports the state, which
+        # imports this one).
+        records.products.append({
+            "CATALOG_ID": "23", "NAME": item.name, "XML_ID": item.article, "ACTIVE": "Y", "PRICE": float(item.price),
+            "CURRENCY_ID": "RUB", "MEASURE": None, "VAT_ID": None, "VAT_INCLUDED": "Y", "SECTION_ID": None,
+            "SORT": "500", "DESCRIPTION": None, "DATE_CREATE": stamp, "TIMESTAMP_X": stamp})
+        product_ids[item.article] = n
+    row_id = 0
+    for deal_id, story in enumerate(demo_scenario.DEALS, start=1):
+        stage = _STAGES[story.stage]
+        opened = story.opened.replace(tzinfo=PORTAL_TZ)
+        # A closed deal closed on the day of the last thing 1C did about it; an open one is planned a month out.
+        events = [story.ordered, *(p.moment for p in story.payments), *([story.shipped] if story.shipped else [])]
+        closing = max(events).replace(tzinfo=PORTAL_TZ) if stage.semantics != "P" else opened + timedelta(days=30)
+        vat = sum((line.vat(demo_scenario.item(line.article).vat_rate) for line in story.lines), Decimal("0"))
+        records.deals[deal_id - 1].update({
+            "TITLE": story.title, "CATEGORY_ID": "0", "STAGE_ID": stage.status_id,
+            "STAGE_SEMANTIC_ID": stage.semantics, "IS_NEW": "N", "CURRENCY_ID": "RUB",
+            "OPPORTUNITY": _money(story.amount), "IS_MANUAL_OPPORTUNITY": "N", "TAX_VALUE": _money(vat),
+            "COMPANY_ID": str(DEMO_COMPANY_ID), "CONTACT_ID": str(DEMO_COMPANY_ID),
+            "BEGINDATE": _stamp(opened.replace(hour=0, minute=0)), "CLOSEDATE": _stamp(closing.replace(
+                hour=0, minute=0)), "CLOSED": "Y" if stage.semantics != "P" else "N",
+            "ASSIGNED_BY_ID": company["ASSIGNED_BY_ID"],  # the client's manager runs its deals
+            "DATE_CREATE": _stamp(opened), "DATE_MODIFY": _stamp(max(events).replace(tzinfo=PORTAL_TZ))})
+        rows = []
+        for sort, line in enumerate(story.lines, start=1):
+            row_id += 1
+            rows.append(_product_row(row_id, deal_id, product_ids[line.article], line, sort))
+        records.product_rows[deal_id] = rows
+
+
+def _product_row(row_id: int, deal_id: int, product_id: int, line: demo_scenario.DemoLine,
+                 sort: int) -> dict[str, object]:
+    """A deal product row as crm.deal.productrows.get returns it: the price with VAT included (TAX_INCLUDED Y)."""
+    item = demo_scenario.item(line.article)
+    price = float(line.price)
+    return {
+        "ID": str(row_id), "OWNER_ID": str(deal_id), "OWNER_TYPE": "D", "PRODUCT_ID": product_id,
+        "PRODUCT_NAME": item.name, "ORIGINAL_PRODUCT_NAME": item.name, "PRODUCT_DESCRIPTION": None,
+        "PRICE": price, "PRICE_EXCLUSIVE": price, "PRICE_NETTO": price, "PRICE_BRUTTO": price,
+        "PRICE_ACCOUNT": f"{price:.2f}", "QUANTITY": float(line.quantity), "DISCOUNT_TYPE_ID": 2,
+        "DISCOUNT_RATE": 0.0, "DISCOUNT_SUM": 0.0, "TAX_RATE": float(item.vat_rate), "TAX_INCLUDED": "Y",
+        "CUSTOMIZED": "Y", "MEASURE_CODE": int(item.unit), "MEASURE_NAME": _MEASURE_NAMES[item.unit],
+        "SORT": sort * 10, "XML_ID": None, "TYPE": 1, "STORE_ID": None}

@@ -57,6 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=480.0,
         help="per-method execution seconds per 10 minutes before OPERATION_TIME_LIMIT",
     )
+    parser.add_argument("--demo", action="store_true", help="company 1 and the first deals tell the demo's story")
 
 
 def options_from(args: argparse.Namespace) -> Options:
@@ -70,6 +71,7 @@ def options_from(args: argparse.Namespace) -> Options:
         burst=args.burst,
         access_ttl=args.access_ttl,
         operating_limit=args.operating_limit,
+        demo=args.demo,
     )
 
 

@@ -31,6 +31,7 @@ class Options:
     burst: float = 50.0
     access_ttl: int = 3600
     operating_limit: float = 480.0  # limits.md: 480 s of a method's execution time per 10 minutes
+    demo: bool = False  # seed the demo's story (b24sandbox/demo_scenario.py) into company 1 and the first deals
 
 
 @dataclass
@@ -225,7 +226,7 @@ class PortalState:
     def reset(self) -> None:
         """Back to the seeded state: data, tokens, bindings, queues and counters (registered apps stay)."""
         with self.lock:
-            records = seed.build(self.options.seed, self.options.companies, self.options.deals)
+            records = seed.build(self.options.seed, self.options.companies, self.options.deals, self.options.demo)
             self.tables: dict[str, EntityTable] = {
                 "deal": EntityTable("deal", deal_fields()),
                 "company": EntityTable("company", company_fields()),
@@ -245,8 +246,14 @@ class PortalState:
             self.next_userfield_id = 100
             self.next_enum_id = 40
             self.timeline: list[dict[str, Any]] = []
-            self.product_rows: dict[int, list[dict[str, Any]]] = {}
-            self.next_product_row_id = 1
+            self.product_rows: dict[int, list[dict[str, Any]]] = {k: list(v) for k, v in records.product_rows.items()}
+            self.next_product_row_id = 1 + sum(len(rows) for rows in records.product_rows.values())
+            if records.products:
+                from b24sandbox.portal.methods_products import product_fields  # it imports this module
+
+                self.tables["product"] = EntityTable("product", product_fields())
+                for row in records.products:
+                    self.tables["product"].insert(dict(row))
             self.access_tokens: dict[str, AccessToken] = {}
             self.refresh_grants: dict[str, RefreshGrant] = {}
             self.spent_refresh: set[str] = set()
