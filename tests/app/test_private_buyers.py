@@ -118,3 +118,35 @@ def test_an_invalid_inn_is_a_dead_letter_with_the_reason_and_nothing_is_created(
     assert dead.attempts == 1
     assert len(odata.query(COUNTERPARTIES, select=["Ref_Key"]).rows) == before
     assert odata.query(COUNTERPARTIES, filter=f"ИНН eq '{bad}'").rows == []
+
+
+@pytest.mark.parametrize(("base", "profile"), [("bp", "bp30"), ("unf", "unf")])
+def test_a_private_buyer_is_found_again_by_phone_on_other_configurations(ctx, installed, sandbox_url, settings_env,
+                                                                         monkeypatch, releases_url, base, profile):
+    """БП 3.0 and УНФ keep the same КонтактнаяИнформация section as УТ 11 (facts bp-3.0.198.19, unf-3.0.12.261):
+    a second deal of the same person finds the counterparty the first one made, by the phone however written."""
+    member = sd.member_id(sandbox_url)
+    odata = sd.release_base(ctx, member, releases_url, base, profile)
+    sd.retune(ctx, monkeypatch, B24APP_SYNC_LEASE_SECONDS="3", B24APP_SYNC_RETRY_BASE_SECONDS="1")
+    client = sd.manager(sandbox_url)
+    [item] = sd.catalog_items(client, odata, 1)
+    sd.order_on_stage(ctx, member)
+    desk = dict(member=member, client=client, odata=odata, item=item)
+    spec = ctx.profiles.load(profile).object("customer_order")
+    buyer_f = spec.field("counterparty")
+
+    def buyer_of(deal: str) -> str:
+        key = order_key(member, deal)
+        rows = odata.query(spec.entity_set, filter=f"substringof('{key}', Комментарий) eq true").rows
+        [order] = [r for r in rows if key in (r.get("Комментарий") or "").split()]
+        return order[buyer_f]
+
+    first = _deal_sent(ctx, sandbox_url, desk, "Кухня для Сидоровой",
+                       CONTACT_ID=_person(client, "Анна", "Сидорова", phone="+7 (495) 765-43-21"))
+    second = _deal_sent(ctx, sandbox_url, desk, "Стол для Сидоровой",
+                        CONTACT_ID=_person(client, "Анна", "Сидорова", phone="84957654321"))
+    assert buyer_of(first) == buyer_of(second)
+    person = odata.get(COUNTERPARTIES, buyer_of(first))
+    assert person["ЮридическоеФизическоеЛицо"] == "ФизическоеЛицо" and person["ИНН"] == ""
+    assert [c["НомерТелефона"] for c in person["КонтактнаяИнформация"]] == ["+74957654321"]
+    assert ctx.outbox.dead(member) == []
