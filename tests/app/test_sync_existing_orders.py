@@ -354,3 +354,19 @@ def test_documents_new_to_both_streams_are_told_once(ctx, ut):
     assert _comments(p) == comments
     assert sum(f"№ {receipt['Number']}" in c for c in comments) == 1
     assert sum(f"№ {sale['Number']}" in c for c in comments) == 1
+
+
+def test_a_cleared_number_unlinks_the_deal(ctx, ut):
+    """A manager empties the order-number field: the deal stops following the order it named."""
+    p = ut
+    docs = _older_than_watermarks(p, paid=100.0, shipped=False)
+    _name(p, {F["number"]: docs["order"]["Number"]})
+    _pull(p["member"])
+    assert _deal(p)[F["status"]] == "partly"
+
+    _name(p, {F["number"]: ""})
+    _pull(p["member"])
+    assert ctx.links.for_entity(p["member"], "deal_named", p["deal"]) == []
+    p["onec"].pay(docs["order"], 10.0)  # the order's later payment is no longer the deal's
+    _pull(p["member"])
+    assert float(_deal(p)[F["sum"]]) == pytest.approx(100.0)

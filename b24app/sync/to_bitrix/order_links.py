@@ -9,14 +9,14 @@ link of kind "deal" would make the deal push update or re-create that order), an
 deals still owe their first full update: every existing receipt and sale of the order, with its DataVersion, so
 the timeline comments get the same durable marks the streams give them and none is posted twice.
 
-Deals are listed with the field (else ORIGIN_ID) not empty — `"!=FIELD": ""`, the filter the REST docs use for
-"not empty" (api-reference/crm/contacts/crm-contact-list.md, example 2; crm/universal/crm-item-list.md) — sorted
-and paged by ID (`iterate_by_id_batched`, settings/performance/huge-data.md). After the first full pass only deals
-changed since the newest DATE_MODIFY seen, less a look-back, are listed again (a deal changed while the pass ran
-behind it is caught next time). A deal routed to another base by its legal-entity value or pipeline is not linked
-here; a deal whose order the app made keeps that order. A name matching no order or several is logged and
-journaled once per name, never guessed, and looked at again on every pass (the order may be entered in 1C later).
-An edited number moves the link.
+The first pass lists deals with the field (else ORIGIN_ID) not empty — `"!=FIELD": ""`, the filter the REST docs use
+for "not empty" (api-reference/crm/contacts/crm-contact-list.md, example 2; crm/universal/crm-item-list.md) — sorted
+and paged by ID (`iterate_by_id_batched`, settings/performance/huge-data.md). After it, every deal changed since the
+newest DATE_MODIFY seen, less a look-back, is listed (a deal changed while the pass ran behind it is caught next
+time; a deal whose name was cleared stops following its order). A deal routed to another base by its legal-entity
+value or pipeline is not linked here; a deal whose order the app made keeps that order. A name matching no order or
+several is logged and journaled once per name, never guessed, and looked at again on every pass (the order may be
+entered in 1C later). An edited number moves the link.
 """
 
 from __future__ import annotations
@@ -193,10 +193,11 @@ class NamedOrderLinks:
         select = ["ID", "DATE_MODIFY", "CATEGORY_ID", "ORIGIN_ID", *filter(None, (self.number_field,
                                                                                  settings.legal_entity_field))]
         deals: dict[str, dict] = {}
-        for named_by in filter(None, (self.number_field, "ORIGIN_ID")):
-            condition: dict = {f"!={named_by}": ""}
-            if state.since:
-                condition[">=DATE_MODIFY"] = state.since
+        # The first pass lists deals that name something; later passes every deal changed since, so a deal whose
+        # name was cleared is seen too and stops following its order (`_resolve`).
+        conditions = [{">=DATE_MODIFY": state.since}] if state.since else [
+            {f"!={named_by}": ""} for named_by in filter(None, (self.number_field, "ORIGIN_ID"))]
+        for condition in conditions:
             for deal in self.deps.bitrix.iterate_by_id_batched("crm.deal.list",
                                                                {"filter": condition, "select": select}):
                 deals[str(deal["ID"])] = deal
@@ -220,6 +221,10 @@ class NamedOrderLinks:
         for deal in deals:
             named = named_order(deal, self.number_field)
             if named is None:
+                # Its number and ORIGIN_ID were cleared: the order it named no longer speaks for it.
+                for stale in deps.links.for_entity(deps.member_id, NAMED_LINK, str(deal["ID"])):
+                    if stale.base_id == deps.base_id:
+                        deps.links.remove(deps.member_id, stale)
                 continue
             made = [lk for lk in deps.links.for_entity(deps.member_id, "deal", named.deal_id)
                     if lk.base_id == deps.base_id and lk.onec_set == self.order_set]
