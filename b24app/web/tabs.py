@@ -30,6 +30,7 @@ from b24app.runtime import Runtime
 from b24app.store.bases import BaseRecord
 from b24app.store.links import Link
 from b24app.sync import cards, linking
+from b24app.sync.to_bitrix.deal_state import NAMED_LINK
 from b24app.web.frame import FrameUser, load_frame, sign_frame, verify_frame_fetching
 from b24app.web.i18n import t
 from b24app.web.limits import ascii_id, for_log
@@ -121,10 +122,14 @@ def _setup(ctx: Runtime, member_id: str, raw: bytes | None, writes: dict[str, tu
 
 def _links(ctx: Runtime, member_id: str, kind: str, entity_id: str, raw: bytes | None,
            writes: dict[str, tuple[str, int]]) -> list[Link]:
-    """The links the app stored for this entity: from the short Redis copy when there is one, else the database."""
+    """The links the app stored for this entity: from the short Redis copy when there is one, else the database.
+    A deal's own orders come first, then the orders it names that the sync follows (order_links.py), so the tab
+    shows the order the payments and shipments streams count."""
     if raw is not None:
         return [Link(**x) for x in json.loads(raw)]
     links = ctx.links.for_entity(member_id, kind, entity_id)
+    if kind == "deal":
+        links += ctx.links.for_entity(member_id, NAMED_LINK, entity_id)
     writes[_entity_key(ctx, "links", member_id, kind, entity_id)] = (
         json.dumps([asdict(x) for x in links], ensure_ascii=False), SETUP_CACHE_SECONDS)
     return links

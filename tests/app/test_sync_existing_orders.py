@@ -15,6 +15,7 @@ from b24app.onec.odata import ODataClient
 from b24app.sync.to_bitrix.user_fields import ensure_user_fields
 from tests.support import sync_data as sd
 from tests.support.processes import post_json
+from tests.support.tabs_data import frame_params, open_tab
 
 pytestmark = pytest.mark.db
 
@@ -370,3 +371,25 @@ def test_a_cleared_number_unlinks_the_deal(ctx, ut):
     p["onec"].pay(docs["order"], 10.0)  # the order's later payment is no longer the deal's
     _pull(p["member"])
     assert float(_deal(p)[F["sum"]]) == pytest.approx(100.0)
+
+
+def test_the_card_tab_shows_the_order_the_deal_follows(ctx, ut, running_app, settings, sandbox_url):
+    """A bare number ("73") linked to its order stays linked when 1C later gets another order ending in 73 under
+    another prefix; the tab shows the order the streams follow, not the newest match of the number."""
+    p = ut
+    docs = _older_than_watermarks(p, paid=100.0, shipped=False)
+    order = docs["order"]
+    bare = order["Number"].rsplit("-", 1)[1].lstrip("0")
+    _name(p, {F["number"]: bare})
+    _pull(p["member"])
+    newer = p["onec"].order()
+    renumbered = _copy(newer)
+    renumbered["Number"] = "ЯЯ00-" + order["Number"].rsplit("-", 1)[1]
+    p["onec"].odata.update(p["onec"].order_set, newer["Ref_Key"], renumbered)
+    _pull(p["member"])
+    assert [lk.onec_ref for lk in ctx.links.for_entity(p["member"], "deal_named", p["deal"])] == [order["Ref_Key"]]
+
+    page = open_tab(running_app.url, "deal", frame_params(sandbox_url, settings.client_id, "CRM_DEAL_DETAIL_TAB",
+                                                          p["deal"]))
+    assert page.status_code == 200, page.text[:300]
+    assert order["Number"] in page.text and renumbered["Number"] not in page.text
