@@ -124,6 +124,9 @@ class ObjectSpec:
     periodic: bool = False
     recorder_subordinate: bool = False
     values: Mapping[str, str] = field(default_factory=dict)
+    # Values a base of an earlier release may lack (a VAT rate introduced later): the schema check notes their
+    # absence without failing the base; writing one there fails for that document only, in plain words.
+    optional_values: tuple[str, ...] = ()
     order_by: tuple[str, ...] = ()
     pick_where: tuple[str, ...] = ()
     profile: str = ""
@@ -349,6 +352,9 @@ def _checked(spec: ObjectSpec, where: str) -> ObjectSpec:
         if spec.value_field(key) is None:
             raise ProfileError(f"{where}.values.{key}: names no field of the object; a value's key starts with the "
                                "logical field it is written into (status_closed -> status)")
+    for key in spec.optional_values:
+        if key not in spec.values:
+            raise ProfileError(f"{where}.optional_values: {key!r} is not one of the object's values")
     for logical in spec.order_by:
         if not spec.has(logical):
             raise ProfileError(f"{where}.order_by: {logical!r} is not a field of the object")
@@ -398,6 +404,7 @@ def _build(doc: Mapping, files: tuple[str, ...], family: str = "") -> Profile:
             periodic=bool(raw.get("periodic", False)),
             recorder_subordinate=bool(raw.get("recorder_subordinate", False)),
             values=_values(raw.get("values", {}), f"{where}.values"),
+            optional_values=_names(raw.get("optional_values", []), f"{where}.optional_values"),
             order_by=_names(raw.get("order_by", []), f"{where}.order_by"),
             pick_where=_names(raw.get("pick_where", []), f"{where}.pick_where"),
             profile=str(name),

@@ -432,9 +432,9 @@ def _check_values(report: SchemaReport, meta: Metadata, spec: ObjectSpec) -> Non
             continue
         if value not in members:
             similar = tuple(difflib.get_close_matches(value, list(members), n=3, cutoff=0.5))
-            report.missing_fields.append(MissingField(spec.logical, spec.entity_set, f"{target.name}={value}",
-                                                      f"value of enumeration {target.enum}", "", similar,
-                                                      what="enumeration value"))
+            missing = MissingField(spec.logical, spec.entity_set, f"{target.name}={value}",
+                                   f"value of enumeration {target.enum}", "", similar, what="enumeration value")
+            (report.optional_missing if key in spec.optional_values else report.missing_fields).append(missing)
 
 
 def _similar(name: str, props: dict[str, str]) -> tuple[str, ...]:

@@ -158,3 +158,13 @@ def test_the_warehouse_is_the_one_chosen_for_the_pipeline_then_the_base_and_a_de
     [dead] = [d for d in ctx.outbox.dead(member) if d.entity_id == deal]
     assert "warehouse chosen in the settings «Склад Подольск» is marked for deletion in 1C" in dead.last_error
     assert dead.attempts == 1  # permanent: no retries spent on it
+
+
+def test_the_vat_rate_of_2026_goes_to_1c_as_nds22(ctx, sandbox_url, shop):
+    """22 % (the rate from 1 January 2026) on УТ 11.5.27, whose enumeration and VAT catalog hold НДС22:
+    122,00 with VAT inside is 100,00 + 22,00."""
+    odata, items = shop["odata"], shop["items"]
+    _, order = _ordered_deal(ctx, sandbox_url, shop, [_row(items[0], 122.0, 1, PCS, tax=22)])
+    [line] = order["Товары"]
+    assert _named(odata, VAT_RATES, line["СтавкаНДС_Key"], "ПеречислениеСтавкаНДС") == "НДС22"
+    assert (line["Сумма"], line["СуммаНДС"]) == (pytest.approx(122.0), pytest.approx(22.0))

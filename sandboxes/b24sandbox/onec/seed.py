@@ -142,6 +142,7 @@ class Seeder:
         self.base.begin_bulk()
         try:
             self.seed_all()
+            self.seed_vat_2026()
         finally:
             self.base.end_bulk()
 
@@ -162,6 +163,17 @@ class Seeder:
         seed_returns(self.base, self.add, self.line)
         if self.sizes.demo:
             self.seed_demo()
+
+    def seed_vat_2026(self) -> None:
+        """The VAT rate of 2026 (22 %) as an element of the VAT catalog, where the release's enumeration has it
+        (УТ 11.5.27: НДС22; not 11.5.20 or 11.4), as a base updated for the year holds it. Seeded after the rest,
+        so the earlier data stay as they were."""
+        if not self.ut or "Catalog_СтавкиНДС" not in self.base.config.objects:
+            return
+        if "НДС22" not in self.base.config.enumerations.get("СтавкиНДС", ()):
+            return
+        self.vat[22] = self.add("Catalog_СтавкиНДС", Code=f"00000000{len(self.vat) + 1}", Description="22%",
+                                Ставка=22, БезНДС=False, ПеречислениеСтавкаНДС="НДС22")
 
     def seed_chart_of_accounts(self) -> None:
         """The accounts and subconto kinds of БП 3.0 the sandbox posts to (predefined in a real base)."""
