@@ -49,7 +49,8 @@ def pull_deps(ctx: Runtime, member_id: str, base_id: int) -> PullDeps:
                     documents=OneCDocuments(odata, profile), links=ctx.links, marks=ctx.marks,
                     watermarks=ctx.watermarks, debt_parts=ctx.debt_parts, journal=ctx.journal,
                     settings=ctx.portal_settings.get(member_id),
-                    lang=portal_lang(ctx, member_id), clock=ctx.clock, member_id=member_id, base_id=base_id)
+                    lang=portal_lang(ctx, member_id), clock=ctx.clock, member_id=member_id, base_id=base_id,
+                    own_writes=ctx.own_writes)
 
 
 def pull_portal(ctx: Runtime, member_id: str, stream: str) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from b24app.jobs.sync import pull_stream
 from b24app.store.models import OutboxRow
 from b24app.store.own_writes import OwnWrites
 from b24app.sync.to_onec.orders import order_key
@@ -105,3 +106,20 @@ def test_owed_events_are_counted_per_write_and_expire(ctx):
     assert 0 < ctx.redis.ttl(key) <= 1
     ctx.redis.delete(key)
     assert owed.consume("m1", "deal", "6") is False
+
+
+def test_the_payments_streams_own_deal_writes_cost_no_read(ctx, shop, sandbox_url, onec_url):
+    """A payment in 1C updates the deal (fields, stage); the update events of that write are recognised as the
+    app's own: no outbox row, nothing read, nothing sent to 1C again."""
+    client, odata, member = shop["client"], shop["odata"], shop["member"]
+    deal = sd.bulk_deals(client, shop["company"]["ID"], shop["items"], 1)[0]
+    sd.settle(ctx, sandbox_url)
+    [order] = sd.orders_with_key(odata, order_key(member, deal))
+    rows_before = len(_rows(ctx))
+    post_json(f"{onec_url}/_sandbox/ut/seed/payment", {"order_number": order["Number"], "sum": 100.0,
+                                                       "kind": "bank"})
+    assert pull_stream(member, "payments") == 1
+    sd.settle(ctx, sandbox_url)
+    fields = client.call("crm.deal.get", {"id": deal}).result
+    assert fields["UF_CRM_B24_1C_PAID"] == "partly"
+    assert len(_rows(ctx)) == rows_before, [(r.entity_id, r.payload) for r in _rows(ctx)[rows_before:]]

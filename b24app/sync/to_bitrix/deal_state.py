@@ -36,6 +36,7 @@ from b24app.store.marks import Marks
 from b24app.sync.to_bitrix import deal_writes as deal_push
 from b24app.sync.to_bitrix.deal_writes import DealUpdate, PushOutcome
 from b24app.sync.to_bitrix.pull_deps import PullDeps
+from b24app.sync.to_onec.write_back import OwnWriteLog
 
 
 @dataclass(frozen=True)
@@ -152,8 +153,10 @@ class DealStateSync:
     """
 
     def __init__(self, client: BitrixClient, docs: OneCDocuments, *, links: LinkStore, marks: Marks,
-                 settings: PortalSettings, lang: str, member_id: str, base_id: int) -> None:
+                 settings: PortalSettings, lang: str, member_id: str, base_id: int,
+                 own_writes: OwnWriteLog | None = None) -> None:
         self.client = client
+        self.own_writes = own_writes
         self.docs = docs
         self.links = links
         self.marks = marks
@@ -165,7 +168,7 @@ class DealStateSync:
     @classmethod
     def for_pull(cls, deps: PullDeps) -> DealStateSync:
         return cls(deps.bitrix, deps.documents, links=deps.links, marks=deps.marks, settings=deps.settings,
-                   lang=deps.lang, member_id=deps.member_id, base_id=deps.base_id)
+                   lang=deps.lang, member_id=deps.member_id, base_id=deps.base_id, own_writes=deps.own_writes)
 
     def _mark(self, doc_key: str, version: str, deal_id: str) -> str:
         return f"{self.member_id}:{deal_id}:{doc_key}:{version}"
@@ -209,7 +212,7 @@ class DealStateSync:
             marks[up.deal_id] = [mark for _, mark in todo]
             if up.fields or up.comments:
                 updates.append(up)
-        outcome = deal_push.push(self.client, updates)
+        outcome = deal_push.push(self.client, updates, own_writes=self.own_writes, member_id=self.member_id)
         # Every comment that arrived is marked, also where the deal's other commands failed: a retry (the
         # watermark stayed) then sends only what is missing.
         self.marks.put_many(TOLD, {marks[deal_id][n]: "1" for deal_id, sent in outcome.comments_added.items()

@@ -10,6 +10,7 @@ from b24app.bitrix.batch import BatchResult
 from b24app.bitrix.client import BitrixClient
 from b24app.bitrix.errors import BitrixError, NotFound
 from b24app.core.portal_settings import PortalSettings
+from b24app.sync.to_onec.write_back import OwnWriteLog
 
 
 @dataclass
@@ -54,12 +55,15 @@ def stage_for(settings: PortalSettings, deal: dict, target: str | None, *, forwa
     return target
 
 
-def push(client: BitrixClient, updates: list[DealUpdate]) -> PushOutcome:
+def push(client: BitrixClient, updates: list[DealUpdate], *, own_writes: OwnWriteLog | None = None,
+         member_id: str = "") -> PushOutcome:
     """Send every update: crm.deal.update and crm.timeline.comment.add, batched (api-reference/crm/deals/
     crm-deal-update.md, crm/timeline/comments/crm-timeline-comment-add.md).
 
     When a later batch call fails (the portal answers 503 after the earlier calls went through), what the earlier
-    calls did is real: it is reported as done (`BitrixError.batch_partial`), and only the rest as failed."""
+    calls did is real: it is reported as done (`BitrixError.batch_partial`), and only the rest as failed.
+    `own_writes` counts the update event each field write causes (store/own_writes.py), before sending, and takes
+    back the counts of writes that did not happen; the event handler then stores nothing for those events."""
     commands: dict[str, tuple[str, dict]] = {}
     for up in updates:
         if up.fields:
@@ -69,12 +73,21 @@ def push(client: BitrixClient, updates: list[DealUpdate]) -> PushOutcome:
                 "ENTITY_TYPE": "deal", "ENTITY_ID": up.deal_id, "COMMENT": text}})
     if not commands:
         return PushOutcome({up.deal_id for up in updates}, set(), {})
+    updating = [up.deal_id for up in updates if up.fields]
+    if own_writes is not None:
+        own_writes.expect(member_id, "deal", updating)
     unsent: BitrixError | None = None
     try:
         answer = client.batch(commands)
     except BitrixError as error:
         answer = getattr(error, "batch_partial", None) or BatchResult()
         unsent = error
+    except Exception:
+        if own_writes is not None:
+            own_writes.forget(member_id, "deal", updating)
+        raise
+    if own_writes is not None:
+        own_writes.forget(member_id, "deal", [d for d in updating if f"u:{d}" not in answer.results])
     failed: dict[str, str] = {}
     gone: set[str] = set()
     for key, error in answer.errors.items():

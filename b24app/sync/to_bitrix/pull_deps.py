@@ -22,6 +22,7 @@ from b24app.store.journal import Journal
 from b24app.store.links import LinkStore
 from b24app.store.marks import Marks
 from b24app.store.watermarks import Watermarks
+from b24app.sync.to_onec.write_back import OwnWriteLog
 
 
 @dataclass(frozen=True)
@@ -40,4 +41,6 @@ class PullDeps:
     clock: Clock
     member_id: str
     base_id: int
+    # Counts the update events the streams' own deal writes cause (store/own_writes.py); None: not counted.
+    own_writes: OwnWriteLog | None = None
 
