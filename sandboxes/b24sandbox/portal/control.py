@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, request
 
 from b24sandbox.portal.events import EventDispatcher, is_known_event
 from b24sandbox.portal.install import install_server_side, mark_installed, uninstall
+from b24sandbox.portal.methods_catalog_stores import configure_catalog
 from b24sandbox.portal.oauth import token_answer
 from b24sandbox.portal.permissions import RoleChangeRefused
 from b24sandbox.portal.rest import json_response
@@ -124,6 +125,12 @@ def snapshot() -> Response:
 @control_bp.post("/config")
 def configure() -> Response:
     return json_response({"ok": True, **_state().configure(_body())})
+
+
+@control_bp.post("/catalog")
+def configure_catalog_mode() -> Response:
+    """Inventory management on or off: {"inventory_management": true}; answers the setting and the catalog's counts."""
+    return json_response({"ok": True, **configure_catalog(_state(), _body())})
 
 
 @control_bp.post("/permissions")

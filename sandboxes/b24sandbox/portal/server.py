@@ -13,6 +13,11 @@ import sys
 from flask import Flask
 from werkzeug.serving import make_server
 
+from b24sandbox.portal import (  # noqa: F401  (importing registers the catalog.* methods)
+    methods_catalog,
+    methods_catalog_prices,
+    methods_catalog_stores,
+)
 from b24sandbox.portal.control import control_bp
 from b24sandbox.portal.events import EventDispatcher
 from b24sandbox.portal.oauth_server import oauth_bp

@@ -254,6 +254,7 @@ class PortalState:
                 self.tables["product"] = EntityTable("product", product_fields())
                 for row in records.products:
                     self.tables["product"].insert(dict(row))
+            self.catalog: Any = None  # catalog.* tables, built on first use (methods_catalog_common.catalog_of)
             self.access_tokens: dict[str, AccessToken] = {}
             self.refresh_grants: dict[str, RefreshGrant] = {}
             self.spent_refresh: set[str] = set()
