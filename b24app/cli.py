@@ -187,6 +187,18 @@ def cmd_secrets(args: argparse.Namespace) -> None:
         print("every stored secret is encrypted with the current key: B24APP_OLD_SECRET_KEYS can be emptied")
 
 
+def cmd_dead_letters(args: argparse.Namespace) -> None:
+    from b24app.jobs.dead_letters_cli import run
+    from b24app.runtime import Runtime
+
+    rt = Runtime(Settings.from_env())
+    try:
+        code = run(rt, args)
+    finally:
+        rt.close()
+    sys.exit(code)
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
     from b24app.demo import run_demo
 
@@ -238,6 +250,12 @@ def build_parser() -> argparse.ArgumentParser:
         action.add_argument("--batch-size", type=_positive_int, default=rekey.BATCH_SIZE,
                             help="rows per transaction (default %(default)s)")
         action.set_defaults(func=cmd_secrets)
+
+    from b24app.jobs import dead_letters_cli
+
+    p = sub.add_parser("dead-letters", help="what the exchange gave up on: `b24app dead-letters list|replay|discard`",
+                       description=dead_letters_cli.DESCRIPTION)
+    dead_letters_cli.add_arguments(p, cmd_dead_letters)
 
     p = sub.add_parser("demo", help="sandbox portal + app + worker + scheduler, installed end to end")
     p.add_argument("--port", type=int, default=8000, help="the app's port (the sandbox picks a free one)")

@@ -5,10 +5,11 @@ a killed worker never loses the event: the sweeper re-enqueues every pending row
 
 Lifecycle of a row: `pending` → (a job claims it: attempts + 1, leased for `lease_seconds`) → `done`, or back to
 `pending` with the delay the retry policy chose (`jobs/retry.py`), or `dead` after the last attempt or a
-permanent error. Replaying a dead
-row sets it pending again. An event of an entity that already has a row waiting for a job adds no row (the
-job re-reads the entity), `dedup_key` (unique per portal) names each delivery, and a finished job also closes
-every pending row of the same entity received before it read the entity: those changes are in what it sent.
+permanent error. Replaying a dead row sets it pending again; discarding it (the administrator gave it up) sets
+it `discarded`, a final state: no sweep, replay or count takes it up again, and a later event of the same entity
+is a new row. An event of an entity that already has a row waiting for a job adds no row (the job re-reads the
+entity), `dedup_key` (unique per portal) names each delivery, and a finished job also closes every pending row
+of the same entity received before it read the entity: those changes are in what it sent.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from b24app.store.db import Database
 from b24app.store.models import OutboxRow, Portal, utcnow
 from b24app.store.tenancy import portal_id
 
-PENDING, DONE, DEAD = "pending", "done", "dead"
+PENDING, DONE, DEAD, DISCARDED = "pending", "done", "dead", "discarded"
 # A retry enqueued for "now" may run a moment before the time its row was given: that is its own turn, not a lease.
 CLAIM_SLACK = timedelta(seconds=2)
 
@@ -41,6 +42,7 @@ class OutboxItem:
     attempts: int
     last_error: str | None
     created_at: datetime
+    updated_at: datetime | None = None  # of a dead row: when it was set aside
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,8 @@ class Outbox:
                 row.next_attempt_at = now + timedelta(seconds=self.tuning.lease_seconds)
             return [row.id for row in rows]
 
-    def dead(self, member_id: str, limit: int = 200) -> list[OutboxItem]:
+    def dead(self, member_id: str, limit: int | None = 200) -> list[OutboxItem]:
+        """The portal's dead rows, newest first; `limit` None: all of them."""
         with self._db.transaction() as s:
             rows = s.scalars(select(OutboxRow).where(OutboxRow.portal_id == portal_id(s, member_id),
                                                      OutboxRow.status == DEAD)
@@ -189,10 +192,20 @@ class Outbox:
             row.next_attempt_at = utcnow() + timedelta(seconds=self.tuning.lease_seconds)
             return True
 
+    def discard(self, member_id: str, item_id: int) -> bool:
+        """A dead row given up for good (the dead letters' "discard"); its reason is kept. False if not dead."""
+        with self._db.transaction() as s:
+            row = s.get(OutboxRow, item_id, with_for_update=True)
+            if row is None or row.portal_id != portal_id(s, member_id) or row.status != DEAD:
+                return False
+            row.status = DISCARDED
+            return True
+
     def counts(self, member_id: str) -> dict[str, int]:
         with self._db.transaction() as s:
             pid = portal_id(s, member_id)
-            rows = s.execute(select(OutboxRow.status, OutboxRow.id).where(OutboxRow.portal_id == pid)).all()
+            rows = s.execute(select(OutboxRow.status, OutboxRow.id).where(
+                OutboxRow.portal_id == pid, OutboxRow.status != DISCARDED)).all()
         out = {PENDING: 0, DONE: 0, DEAD: 0}
         for status, _ in rows:
             out[status] = out.get(status, 0) + 1
@@ -203,7 +216,7 @@ class Outbox:
         member_id = s.scalar(select(Portal.member_id).where(Portal.id == row.portal_id))
         return OutboxItem(id=row.id, member_id=member_id, kind=row.kind, entity_id=row.entity_id,
                           payload=dict(row.payload or {}), status=row.status, attempts=row.attempts,
-                          last_error=row.last_error, created_at=row.created_at)
+                          last_error=row.last_error, created_at=row.created_at, updated_at=row.updated_at)
 
 
 def _as_utc(moment: datetime) -> datetime:
