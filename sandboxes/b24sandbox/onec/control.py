@@ -12,6 +12,8 @@
 - `POST /_sandbox/<base>/reset`, `POST /_sandbox/reset` — fresh seeded data, faults off, schema restored.
 - `POST /_sandbox/<base>/seed/payment` — `{"order_number": "…", "sum": 1000.0, "kind": "bank|cash"}` posts a
   new receipt for that customer order (УТ 11 `ЗаказКлиента`, БП 3.0 `СчетНаОплатуПокупателю`).
+- `POST /_sandbox/<base>/catalog/item|rename|delete|price|stock` — catalog changes as 1C users make them
+  (seed_catalog_changes.py).
 """
 
 from __future__ import annotations
@@ -145,7 +147,10 @@ def seed_payment(base: Base, data: dict) -> dict:
 
 
 def base_actions() -> dict[str, Callable[[Base, dict], dict]]:
+    from b24sandbox.onec import seed_catalog_changes  # builds on this module (ControlError)
+
     return {
+        **seed_catalog_changes.actions(),
         "fault": set_faults,
         "rename": rename,
         "unpublish": lambda base, data: publish(base, data, False),

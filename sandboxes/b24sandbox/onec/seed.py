@@ -23,6 +23,7 @@ from b24sandbox.onec.schema import (
     Configuration,
     ObjectDef,
 )
+from b24sandbox.onec.seed_catalog import seed_catalog
 from b24sandbox.onec.seed_returns import seed_returns
 from b24sandbox.onec.store import Base
 
@@ -75,6 +76,7 @@ class SeedSizes:
     counterparties: int = 300
     settlements: int | None = None  # settlement register rows to reach; None → follows counterparties
     demo: bool = False  # also the demo's client, items and deals (b24sandbox/demo_scenario.py), УТ 11 and БП 3.0
+    catalog: int = 0  # items of a large catalog appended after the rest (seed_catalog.py); 0 = none
 
 
 class Seeder:
@@ -143,6 +145,8 @@ class Seeder:
         try:
             self.seed_all()
             self.seed_vat_2026()
+            if self.sizes.catalog:
+                seed_catalog(self, self.sizes.catalog)
         finally:
             self.base.end_bulk()
 

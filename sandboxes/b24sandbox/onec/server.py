@@ -56,6 +56,7 @@ class Settings:
     user: str = "Администратор"
     password: str = "secret"
     demo: bool = False  # also seed the demo's story (b24sandbox/demo_scenario.py)
+    catalog: int = 0  # items of the large catalog (seed_catalog.py); 0 = the default seed's few
 
 
 class SandboxApp:
@@ -70,7 +71,8 @@ class SandboxApp:
 
     def build(self, name: str) -> Base:
         config = facts_config.configuration(self.settings.bases[name])
-        sizes = SeedSizes(self.settings.counterparties, self.settings.settlements, demo=self.settings.demo)
+        sizes = SeedSizes(self.settings.counterparties, self.settings.settlements, demo=self.settings.demo,
+                          catalog=self.settings.catalog)
         return new_configuration_base(name, config, self.settings.seed, sizes)
 
     def __call__(self, environ, start_response):
@@ -241,6 +243,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--user", default="Администратор")
     parser.add_argument("--password", default="secret")
     parser.add_argument("--demo", action="store_true", help="also seed the demo's client, items and deals")
+    parser.add_argument("--catalog", type=int, default=0,
+                        help="also seed a catalog of N items with groups, prices, barcodes and stock in 5 warehouses")
 
 
 def settings_from(ns: argparse.Namespace, parser: argparse.ArgumentParser) -> Settings:
@@ -251,7 +255,7 @@ def settings_from(ns: argparse.Namespace, parser: argparse.ArgumentParser) -> Se
             parser.error(f"--bases: {item!r} is not name:configuration with configuration in {list(CONFIGURATIONS)}")
         bases[name] = config
     return Settings(ns.host, ns.port, ns.seed, ns.counterparties, ns.settlements, bases, ns.user, ns.password,
-                    demo=ns.demo)
+                    demo=ns.demo, catalog=max(0, getattr(ns, "catalog", 0) or 0))
 
 
 def parse_args(argv: list[str]) -> Settings:
