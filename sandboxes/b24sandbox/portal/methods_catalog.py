@@ -184,13 +184,14 @@ def _element_out(record: Record, select: list[str] | None = None, offer: bool = 
     return answer
 
 
-def _element_defaults(cat: CatalogState, call: Call, iblock: int) -> Record:
+def element_defaults(cat: CatalogState, user_id: int, iblock: int) -> Record:
+    """A new element before its ``fields`` are written: what the catalog module fills in itself."""
     default_measure = next((int(m["ID"]) for m in cat.measures.records.values() if m.get("ISDEFAULT") == "Y"), None)
     now = stamp()
     return {
         "IBLOCKID": iblock, "ACTIVE": "Y", "BUNDLE": "N", "CANBUYZERO": "N", "BARCODEMULTI": "N",
         "SUBSCRIBE": "D", "VATINCLUDED": "N", "QUANTITYTRACE": "D", "SORT": 500, "PREVIEWTEXTTYPE": "text",
-        "DETAILTEXTTYPE": "text", "CREATEDBY": call.caller.user_id, "MODIFIEDBY": call.caller.user_id,
+        "DETAILTEXTTYPE": "text", "CREATEDBY": user_id, "MODIFIEDBY": user_id,
         "DATECREATE": now, "QUANTITY": 0.0, "QUANTITYRESERVED": 0.0, "MEASURE": default_measure,
     }
 
@@ -224,7 +225,8 @@ def _iblock(cat: CatalogState, fields: dict[str, Any], offers: bool) -> int:
     return int(iblock)
 
 
-def _write_element(cat: CatalogState, record: Record, fields: dict[str, Any], offer: bool) -> None:
+def write_element(cat: CatalogState, record: Record, fields: dict[str, Any], offer: bool = False) -> None:
+    """Write camelCase ``fields`` into an element; stock fields only while inventory management is off."""
     skip = STOCK_FIELDS if cat.inventory_management else ()
     write(OFFER if offer else PRODUCT, record, fields, skip=skip)
     record["AVAILABLE"] = available(record)
@@ -235,19 +237,25 @@ def _add_element(call: Call, offer: bool) -> Record:
     fields = fields_param(call.params)
     cat = catalog(call)
     iblock = _iblock(cat, fields, offer)
-    record = _element_defaults(cat, call, iblock)
-    _write_element(cat, record, fields, offer)
+    record = element_defaults(cat, call.caller.user_id, iblock)
+    write_element(cat, record, fields, offer)
     record["IBLOCKID"] = iblock
     parent = record.get("PARENTID") if offer else None
     if parent is not None and cat.elements.get(int(parent)) is None:
         raise CatalogError(0, "Product with the specified parentId does not exist")
     record["TYPE"] = (4 if parent is not None else 5) if offer else 1
     _check_element(cat, record, None)
+    return insert_element(cat, record)
+
+
+def insert_element(cat: CatalogState, record: Record) -> Record:
+    """Store a checked element with its indexes; an empty xmlId becomes the id (catalog-product-add.md)."""
     new_id = cat.elements.insert(record)
     if not record.get("XMLID"):
         record["XMLID"] = str(new_id)
     if record.get("CODE"):
-        cat.element_codes[(iblock, str(record["CODE"]))] = new_id
+        cat.element_codes[(int(record["IBLOCKID"]), str(record["CODE"]))] = new_id
+    parent = record.get("PARENTID")
     if parent is not None:
         cat.offers_of.setdefault(int(parent), set()).add(new_id)
         record["PARENTID_VALUEID"] = cat.next_value_id
@@ -268,7 +276,7 @@ def _update_element(call: Call, offer: bool) -> Record:
     cat = catalog(call)
     record = _element(cat, element_id, offer)
     changed = dict(record)
-    _write_element(cat, changed, fields, offer)
+    write_element(cat, changed, fields, offer)
     parent = changed.get("PARENTID") if offer else None
     if parent is not None and cat.elements.get(int(parent)) is None:
         raise CatalogError(0, "Product with the specified parentId does not exist")

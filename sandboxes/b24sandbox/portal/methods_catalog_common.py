@@ -15,7 +15,8 @@ SOURCES (bitrix24/b24restdocs):
 
 Records live in ``EntityTable`` (entities.py) under the upper-cased camelCase name (``iblockSectionId`` ->
 ``IBLOCKSECTIONID``): its filter and order read names upper-cased, so camelCase filters work unchanged and ``>id``
-paging over 10,000 products stays a bisect. The catalog state is built on first use and dropped by a portal reset.
+paging over 10,000 products stays a bisect. The catalog state is built on first use (with the seeded CRM products)
+and dropped by a portal reset.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from b24sandbox.portal.state import PortalState
 PRODUCT_IBLOCK = 23
 OFFER_IBLOCK = 24
 SKU_PROPERTY = 97
+SEED_AUTHOR = 1  # the seeded products' CREATED_BY: the portal's administrator (state.USERS)
 
 
 class CatalogError(RestError):
@@ -169,9 +171,13 @@ def catalog_of(state: PortalState, user_id: int = 1) -> CatalogState:
     existing = getattr(state, "catalog", None)
     if isinstance(existing, CatalogState):
         return existing
-    from b24sandbox.portal.methods_catalog_tables import build_catalog  # it imports this module
+    # Both import this module.
+    from b24sandbox.portal.methods_catalog_crm import seed_crm_products
+    from b24sandbox.portal.methods_catalog_tables import build_catalog
 
     built = build_catalog(user_id)
+    # The seeded CRM products (seed.py) are the catalog's first elements, created by the portal's administrator.
+    seed_crm_products(built, state.seed_products, SEED_AUTHOR)
     state.catalog = built
     return built
 

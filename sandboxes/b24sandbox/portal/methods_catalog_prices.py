@@ -134,6 +134,34 @@ PRICES = Family(
 register(PRICES)
 
 
+def base_type_id(cat: CatalogState) -> int | None:
+    """The base price type: the one price type with base "Y" (catalog-price-type-update.md keeps one)."""
+    return next((int(t["ID"]) for t in cat.price_types.records.values() if t.get("BASE") == "Y"), None)
+
+
+def base_price(cat: CatalogState, product_id: int) -> Record | None:
+    """The product's price of the base type, or None when it has none."""
+    type_id = base_type_id(cat)
+    price_id = None if type_id is None else cat.price_index.get((product_id, type_id))
+    return None if price_id is None else cat.prices.records[price_id]
+
+
+def set_base_price(cat: CatalogState, product_id: int, price: float, currency: str) -> Record:
+    """Create or change the product's price of the base type, as catalog.price.add / update would."""
+    type_id = base_type_id(cat)
+    if type_id is None:
+        raise CatalogError(0, "Validate price error. Catalog price group is wrong")
+    record = base_price(cat, product_id)
+    if record is not None:
+        record.update({"PRICE": price, "CURRENCY": currency, "TIMESTAMPX": stamp()})
+        return record
+    record = {"PRODUCTID": product_id, "CATALOGGROUPID": type_id, "PRICE": price, "CURRENCY": currency,
+              "TIMESTAMPX": stamp()}
+    cat.prices.insert(record)
+    _index_price(cat, None, record)
+    return record
+
+
 def _modify_rows(raw: Any) -> list[dict[str, Any]]:
     rows = [r for r in as_list(raw) if isinstance(r, dict)]
     for row in rows:

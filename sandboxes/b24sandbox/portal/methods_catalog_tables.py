@@ -27,6 +27,7 @@ from b24sandbox.portal.methods_catalog_common import (
     Schema,
     stamp,
 )
+from b24sandbox.portal.seed import FIRST_PRODUCT_ID
 
 RO = True
 RW = False
@@ -166,7 +167,5 @@ def build_catalog(user_id: int) -> CatalogState:
     for vat_id, name, rate, sort in _VATS:
         _insert_at(state.vats, vat_id, {"NAME": name, "ACTIVE": "Y", "RATE": rate, "SORT": sort,
                                         "TIMESTAMPX": created})
-    # A sandbox choice, not a portal fact: element ids start at 1001, so a client that mixes them up with deal or
-    # crm.product ids (which start at 1 here) finds nothing instead of the wrong record.
-    state.elements.last_id = 1000
+    state.elements.last_id = FIRST_PRODUCT_ID - 1  # a sandbox choice: see seed.FIRST_PRODUCT_ID
     return state

@@ -1,11 +1,10 @@
-"""CRM catalog products: crm.product.fields/add/get/list/update/delete.
+"""CRM catalog products: crm.product.fields/add/get/list/update/delete, over the catalog.* store.
 
-Facts: dev.1c-bitrix.ru/rest_help/crm/products/crm_product_fields.php (the field set: ID and CATALOG_ID read-only,
-NAME required, XML_ID "external code", PRICE, CURRENCY_ID, MEASURE, VAT_ID, VAT_INCLUDED, SECTION_ID, SORT,
-ACTIVE, DESCRIPTION), crm_product_get.php / crm_product_add.php / crm_product_list.php (same calling convention as
-crm.deal.*: ``id``, ``fields``, ``filter``/``select``/``order``/``start``). Deal product rows name a product by
-PRODUCT_ID (api-reference/crm/deals/crm-deal-productrows-set.md). The table is created on first use, so a reset
-portal has an empty catalog.
+Facts: dev.1c-bitrix.ru/rest_help/crm/products/crm_product_fields.php and api-reference/crm/outdated/products/ in
+bitrix24/b24restdocs (the field set; the same calling convention as crm.deal.*: ``id``, ``fields``,
+``filter``/``select``/``order``/``start``). Deal product rows name a product by PRODUCT_ID
+(api-reference/crm/deals/crm-deal-productrows-set.md). The products are the catalog's elements of the CRM catalog
+(methods_catalog_crm.py says how the two families' fields meet), so catalog.product.* reads what these write.
 """
 
 from __future__ import annotations
@@ -13,38 +12,22 @@ from __future__ import annotations
 from typing import Any
 
 from b24sandbox.portal import errors
-from b24sandbox.portal.clock import iso, now
-from b24sandbox.portal.entities import EntityTable, FieldSpec
+from b24sandbox.portal.entities import EntityTable
 from b24sandbox.portal.errors import RestError
+from b24sandbox.portal.methods_catalog import delete_element
+from b24sandbox.portal.methods_catalog_common import catalog
+from b24sandbox.portal.methods_catalog_crm import (
+    add_crm_product,
+    catalog_query,
+    crm_product,
+    crm_table,
+    crm_view,
+    is_crm_product,
+    product_fields,
+    update_crm_product,
+)
 from b24sandbox.portal.params import as_dict, as_list, get_ci
 from b24sandbox.portal.registry import Call, Outcome, method
-
-CATALOG_ID = "23"  # the CRM product catalog's iblock id on a fresh cloud portal
-
-
-def product_fields() -> dict[str, FieldSpec]:
-    specs = [
-        FieldSpec("ID", "integer", "ID", read_only=True),
-        FieldSpec("CATALOG_ID", "integer", "Идентификатор каталога", read_only=True),
-        FieldSpec("NAME", "string", "Название", required=True),
-        FieldSpec("XML_ID", "string", "Внешний код"),
-        FieldSpec("ACTIVE", "char", "Активен"),
-        FieldSpec("PRICE", "double", "Цена"),
-        FieldSpec("CURRENCY_ID", "string", "Идентификатор валюты"),
-        FieldSpec("MEASURE", "integer", "Единица измерения"),
-        FieldSpec("VAT_ID", "integer", "Идентификатор ставки НДС"),
-        FieldSpec("VAT_INCLUDED", "char", "НДС включён в цену"),
-        FieldSpec("SECTION_ID", "integer", "Идентификатор раздела"),
-        FieldSpec("SORT", "integer", "Сортировка"),
-        FieldSpec("DESCRIPTION", "string", "Описание"),
-        FieldSpec("DATE_CREATE", "datetime", "Дата создания товара", read_only=True),
-        FieldSpec("TIMESTAMP_X", "datetime", "Дата изменения товара", read_only=True),
-    ]
-    return {s.name: s for s in specs}
-
-
-def _table(call: Call) -> EntityTable:
-    return call.state.tables.setdefault("product", EntityTable("product", product_fields()))
 
 
 def _id(call: Call) -> int:
@@ -55,21 +38,6 @@ def _id(call: Call) -> int:
     if value <= 0:
         raise errors.bad_id()
     return value
-
-
-def _apply(record: dict[str, Any], fields: dict[str, Any], specs: dict[str, FieldSpec]) -> None:
-    for raw, value in fields.items():
-        name = str(raw).upper()
-        spec = specs.get(name)
-        if spec is None or spec.read_only:
-            continue
-        if spec.type == "double":
-            record[name] = float(str(value or 0).replace(",", "."))
-        elif spec.type == "integer":
-            record[name] = None if value in (None, "") else str(int(float(str(value))))
-        else:
-            record[name] = None if value is None else str(value)
-    record["TIMESTAMP_X"] = iso(now())
 
 
 def _fields(call: Call) -> dict[str, Any]:
@@ -90,24 +58,19 @@ def _product_add(call: Call) -> Outcome:
     if not str(get_ci(fields, "NAME") or "").strip():
         raise RestError("", "The field 'NAME' is required.", 400)
     with call.state.lock:
-        table = _table(call)
-        stamp = iso(now())
-        record: dict[str, Any] = {"CATALOG_ID": CATALOG_ID, "ACTIVE": "Y", "CURRENCY_ID": "RUB", "PRICE": 0.0,
-                                  "SORT": "500", "XML_ID": None, "MEASURE": None, "VAT_ID": None,
-                                  "VAT_INCLUDED": "Y", "SECTION_ID": None, "DESCRIPTION": None,
-                                  "DATE_CREATE": stamp}
-        _apply(record, fields, table.fields)
-        return Outcome(table.insert(record))
+        record = add_crm_product(catalog(call), fields, call.caller.user_id)
+        return Outcome(int(record["ID"]))
 
 
 @method("crm.product.get", scope="crm")
 def _product_get(call: Call) -> Outcome:
     product_id = _id(call)
     with call.state.lock:
-        record = _table(call).get(product_id)
+        cat = catalog(call)
+        record = crm_product(cat, product_id)
         if record is None:
             raise errors.not_found()
-        return Outcome(dict(record))
+        return Outcome(crm_view(cat, record))
 
 
 @method("crm.product.list", scope="crm")
@@ -119,10 +82,18 @@ def _product_list(call: Call) -> Outcome:
         start = int(str(get_ci(call.params, "start", 0) or 0))
     except ValueError:
         start = 0
+    projector = EntityTable("product", product_fields())
     with call.state.lock:
-        table = _table(call)
-        page = table.list(raw_filter, order, start)
-        items = [table.project(r, select) for r in page.items]
+        cat = catalog(call)
+        stored_filter, stored_order = catalog_query(raw_filter), catalog_query(order)
+        if stored_filter is None or stored_order is None:
+            page = crm_table(cat).list(raw_filter, order, start)
+            items = [projector.project(r, select) for r in page.items]
+        else:
+            # Filters and orders on the element's own fields page the catalog table itself, so ``>ID`` paging
+            # over 10,000 products stays a bisect.
+            page = cat.elements.list(stored_filter, stored_order, start, visible=is_crm_product)
+            items = [projector.project(crm_view(cat, r), select) for r in page.items]
     return Outcome(items, total=page.total, next=page.next)
 
 
@@ -131,11 +102,11 @@ def _product_update(call: Call) -> Outcome:
     product_id = _id(call)
     fields = _fields(call)
     with call.state.lock:
-        table = _table(call)
-        record = table.get(product_id)
+        cat = catalog(call)
+        record = crm_product(cat, product_id)
         if record is None:
             raise errors.not_found()
-        _apply(record, fields, table.fields)
+        update_crm_product(cat, record, fields, call.caller.user_id)
     return Outcome(True)
 
 
@@ -143,6 +114,8 @@ def _product_update(call: Call) -> Outcome:
 def _product_delete(call: Call) -> Outcome:
     product_id = _id(call)
     with call.state.lock:
-        if not _table(call).delete(product_id):
+        cat = catalog(call)
+        if crm_product(cat, product_id) is None:
             raise errors.not_found()
+        delete_element(cat, product_id)  # with its prices, stock rows and variations, as catalog.product.delete
     return Outcome(True)

@@ -129,7 +129,7 @@ class SeedRecords:
     contacts: list[dict[str, object]]
     deals: list[dict[str, object]]
     requisites: list[dict[str, object]]
-    products: list[dict[str, object]] = field(default_factory=list)  # the CRM catalog (numbered 1..n)
+    products: list[dict[str, object]] = field(default_factory=list)  # crm.product fields, ids from FIRST_PRODUCT_ID
     product_rows: dict[int, list[dict[str, object]]] = field(default_factory=dict)  # deal ID -> its rows
 
 
@@ -280,6 +280,10 @@ def build(seed: int, companies: int, deals: int, demo: bool = False) -> SeedReco
 
 # -- the demo's story ---------------------------------------------------------------------------------------
 DEMO_COMPANY_ID = 1
+# A sandbox choice, not a portal fact: catalog element ids (products, whichever API adds them) start at 1001, so a
+# client that mixes them up with deal ids (which start at 1 here) finds nothing instead of the wrong record. The
+# seeded products are the catalog's first elements, in the order of demo_scenario.ITEMS.
+FIRST_PRODUCT_ID = 1001
 _STAGES = {s.status_id: s for s in DEFAULT_STAGES}
 # ОКЕИ code -> the short name Bitrix24 shows with a product row (MEASURE_NAME; crm-deal-productrows-set.md).
 _MEASURE_NAMES = {"796": "шт", "166": "кг", "006": "м", "112": "л", "055": "м2", "113": "м3", "168": "т",
@@ -307,15 +311,14 @@ def tell_demo(records: SeedRecords) -> None:
                       "RQ_INN": client.inn, "RQ_KPP": client.kpp, "RQ_OGRN": client.ogrn,
                       "RQ_DIRECTOR": client.director})
     product_ids = {}
-    for n, item in enumerate(demo_scenario.ITEMS, start=1):
+    for n, item in enumerate(demo_scenario.ITEMS):
         stamp = _stamp(BASE_TIME)
-        # CATALOG_ID: methods_products.CATALOG_ID (not imported: that module's registry imports the state, which
-        # imports this one).
+        # crm.product.add's fields: the portal writes them into its product catalog (methods_catalog_crm.py).
         records.products.append({
-            "CATALOG_ID": "23", "NAME": item.name, "XML_ID": item.article, "ACTIVE": "Y", "PRICE": float(item.price),
+            "NAME": item.name, "XML_ID": item.article, "ACTIVE": "Y", "PRICE": float(item.price),
             "CURRENCY_ID": "RUB", "MEASURE": None, "VAT_ID": None, "VAT_INCLUDED": "Y", "SECTION_ID": None,
             "SORT": "500", "DESCRIPTION": None, "DATE_CREATE": stamp, "TIMESTAMP_X": stamp})
-        product_ids[item.article] = n
+        product_ids[item.article] = FIRST_PRODUCT_ID + n
     row_id = 0
     for deal_id, story in enumerate(demo_scenario.DEALS, start=1):
         stage = _STAGES[story.stage]

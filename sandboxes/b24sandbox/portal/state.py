@@ -248,13 +248,10 @@ class PortalState:
             self.timeline: list[dict[str, Any]] = []
             self.product_rows: dict[int, list[dict[str, Any]]] = {k: list(v) for k, v in records.product_rows.items()}
             self.next_product_row_id = 1 + sum(len(rows) for rows in records.product_rows.values())
-            if records.products:
-                from b24sandbox.portal.methods_products import product_fields  # it imports this module
-
-                self.tables["product"] = EntityTable("product", product_fields())
-                for row in records.products:
-                    self.tables["product"].insert(dict(row))
-            self.catalog: Any = None  # catalog.* tables, built on first use (methods_catalog_common.catalog_of)
+            # The seeded CRM products go into the one product catalog that crm.product.* and catalog.* share;
+            # it is built on first use (methods_catalog_common.catalog_of).
+            self.seed_products: list[dict[str, Any]] = [dict(row) for row in records.products]
+            self.catalog: Any = None
             self.access_tokens: dict[str, AccessToken] = {}
             self.refresh_grants: dict[str, RefreshGrant] = {}
             self.spent_refresh: set[str] = set()
