@@ -51,16 +51,15 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
 
 def cmd_scheduler(args: argparse.Namespace) -> None:
-    from rq.cron import CronScheduler
-
     from b24app.jobs.schedule import SCHEDULE
     from b24app.jobs.supervise import supervise
+    from b24app.ops.ticks import TickingCronScheduler
     from b24app.runtime import Runtime
 
     rt = Runtime(_settings_for_serving())
 
     def schedule() -> None:
-        scheduler = CronScheduler(connection=rt.redis, logging_level="INFO")
+        scheduler = TickingCronScheduler(connection=rt.redis, logging_level="INFO", tick_key=rt.keys.scheduler_tick())
         for job in SCHEDULE:
             scheduler.register(job.func, rt.queue_name(job.queue), interval=job.interval, job_timeout=job.timeout,
                                name=job.name)
@@ -266,7 +265,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from b24app.ops import logcontext
+
+    logging.basicConfig(level=logging.INFO)
+    logcontext.install()
     args = build_parser().parse_args(argv)
     args.func(args)
 

@@ -30,6 +30,18 @@ def _csv(value: str | None) -> tuple[str, ...]:
     return tuple(item.strip() for item in (value or "").split(",") if item.strip())
 
 
+def _journal_days(value: str | None) -> int:
+    if not (value or "").strip():
+        return 90
+    try:
+        days = int(value)
+    except ValueError:
+        days = 0
+    if days < 1:
+        raise ConfigError(f"B24APP_JOURNAL_DAYS must be a whole number of days, 1 or more (got {value!r}).")
+    return days
+
+
 @dataclass(frozen=True)
 class SyncTuning:
     """How patient the exchange is: leases, attempts, backoff and the per-base circuit breaker. Defaults suit
@@ -92,6 +104,11 @@ class Settings:
     onec_allowed_networks: tuple[str, ...] = ()
     # The largest request body the web app reads (bytes); bigger ones get 413 before anything is parsed.
     max_body_bytes: int = 2 * 1024 * 1024
+    # The bearer token Prometheus sends to /metrics; empty: /metrics answers 404 (it names every portal's domain).
+    metrics_token: str = ""
+    # Journal rows, and outbox rows that are done or discarded, older than this many days are removed daily
+    # (jobs/retention.py); /metrics counts exchanges over this window.
+    journal_days: int = 90
 
     @property
     def oauth_token_url(self) -> str:
@@ -119,6 +136,8 @@ class Settings:
             old_secret_keys=_csv(env.get("B24APP_OLD_SECRET_KEYS")),
             onec_allowed_networks=_csv(env.get("B24APP_ONEC_ALLOWED_NETWORKS")),
             max_body_bytes=int(env.get("B24APP_MAX_BODY_BYTES") or 2 * 1024 * 1024),
+            metrics_token=(env.get("B24APP_METRICS_TOKEN") or "").strip(),
+            journal_days=_journal_days(env.get("B24APP_JOURNAL_DAYS")),
         )
 
     def bx24_js_url_for(self, domain: str) -> str:

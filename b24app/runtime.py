@@ -184,6 +184,7 @@ class Runtime:
             spent=self.spent_refresh_tokens,
             refresh_ahead_seconds=self.settings.refresh_ahead_seconds,
             lock_key=self.keys.token_refresh_lock(member_id),
+            refreshes_key=self.keys.token_refreshes(member_id),
         )
 
     def bitrix(self, member_id: str, *, timeout: float = 30.0) -> BitrixClient:
@@ -191,7 +192,8 @@ class Runtime:
         record = self.portals.require(member_id)
         limiter = RateLimiter(self.redis, self.keys.rate_limit(member_id),
                               rate=record.rate_limit_per_second or DEFAULT_RATE,
-                              burst=record.rate_limit_burst or DEFAULT_BURST)
+                              burst=record.rate_limit_burst or DEFAULT_BURST,
+                              waits_key=self.keys.rate_limit_waits(member_id))
         return BitrixClient(self.tokens(member_id), limiter=limiter, timeout=timeout,
                             auth_connector=self.manifest.code)
 

@@ -22,6 +22,8 @@ from redis import Redis
 # Leaky bucket: drain the level by rate x elapsed, add the cost, and when that overflows the capacity answer
 # how long until it will not (reserving the slot unless that is longer than the caller will wait).
 # ARGV: rate, capacity, max_wait (negative = unbounded), cost.  Returns {reserved 0|1, wait seconds}.
+# KEYS[2], when given, counts the reservations that must wait (fields `count`, `seconds`) for /metrics, in the
+# same call so that counting costs no round trip.
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -44,6 +46,10 @@ if max_wait >= 0 and wait > max_wait then
 end
 redis.call('HSET', KEYS[1], 'level', string.format('%.6f', wanted), 'ts', string.format('%.6f', now))
 redis.call('PEXPIRE', KEYS[1], math.ceil((wanted / rate + 1) * 1000))
+if #KEYS >= 2 and wait > 0 then
+  redis.call('HINCRBY', KEYS[2], 'count', 1)
+  redis.call('HINCRBYFLOAT', KEYS[2], 'seconds', string.format('%.6f', wait))
+end
 return {1, string.format('%.6f', wait)}
 """
 
@@ -98,6 +104,8 @@ class RateLimiter:
         rate: float = DEFAULT_RATE,
         burst: int = DEFAULT_BURST,
         margin: int = DEFAULT_MARGIN,
+        *,
+        waits_key: str | None = None,
     ) -> None:
         if rate <= 0:
             raise ValueError(f"rate must be positive, got {rate}")
@@ -109,6 +117,7 @@ class RateLimiter:
         self.burst = burst
         self.margin = margin
         self.capacity = burst - margin
+        self.waits_key = waits_key
         self._acquire = redis.register_script(_ACQUIRE)
         self._saturate = redis.register_script(_SATURATE)
 
@@ -130,7 +139,8 @@ class RateLimiter:
         With ``timeout``, raise LimiterTimeout at once (reserving nothing) when the wait would be longer.
         """
         max_wait = -1.0 if timeout is None else max(0.0, timeout)
-        reserved, wait_text = self._acquire(keys=[self.key], args=[self.rate, self.capacity, max_wait, 1])
+        keys = [self.key] if self.waits_key is None else [self.key, self.waits_key]
+        reserved, wait_text = self._acquire(keys=keys, args=[self.rate, self.capacity, max_wait, 1])
         wait = float(wait_text)
         if not int(reserved):
             raise LimiterTimeout(self.key, wait, max_wait)

@@ -69,6 +69,7 @@ class PortalTokens:
         spent: SpentRefreshTokens | None = None,
         refresh_ahead_seconds: float = 600,
         lock_key: str | None = None,
+        refreshes_key: str | None = None,
     ) -> None:
         self.member_id = member_id
         self._store = store
@@ -77,6 +78,8 @@ class PortalTokens:
         self._spent = spent
         self._ahead = refresh_ahead_seconds
         self._lock_key = lock_key or refresh_lock_key("b24app", member_id)
+        # A Redis hash counting refreshes spent at the OAuth server by outcome, for /metrics (store/keys.py).
+        self._refreshes_key = refreshes_key
         self._record: PortalRecord = self._usable(store.require(member_id))
 
     @property
@@ -119,6 +122,7 @@ class PortalTokens:
             try:
                 grant = self._oauth.refresh(current.refresh_token)
             except OAuthRefreshError as exc:
+                self._count("refused" if exc.permanent else "failed")
                 if exc.permanent:
                     reason = f"token refresh refused: {exc.code}"
                     self._store.mark_needs_reauth(self.member_id, reason)
@@ -126,6 +130,7 @@ class PortalTokens:
                     raise TokenUnavailable(self.member_id, reason, permanent=True) from None
                 log.warning("portal %s: token refresh failed, will retry (%s)", self.member_id, exc.code)
                 raise TokenUnavailable(self.member_id, f"token refresh failed: {exc.code}", permanent=False) from None
+            self._count("ok")
             if self._spent is not None:
                 self._spent.mark(current.refresh_token)
             self._record = self._store.save_tokens(self.member_id, grant)
@@ -137,6 +142,10 @@ class PortalTokens:
                 lock.release()
             except LockError:
                 log.warning("portal %s: refresh lock expired before release", self.member_id)
+
+    def _count(self, outcome: str) -> None:
+        if self._refreshes_key is not None:
+            self._redis.hincrby(self._refreshes_key, outcome, 1)
 
     def _usable(self, record: PortalRecord) -> PortalRecord:
         if record.status is not PortalStatus.ACTIVE:

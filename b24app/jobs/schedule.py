@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from b24app.jobs.retention import prune_old_rows
 from b24app.jobs.sync import collect_offline_events, sweep_outbox, sync_tick
 from b24app.jobs.tokens import refresh_expiring_tokens
 
@@ -37,4 +38,6 @@ SCHEDULE: tuple[ScheduledJob, ...] = (
     # one event.offline.get per portal a minute is under 1 % of the ordinary rate limit. A web that starts asks
     # for a collection at once besides (jobs/startup.py).
     ScheduledJob(collect_offline_events, queue="default", interval=60, timeout=600),
+    # Journal retention (B24APP_JOURNAL_DAYS): once a day, in chunks, so old rows go without a long table lock.
+    ScheduledJob(prune_old_rows, queue="default", interval=86400, timeout=3600),
 )

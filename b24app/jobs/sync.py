@@ -20,6 +20,7 @@ from b24app.jobs.deal_batch import run_deal_items
 from b24app.jobs.outbox import deal_orders, invoice_documents
 from b24app.jobs.pull import portal_lang, pull_now, pull_portal, refresh_deal_now
 from b24app.jobs.retry import decide
+from b24app.ops.logcontext import bind_portal
 from b24app.runtime import Runtime, process_runtime
 from b24app.store.journal import JournalEntry
 from b24app.store.models import utcnow
@@ -60,6 +61,7 @@ def run_outbox_item(ctx: Runtime, item_id: int, *, swept: bool = False) -> str:
     item = ctx.outbox.claim(item_id, swept=swept)
     if item is None:
         return "already handled"
+    bind_portal(item.member_id)  # its log lines name the portal (ops/logcontext.py)
     if item.kind == "deal":
         return run_deal_items(ctx, item, partial(_settle_failure, ctx), partial(_finish, ctx))
     read_started = utcnow()

@@ -30,6 +30,20 @@ class RedisKeys:
     def token_refresh_lock(self, member_id: str) -> str:
         return self._k("token-refresh", member_id)
 
+    # Operations counters read by /metrics (web/metrics.py): hashes that only grow, kept without expiry; a lost
+    # Redis restarts them from zero, which Prometheus reads as a counter reset.
+    def rate_limit_waits(self, member_id: str) -> str:
+        """How often and how long requests to the portal waited for its bucket (fields `count`, `seconds`)."""
+        return self._k("ratelimit-waits", member_id)
+
+    def token_refreshes(self, member_id: str) -> str:
+        """Token refreshes of the portal by outcome (fields `ok`, `failed`, `refused`)."""
+        return self._k("token-refreshes", member_id)
+
+    def scheduler_tick(self) -> str:
+        """When the scheduler last turned its loop (Redis server time, seconds; ops/ticks.py)."""
+        return self._k("scheduler-tick")
+
     # Exchange: one job per entity at a time; one counterparty creation per INN at a time.
     def sync_lock(self, member_id: str, entity: str) -> str:
         return self._k("sync-lock", member_id, entity)

@@ -19,10 +19,13 @@ ALLOWED = {
     "store": {"core", "config"},
     "bitrix": {"core", "config", "store", "manifest"},
     "sync": {"core", "config", "bitrix", "onec", "store"},
-    "jobs": {"core", "config", "bitrix", "onec", "store", "sync", "runtime"},
+    "jobs": {"core", "config", "bitrix", "onec", "store", "sync", "runtime", "ops"},
+    # Operations (metrics, retention, log context): reads of the store and Redis, below jobs, web and cli.
+    "ops": {"core", "config", "store"},
     "runtime": {"core", "config", "bitrix", "onec", "store", "jobs", "manifest"},
-    "web": {"core", "config", "bitrix", "onec", "store", "sync", "jobs", "runtime", "manifest"},
-    "cli": {"core", "config", "bitrix", "onec", "store", "sync", "jobs", "runtime", "manifest", "demo", "web"},
+    "web": {"core", "config", "bitrix", "onec", "store", "sync", "jobs", "runtime", "manifest", "ops"},
+    "cli": {"core", "config", "bitrix", "onec", "store", "sync", "jobs", "runtime", "manifest", "demo", "web",
+            "ops"},
     "demo": {"core", "config", "bitrix", "onec", "store", "sync", "jobs", "runtime", "manifest", "demo_links", "web"},
     "demo_links": {"core", "config", "bitrix", "onec", "store", "sync", "runtime"},
 }

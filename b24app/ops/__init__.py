@@ -1,0 +1,1 @@
+"""Operations: what the deployment's operator reads and runs — metrics, journal retention, log context."""
