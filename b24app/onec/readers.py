@@ -238,7 +238,8 @@ class OneCDocuments:
 
     def orders_named(self, numbers: Sequence[str], keys: Sequence[str] = ()) -> dict[str, list[Order]]:
         """Each 1C number or Ref_Key given -> every live customer order it names (БП 3.0: the customer invoice,
-        the order document there), for many deals in few requests: keys and exact numbers `or`-joined,
+        the order document there; УТ 11: also the order an invoice of that number was made from), for many deals
+        in few requests: keys and exact numbers `or`-joined,
         MAX_OR_TERMS a request. A bare number found nowhere exactly matches a prefixed one by its tail, as in
         `order_by_number`. Several orders for one number (numbers restart each year) are all returned: the
         caller decides, nothing is guessed here."""
@@ -264,7 +265,35 @@ class OneCDocuments:
                 for number in (n for n in chunk if _same_number(str(row.get(number_p, "")), n)):
                     for name in by_number[number]:
                         found[name].append(self._order(spec, row))
+        unmatched = sorted(n for n, names in by_number.items() if not any(found[x] for x in names))
+        for number, orders in self._orders_of_invoices(unmatched).items():
+            for name in by_number[number]:
+                found[name].extend(orders)
         return {name: [o for o in orders if not o.deleted] for name, orders in found.items()}
+
+    def _orders_of_invoices(self, numbers: Sequence[str]) -> dict[str, list[Order]]:
+        """Invoice number -> the customer orders its invoices were made from, where the invoice is a document of
+        its own (УТ 11 СчетНаОплатуКлиенту, whose ДокументОснование names the order; in БП 3.0 the invoice is the
+        order document and was looked up as such)."""
+        order_spec, invoice = self.profile.object("customer_order"), self.spec("customer_invoice")
+        if not numbers or invoice is None or invoice.entity_set == order_spec.entity_set \
+                or not self.has(invoice, "basis"):
+            return {}
+        number_p = invoice.field("number")
+        keys_of: dict[str, set[str]] = {}
+        for chunk in _chunks(numbers):
+            for row in self.client.query(invoice.entity_set, filter=q.any_of(*(q.eq(number_p, n) for n in chunk))
+                                         ).rows:
+                key = self._ref(invoice, row, "basis", "customer_order")
+                if key:
+                    keys_of.setdefault(str(row.get(number_p, "")).strip(), set()).add(key)
+        key_p = order_spec.field("key")
+        orders: dict[str, Order] = {}
+        for chunk in _chunks(sorted({k for keys in keys_of.values() for k in keys})):
+            for row in self.client.query(order_spec.entity_set, filter=q.any_of(*(q.eq(key_p, k) for k in chunk))
+                                         ).rows:
+                orders[str(row[key_p])] = self._order(order_spec, row)
+        return {number: [orders[k] for k in sorted(keys) if k in orders] for number, keys in keys_of.items()}
 
     def order_documents(self, order: Order) -> OrderDocuments:
         """The order with its invoices, payments (the parts allocated to it), shipments, acts, VAT invoices.

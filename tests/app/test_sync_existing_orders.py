@@ -393,3 +393,24 @@ def test_the_card_tab_shows_the_order_the_deal_follows(ctx, ut, running_app, set
                                                           p["deal"]))
     assert page.status_code == 200, page.text[:300]
     assert order["Number"] in page.text and renumbered["Number"] not in page.text
+
+
+def test_an_ut_invoice_number_links_the_order_it_was_made_from(ctx, ut):
+    """In УТ 11 the invoice is a document of its own (СчетНаОплатуКлиенту, ДокументОснование = the order): a deal
+    that names the invoice's number follows the order."""
+    p = ut
+    docs = _older_than_watermarks(p, paid=100.0, shipped=False)
+    order, odata = docs["order"], p["onec"].odata
+    invoices = "Document_СчетНаОплатуКлиенту"
+    body = _copy(odata.query(invoices, top=1).rows[0])
+    # Invoices are numbered apart from orders; a number no order has, so only the invoice can name the order.
+    body.update(ДокументОснование=order["Ref_Key"], ДокументОснование_Type="StandardODATA.Document_ЗаказКлиента",
+                Комментарий="Счёт к заказу, введённый в 1С вручную", Number="СЧ00-000777")
+    invoice = odata.get(invoices, odata.create(invoices, body)["Ref_Key"])
+    assert invoice["Number"] == "СЧ00-000777"
+    _name(p, {F["number"]: invoice["Number"]})
+    _pull(p["member"])
+    links = ctx.links.for_entity(p["member"], "deal_named", p["deal"])
+    assert [lk.onec_ref for lk in links] == [order["Ref_Key"]]
+    deal = _deal(p)
+    assert (deal[F["status"]], float(deal[F["sum"]])) == ("partly", 100.0)
