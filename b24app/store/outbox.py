@@ -76,7 +76,8 @@ class Outbox:
                     pid = portal_id(s, member_id)
                     waiting = s.scalar(select(OutboxRow).where(
                         OutboxRow.portal_id == pid, OutboxRow.kind == kind, OutboxRow.entity_id == str(entity_id),
-                        OutboxRow.status == PENDING, OutboxRow.attempts == 0).order_by(OutboxRow.id).limit(1))
+                        OutboxRow.status == PENDING, OutboxRow.attempts == 0, OutboxRow.last_error.is_(None))
+                .order_by(OutboxRow.id).limit(1))
                     if waiting is not None:
                         # The row now stands for this later change too: a job that read the entity before this
                         # moment must not close it (see `complete`).
@@ -113,13 +114,16 @@ class Outbox:
 
     def fresh(self, member_id: str, kind: str, limit: int, *, exclude: set[int]) -> list[tuple[int, str]]:
         """(id, entity id) of pending rows of the portal's `kind` never tried yet, oldest first: what a job may
-        take along with its own item (it locks the entity, then `claim`s the row)."""
+        take along with its own item (it locks the entity, then `claim`s the row). A row that was tried has a
+        `last_error` even when its attempt was given back (waiting for a 1C base that is down): it keeps to its
+        own time, so a job never re-tries it early."""
         if limit <= 0:
             return []
         with self._db.transaction() as s:
             rows = s.execute(select(OutboxRow.id, OutboxRow.entity_id).where(
                 OutboxRow.portal_id == portal_id(s, member_id), OutboxRow.kind == kind,
-                OutboxRow.status == PENDING, OutboxRow.attempts == 0).order_by(OutboxRow.id)
+                OutboxRow.status == PENDING, OutboxRow.attempts == 0, OutboxRow.last_error.is_(None))
+                .order_by(OutboxRow.id)
                 .limit(limit + len(exclude))).all()
         return [(row_id, entity) for row_id, entity in rows if row_id not in exclude][:limit]
 

@@ -112,6 +112,16 @@ def test_a_row_taken_by_another_job_is_left_to_it(outbox):
     assert leased.claim(other.id, swept=True).attempts == 2  # the sweeper found the lease run out
 
 
+def test_a_row_waiting_for_its_1c_base_is_not_taken_along(outbox):
+    """Its attempt given back while the base is down, it keeps to its own time: no job re-tries it early."""
+    first = outbox.accept(MEMBER, "deal", "31", "c", {})
+    waiting = outbox.accept(MEMBER, "deal", "32", "d", {})
+    down = BaseUnavailable("1C base ut is unavailable", 1, time.time() + 60)
+    assert _settle(outbox, outbox.claim(waiting.id), down) == PENDING
+    assert _row(outbox, waiting.id).attempts == 0
+    assert outbox.fresh(MEMBER, "deal", 15, exclude={first.id}) == []
+
+
 def test_permanent_error_dies_at_once(outbox):
     accepted = outbox.accept(MEMBER, "deal", "10", "y", {})
     assert _settle(outbox, outbox.claim(accepted.id), PermanentSyncError("no INN")) == DEAD
