@@ -77,6 +77,36 @@ class SyncTuning:
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    """The deployment's mail server for alert e-mails; no host: e-mail alerts are off (Bitrix24 ones still go)."""
+
+    host: str = ""
+    port: int = 587
+    user: str = ""
+    password: str = field(default="", repr=False)  # never in a log line that prints the settings
+    sender: str = ""
+    starttls: bool = True
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SmtpSettings:
+        host = (env.get("B24APP_SMTP_HOST") or "").strip()
+        user = env.get("B24APP_SMTP_USER") or ""
+        raw_port = (env.get("B24APP_SMTP_PORT") or "").strip()
+        try:
+            port = int(raw_port) if raw_port else 587
+        except ValueError:
+            raise ConfigError(f"B24APP_SMTP_PORT must be a port number (got {raw_port!r}).") from None
+        starttls = env.get("B24APP_SMTP_STARTTLS")
+        return cls(host=host, port=port, user=user, password=env.get("B24APP_SMTP_PASSWORD") or "",
+                   sender=(env.get("B24APP_SMTP_FROM") or user).strip(),
+                   starttls=True if starttls is None or not starttls.strip() else _flag(starttls))
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host and self.sender)
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     redis_url: str = DEFAULT_REDIS_URL
@@ -109,6 +139,8 @@ class Settings:
     # Journal rows, and outbox rows that are done or discarded, older than this many days are removed daily
     # (jobs/retention.py); /metrics counts exchanges over this window.
     journal_days: int = 90
+    # The mail server alert e-mails go through (B24APP_SMTP_*).
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
     @property
     def oauth_token_url(self) -> str:
@@ -138,6 +170,7 @@ class Settings:
             max_body_bytes=int(env.get("B24APP_MAX_BODY_BYTES") or 2 * 1024 * 1024),
             metrics_token=(env.get("B24APP_METRICS_TOKEN") or "").strip(),
             journal_days=_journal_days(env.get("B24APP_JOURNAL_DAYS")),
+            smtp=SmtpSettings.from_env(env),
         )
 
     def bx24_js_url_for(self, domain: str) -> str:

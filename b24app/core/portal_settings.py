@@ -12,6 +12,8 @@ import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from b24app.core.alert_settings import AlertSettings, check_alerts
+
 # User fields the app creates when the mapping does not point at existing ones (crm.deal.userfield.add adds the
 # UF_CRM_ prefix: api-reference/crm/deals/user-defined-fields/crm-deal-userfield-add.md).
 DEFAULT_DEAL_FIELDS: dict[str, str] = {
@@ -74,6 +76,8 @@ class PortalSettings:
     stages: dict[str, StageMap] = field(default_factory=dict)  # key: category id as a string ("0" = default)
     schedules: Schedules = field(default_factory=Schedules)
     tab_timeout_seconds: float = 3.0
+    # Who is told about incidents and how (core/alert_settings.py; the alerts page edits it).
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
     def stage_map(self, category_id: str | int | None) -> StageMap:
         return self.stages.get(str(category_id or 0), StageMap())
@@ -100,6 +104,8 @@ class PortalSettings:
         if "schedules" in data:
             sched_keys = {f.name for f in fields(Schedules)}
             data["schedules"] = Schedules(**{k: v for k, v in (data["schedules"] or {}).items() if k in sched_keys})
+        if "alerts" in data:
+            data["alerts"] = AlertSettings.from_json(data["alerts"])
         for name in ("legal_entity_bases", "category_bases"):
             if name in data:
                 data[name] = {str(k): int(v) for k, v in (data[name] or {}).items()}
@@ -157,6 +163,7 @@ def check_document(data: Any) -> None:
             if status is not None and not (isinstance(status, str) and _NAME.fullmatch(status)):
                 raise ValueError(f"stages.{category}.{role}: not a stage id")
     _check_schedules(data.get("schedules"))
+    check_alerts(data.get("alerts"))
     timeout = data.get("tab_timeout_seconds", 3.0)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or \
             not MIN_TAB_TIMEOUT <= timeout <= MAX_TAB_TIMEOUT:

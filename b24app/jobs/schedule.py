@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from b24app.jobs.alerts import evaluate_alerts
 from b24app.jobs.retention import prune_old_rows
 from b24app.jobs.sync import collect_offline_events, sweep_outbox, sync_tick
 from b24app.jobs.tokens import refresh_expiring_tokens
@@ -40,4 +41,7 @@ SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob(collect_offline_events, queue="default", interval=60, timeout=600),
     # Journal retention (B24APP_JOURNAL_DAYS): once a day, in chunks, so old rows go without a long table lock.
     ScheduledJob(prune_old_rows, queue="default", interval=86400, timeout=3600),
+    # Alerts (jobs/alerts.py): incidents opened and resolved from the journal, told by e-mail and Bitrix24; a
+    # minute keeps "base down for 10 minutes" within a minute of its threshold.
+    ScheduledJob(evaluate_alerts, queue="default", interval=60, timeout=300),
 )

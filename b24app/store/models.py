@@ -145,7 +145,18 @@ class JournalRow(Base):
     """One exchange: what moved, which way, how it ended and how long it took (monitoring reads this)."""
 
     __tablename__ = "exchange_journal"
-    __table_args__ = (Index("ix_exchange_journal_portal_started", "portal_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_exchange_journal_portal_started", "portal_id", "started_at"),
+        # Keyset paging, filters and dashboard windows of the journal (migration 0006_journal_indexes).
+        Index("ix_exchange_journal_portal_started_id", "portal_id", "started_at", "id",
+              postgresql_include=["kind", "base_id", "status", "duration_ms"]),
+        Index("ix_exchange_journal_portal_kind_started", "portal_id", "kind", "started_at", "id"),
+        Index("ix_exchange_journal_portal_status_started", "portal_id", "status", "started_at", "id"),
+        Index("ix_exchange_journal_portal_entity_started", "portal_id", "entity", "started_at", "id"),
+        Index("ix_exchange_journal_portal_base_started", "portal_id", "base_id", "started_at", "id"),
+        Index("ix_exchange_journal_portal_durations", "portal_id", "kind", "base_id", "status", "duration_ms",
+              "started_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id", ondelete="CASCADE"), nullable=False)
@@ -255,3 +266,53 @@ class DebtPartRow(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
     )
+
+
+class AlertIncidentRow(Base):
+    """One incident of a portal (the portal needs re-authorisation, a 1C base is down, …) from the evaluation that
+    saw it first to the one that saw it clear. `key` names what is wrong ("base_down:3"); a key that clears and comes
+    back opens a new row. `open_notice` / `resolve_notice` say what became of the two messages an incident is owed:
+    "" not due yet, "queued" (its deliveries exist), "folded" (over the hourly limit: waits for the digest), "none"
+    (nobody to tell, or the incident type is switched off)."""
+
+    __tablename__ = "alert_incidents"
+    __table_args__ = (Index("ix_alert_incidents_portal_key", "portal_id", "key", "resolved_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id", ondelete="CASCADE"), nullable=False)
+    key: Mapped[str] = mapped_column(String(160), nullable=False)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    detail: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)  # when the trouble began
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    open_notice: Mapped[str] = mapped_column(String(8), nullable=False, default="")
+    resolve_notice: Mapped[str] = mapped_column(String(8), nullable=False, default="")
+    last_alert_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AlertDeliveryRow(Base):
+    """One message of one notice to one recipient over one channel ("email" to an address, "b24" to a portal user).
+    Pending rows are tried again at every evaluation until they go out: a channel that is down loses nothing and
+    holds up no other. `notice` groups the rows of one notice; the hourly limit counts notices, not rows."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (Index("ix_alert_deliveries_portal_status", "portal_id", "status"),
+                      Index("ix_alert_deliveries_portal_created", "portal_id", "created_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id", ondelete="CASCADE"), nullable=False)
+    notice: Mapped[str] = mapped_column(String(36), nullable=False)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("alert_incidents.id", ondelete="SET NULL"))
+    event: Mapped[str] = mapped_column(String(16), nullable=False)  # opened, resolved, digest, test
+    channel: Mapped[str] = mapped_column(String(8), nullable=False)  # email, b24
+    recipient: Mapped[str] = mapped_column(String(255), nullable=False)
+    subject: Mapped[str] = mapped_column(String(255), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(String(8), nullable=False, default="pending")  # pending, sent
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+

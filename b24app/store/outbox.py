@@ -82,6 +82,10 @@ class Outbox:
                         # The row now stands for this later change too: a job that read the entity before this
                         # moment must not close it (see `complete`).
                         waiting.updated_at = utcnow()
+                        if payload.get("force") and not (waiting.payload or {}).get("force"):
+                            # A "send to 1C" press asks for the order whatever the stage: the row it joins must
+                            # carry that, or the press does nothing when an event of the deal was waiting.
+                            waiting.payload = {**(waiting.payload or {}), "force": True}
                         return Accepted(waiting.id, False)
                     key = dedup_key[:240]
                     if s.scalar(select(OutboxRow.id).where(OutboxRow.portal_id == pid, OutboxRow.dedup_key == key)):

@@ -26,12 +26,24 @@ def create_app(settings: Settings | None = None, *, context: Runtime | None = No
     app.extensions["b24app"] = ctx
     app.jinja_env.globals.update(t=t, format_datetime=format_datetime, format_money=format_money)
 
-    from b24app.web import dead_letters, events, health, install, metrics, settings, tabs
+    from b24app.web import (
+        alerts_page,
+        dashboard,
+        dead_letters,
+        events,
+        health,
+        install,
+        journal_page,
+        metrics,
+        settings,
+        tabs,
+    )
     from b24app.web.guards import install_guards
 
     install_guards(app, ctx.settings.max_body_bytes)
 
-    for blueprint in (install.bp, events.bp, settings.bp, dead_letters.bp, tabs.bp, health.bp, metrics.bp):
+    for blueprint in (install.bp, events.bp, settings.bp, dead_letters.bp, journal_page.bp, dashboard.bp, tabs.bp,
+                      health.bp, metrics.bp, alerts_page.bp):
         app.register_blueprint(blueprint)
     logging.getLogger("b24app").setLevel(logging.INFO)
     return app

@@ -123,16 +123,55 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "tab_action_order": {"ru": "Отправить в 1С", "en": "Send to 1C"},
     "tab_action_refresh": {"ru": "Обновить из 1С", "en": "Refresh from 1C"},
-    "tab_action_order_done": {
-        "ru": "Заявка принята: заказ в 1С будет создан или обновлён в течение минуты. Номер заказа появится в "
-              "сделке и на этой вкладке.",
-        "en": "Request accepted: the 1C order will be created or updated within a minute. Its number will "
-              "appear on the deal and in this tab.",
+    # The button's real outcome (tab_actions.py): queued, then done with the order's number, or failed and why.
+    "tab_action_order_queued": {
+        "ru": "Заявка принята: заказ в 1С создаётся…",
+        "en": "Request accepted: the 1C order is being made…",
+    },
+    "tab_action_order_retrying": {
+        "ru": "1С пока не приняла заказ ({why}). Приложение повторит попытку само.",
+        "en": "1C has not taken the order yet ({why}). The app will try again by itself.",
+    },
+    "tab_action_order_done": {"ru": "Готово: {orders}.", "en": "Done: {orders}."},
+    "tab_action_order_number": {"ru": "заказ в 1С № {number} (база «{base}»)",
+                                "en": "1C order no. {number} (base “{base}”)"},
+    "tab_action_order_nothing": {
+        "ru": "Обмен выполнен, но заказа в 1С по сделке нет: сделка закрыта или заказ ей не нужен.",
+        "en": "The exchange ran, but the deal has no 1C order: the deal is closed or needs none.",
+    },
+    "tab_action_order_failed": {
+        "ru": "Заказ в 1С не создан: {why}. Исправьте причину и нажмите «Отправить в 1С» ещё раз.",
+        "en": "The 1C order was not made: {why}. Fix the cause and press “Send to 1C” again.",
+    },
+    "tab_action_refresh_queued": {
+        "ru": "Заявка принята: оплаты и отгрузки сделки обновляются из 1С…",
+        "en": "Request accepted: the deal's payments and shipments are being refreshed from 1C…",
     },
     "tab_action_refresh_done": {
-        "ru": "Заявка принята: оплаты и отгрузки сделки обновятся из 1С в течение минуты.",
-        "en": "Request accepted: the deal's payments and shipments will be refreshed from 1C within a minute.",
+        "ru": "Готово: оплаты и отгрузки сделки обновлены из 1С.",
+        "en": "Done: the deal's payments and shipments are refreshed from 1C.",
     },
+    "tab_action_refresh_failed": {
+        "ru": "Обновить из 1С не удалось: {why}.",
+        "en": "Refreshing from 1C failed: {why}.",
+    },
+    "tab_action_unknown": {"ru": "Заявка не найдена.", "en": "The request was not found."},
+    "tab_action_back": {"ru": "← Вернуться на вкладку", "en": "← Back to the tab"},
+    "tab_action_reload": {"ru": "Обновить вкладку", "en": "Reload the tab"},
+    "tab_action_close": {"ru": "Скрыть", "en": "Hide"},
+    "tab_reason_no_rows": {
+        "ru": "в сделке нет товаров — добавьте товары в сделку",
+        "en": "the deal has no products — add products to the deal",
+    },
+    "tab_reason_onec_auth": {
+        "ru": "1С не приняла логин или пароль базы — администратор исправит их в настройках приложения",
+        "en": "1C refused the base's login or password — an administrator fixes them in the app's settings",
+    },
+    "tab_reason_no_inn": {
+        "ru": "у компании нет ИНН — заполните реквизиты компании",
+        "en": "the company has no INN — fill in the company's requisites",
+    },
+    "tab_reason_unknown": {"ru": "причина не записана", "en": "no reason recorded"},
 }
 
 

@@ -20,7 +20,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from b24app.bitrix.errors import BitrixError
 from b24app.bitrix.installation import InstallRefused
 from b24app.bitrix.tokens import TokenUnavailable
-from b24app.core.portal_settings import DEFAULT_COMPANY_FIELDS, DEFAULT_DEAL_FIELDS
+from b24app.core.portal_settings import DEFAULT_COMPANY_FIELDS, DEFAULT_DEAL_FIELDS, PortalSettings
 from b24app.jobs import sync_now
 from b24app.onec.base import OneCBase
 from b24app.onec.egress import EgressRefused, UnknownHost
@@ -49,13 +49,26 @@ from b24app.web.settings_forms import (
 )
 from b24app.web.settings_onec import base_choices, forget_choices
 from b24app.web.settings_portal import PortalSchema, forget_schema, portal_schema
-from b24app.web.settings_texts import st
+from b24app.web.settings_texts import job_sentence, st
 
 log = logging.getLogger(__name__)
 bp = Blueprint("settings", __name__)
 
 LEGAL_ENTITY_FIELD = "UF_CRM_B24_1C_SELLER"
 SYNC_JOBS = ("check_bases", "payments", "debt", "shipments")
+# The page's sections, in the order of the nav; each is an anchor `#section-<name>` a link or a save returns to.
+SECTIONS = ("bases", "legal", "fields", "stages", "warehouses", "schedules", "sync", "transfer", "monitoring")
+# The other pages of the settings area, linked from the monitoring section when this deployment serves them:
+# (element id, path, text key). All are opened by a form POST carrying the frame token, like the dead letters.
+AREA_LINKS = (("journal-link", "/settings/journal", "link_journal"),
+              ("dashboard-link", "/settings/dashboard", "link_dashboard"),
+              ("alerts-link", "/settings/alerts", "link_alerts"))
+# Where each form's answer opens when the form does not name its section itself.
+ENDPOINT_SECTIONS = {"settings.save_base": "bases", "settings.edit_base": "bases", "settings.test_base": "bases",
+                     "settings.delete_base": "bases", "settings.save_settings": "fields",
+                     "settings.create_fields": "fields", "settings.create_legal_field": "legal",
+                     "settings.sync": "sync", "settings.import_preview": "transfer",
+                     "settings.import_confirm": "transfer"}
 
 
 def _ctx() -> Runtime:
@@ -106,6 +119,26 @@ class PageState:
     job: dict | None = None
     import_plan: Any = None
     import_text: str = ""
+    section: str = ""  # the section the page opens at (the one a form was posted from)
+
+
+def _section(default: str = "") -> str:
+    """The section a form asks the next page to open at (its hidden `section` field), if it is one of ours."""
+    asked = request.form.get("section") or default
+    return asked if asked in SECTIONS else default
+
+
+def _job_json(progress: sync_now.JobProgress, lang: str) -> dict:
+    """A sync-now job's progress for the page and its poller, with what it did as a sentence in `lang`."""
+    data = progress.to_json()
+    data["sentence"] = job_sentence(data, lang)
+    return data
+
+
+def _area_links() -> list[tuple[str, str, str]]:
+    """The links of AREA_LINKS whose page this app serves (another part may not be deployed yet)."""
+    served = {rule.rule for rule in current_app.url_map.iter_rules() if "POST" in (rule.methods or ())}
+    return [link for link in AREA_LINKS if link[1] in served]
 
 
 def _schema(ctx: Runtime, member_id: str) -> tuple[PortalSchema | None, str]:
@@ -161,7 +194,9 @@ def _render(user: FrameUser, state: PageState | None = None, status: int = 200):
         choices=choices, org_bases=[b for b in bases if b.id in choices and choices[b.id].organizations is not None],
         base_form=state.base_form or BaseInput(), profiles=profiles(), stage_roles=STAGE_ROLES,
         streams=SCHEDULED_STREAMS, deal_defaults=DEFAULT_DEAL_FIELDS, company_defaults=DEFAULT_COMPANY_FIELDS,
-        jobs=[(name, sync_now.available(name)) for name in SYNC_JOBS],
+        jobs=[(name, sync_now.available(name)) for name in SYNC_JOBS], sections=SECTIONS,
+        open_section=state.section or _section(ENDPOINT_SECTIONS.get(request.endpoint or "", "")),
+        area_links=_area_links(),
     ), status
 
 
@@ -174,9 +209,10 @@ def page():
     job_id = request.form.get("job")
     if job_id and user.is_admin:
         try:
-            state.job = sync_now.job_progress(_ctx(), user.member_id, job_id).to_json()
+            state.job = _job_json(sync_now.job_progress(_ctx(), user.member_id, job_id), user.lang)
         except sync_now.UnknownJob:
             state.error = msg("err_job_unknown")
+        state.section = "sync"
     return _render(user, state)
 
 
@@ -364,9 +400,10 @@ def sync():
     raw_base = request.form.get("base_id") or ""
     try:
         job_id = sync_now.enqueue(ctx, user.member_id, name, int(raw_base) if ascii_id(raw_base) else None)
-        state = PageState(job=sync_now.job_progress(ctx, user.member_id, job_id).to_json())
+        state = PageState(job=_job_json(sync_now.job_progress(ctx, user.member_id, job_id), user.lang),
+                          section="sync")
     except sync_now.UnknownJob:
-        return _render(user, PageState(error=msg("err_job_unavailable", job=name)), 422)
+        return _render(user, PageState(error=msg("err_job_unavailable", job=name), section="sync"), 422)
     log.info("portal %s: sync now %s (%s) by user %s", user.member_id, name, job_id, user.user_id)
     return _render(user, state)
 
@@ -376,7 +413,7 @@ def sync_status():
     """The progress of a sync-now job as JSON, for the page's poller."""
     ctx, user = _ctx(), _user(admin=True)
     try:
-        return jsonify(sync_now.job_progress(ctx, user.member_id, request.form.get("job") or "").to_json())
+        return jsonify(_job_json(sync_now.job_progress(ctx, user.member_id, request.form.get("job") or ""), user.lang))
     except sync_now.UnknownJob:
         return jsonify({"error": "unknown job"}), 404
 
@@ -464,5 +501,7 @@ def _settings_problems(ctx: Runtime, user: FrameUser, plan) -> list[str]:  # noq
             for name in BASE_MAPS}
     as_posted = SettingsInput.from_settings(replace(plan.settings, **maps, warehouses=rekey_warehouses(
         plan.warehouses, {b.position: b.position + 1 for b in plan.bases})), version=0)
-    _, errors = validate_settings(as_posted, plan.settings, schema, stand_ins)
+    # Judged against a fresh portal's settings, not the file's own: everything the file sets is checked (the page's
+    # "an unchanged stored choice is kept" must not wave an imported one through).
+    _, errors = validate_settings(as_posted, PortalSettings(), schema, stand_ins)
     return [f"{field_name} — {st(key, user.lang, **params)}" for field_name, (key, params) in errors.items()]

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from stdnum.ru import inn as ru_inn
 
-from b24app.core.portal_settings import DEFAULT_COMPANY_FIELDS, DEFAULT_DEAL_FIELDS, PortalSettings, Schedules, StageMap
+from b24app.core.portal_settings import DEFAULT_COMPANY_FIELDS, DEFAULT_DEAL_FIELDS, PortalSettings, StageMap
 from b24app.onec.profiles import SHIPPED_DIR, ProfileError, load_profile
 from b24app.store.bases import BaseRecord
 from b24app.web.limits import ascii_id
@@ -205,18 +205,24 @@ class SettingsInput:
             legal_entity_orgs=dict(settings.legal_entity_orgs), warehouses=dict(settings.warehouses),
             stages={c: {r: getattr(m, r) or "" for r in STAGE_ROLES} for c, m in settings.stages.items()},
             category_bases={c: str(b) for c, b in settings.category_bases.items()},
-            minutes={stream: str(max(1, getattr(s, f"{stream}_seconds") // 60)) for stream in SCHEDULED_STREAMS},
+            minutes={stream: shown_minutes(getattr(s, f"{stream}_seconds")) for stream in SCHEDULED_STREAMS},
             pull_from_1c=s.pull_from_1c, push_to_1c=s.push_to_1c,
         )
 
 
+def shown_minutes(seconds: int) -> str:
+    """An interval as the page's minutes field shows it."""
+    return str(max(1, seconds // 60))
+
+
 def _check_fields(kind: str, posted: dict[str, str], defaults: dict[str, str], known: Mapping,
-                  errors: Errors) -> dict[str, str]:
+                  errors: Errors, stored: Mapping[str, str]) -> dict[str, str]:
     chosen = {}
     for logical, default in defaults.items():
         name = posted.get(logical) or default
-        # The app's own default field may not exist yet: the sync creates it. Any other must exist now.
-        if name != default and name not in known:
+        # The app's own default field may not exist yet: the sync creates it. Any other must exist now — unless it
+        # is the stored choice posted back unchanged (flagged as broken on the page): an unchanged save keeps it.
+        if name != default and name not in known and name != stored.get(logical):
             errors[f"{kind}_field__{logical}"] = msg("err_field_missing", field=name)
         chosen[logical] = name
     return chosen
@@ -231,18 +237,26 @@ def validate_settings(inp: SettingsInput, current: PortalSettings, schema: Porta
     not show) keeps its stored value: saving never drops what the page could not display."""
     errors: Errors = {}
     choices = choices or {}
-    deal = _check_fields("deal", inp.deal_fields, DEFAULT_DEAL_FIELDS, schema.deal_fields, errors)
-    company = _check_fields("company", inp.company_fields, DEFAULT_COMPANY_FIELDS, schema.company_fields, errors)
+    deal = _check_fields("deal", inp.deal_fields, DEFAULT_DEAL_FIELDS, schema.deal_fields, errors,
+                         current.deal_fields)
+    company = _check_fields("company", inp.company_fields, DEFAULT_COMPANY_FIELDS, schema.company_fields, errors,
+                            current.company_fields)
 
     base_ids = {b.id for b in bases}
     legal_field = inp.legal_entity_field or None
     legal_bases: dict[str, int] = {}
     if legal_field:
         described = schema.deal_fields.get(legal_field)
-        if described is None:
+        if described is None and legal_field == current.legal_entity_field:
+            pass  # gone from the portal (flagged on the page); kept, with its values' bases, until changed
+        elif described is None:
             errors["legal_entity_field"] = msg("err_field_missing", field=legal_field)
-        elif described.type != "enumeration":
+        elif described.type != "enumeration" and legal_field != current.legal_entity_field:
             errors["legal_entity_field"] = msg("err_field_not_list", field=legal_field)
+        elif described.type != "enumeration":
+            # A text field chosen before (the demo's): its values are matched as text and the page cannot edit
+            # them, so they stay as stored.
+            legal_bases = dict(current.legal_entity_bases)
         else:
             values = {item["ID"] for item in described.items}
             for value_id, raw in inp.legal_entity_bases.items():
@@ -250,6 +264,8 @@ def validate_settings(inp: SettingsInput, current: PortalSettings, schema: Porta
                     continue
                 if value_id not in values:
                     errors[f"legal_value__{value_id}"] = msg("err_value_missing")
+                elif raw == str(current.legal_entity_bases.get(value_id)) and legal_field == current.legal_entity_field:
+                    legal_bases[value_id] = int(raw)  # unchanged: kept even if its base went meanwhile
                 elif not ascii_id(raw) or int(raw) not in base_ids:
                     errors[f"legal_value__{value_id}"] = msg("err_base_missing")
                 else:
@@ -263,16 +279,20 @@ def validate_settings(inp: SettingsInput, current: PortalSettings, schema: Porta
     category_bases: dict[str, int] = {}
     for pipeline in schema.pipelines:
         raw = inp.category_bases.get(pipeline.id, "")
-        if raw and (not ascii_id(raw) or int(raw) not in base_ids):
+        if raw and raw == str(current.category_bases.get(pipeline.id)):
+            category_bases[pipeline.id] = int(raw)  # unchanged: kept as stored
+        elif raw and (not ascii_id(raw) or int(raw) not in base_ids):
             errors[f"category_base__{pipeline.id}"] = msg("err_base_missing")
         elif raw:
             category_bases[pipeline.id] = int(raw)
         posted = inp.stages.get(pipeline.id, {})
         known = {status for status, _ in pipeline.stages}
+        stored_map = current.stages.get(pipeline.id)
         chosen = {}
         for role in STAGE_ROLES:
             value = posted.get(role) or None
-            if value is not None and value not in known:
+            unchanged = stored_map is not None and value == getattr(stored_map, role)
+            if value is not None and value not in known and not unchanged:
                 errors[f"stage__{pipeline.id}__{role}"] = msg("err_stage_missing", stage=value)
             chosen[role] = value
         if any(chosen.values()):
@@ -284,13 +304,19 @@ def validate_settings(inp: SettingsInput, current: PortalSettings, schema: Porta
     seconds = {}
     for stream in SCHEDULED_STREAMS:
         raw = inp.minutes.get(stream, "")
-        if not ascii_id(raw) or not MIN_INTERVAL_MINUTES <= int(raw) <= MAX_INTERVAL_MINUTES:
+        stored_seconds = getattr(current.schedules, f"{stream}_seconds")
+        if raw == shown_minutes(stored_seconds):
+            # The page shows whole minutes; an interval of 90 s (from a settings file) posted back unchanged
+            # stays 90 s rather than becoming the 60 s it was shown as.
+            seconds[f"{stream}_seconds"] = stored_seconds
+        elif not ascii_id(raw) or not MIN_INTERVAL_MINUTES <= int(raw) <= MAX_INTERVAL_MINUTES:
             errors[f"minutes__{stream}"] = msg("err_minutes", low=MIN_INTERVAL_MINUTES, high=MAX_INTERVAL_MINUTES)
         else:
             seconds[f"{stream}_seconds"] = int(raw) * 60
     if errors:
         return None, errors
-    schedules = replace(Schedules(), **seconds, pull_from_1c=inp.pull_from_1c, push_to_1c=inp.push_to_1c)
+    # From the current schedules: intervals this form does not show (the catalog page's) stay as they are.
+    schedules = replace(current.schedules, **seconds, pull_from_1c=inp.pull_from_1c, push_to_1c=inp.push_to_1c)
     return replace(current, deal_fields=deal, company_fields=company, legal_entity_field=legal_field,
                    legal_entity_bases=legal_bases, legal_entity_orgs=legal_orgs, warehouses=warehouses,
                    category_bases=category_bases, stages=stages, schedules=schedules), errors
@@ -312,7 +338,9 @@ def _check_orgs(inp: SettingsInput, current: PortalSettings, legal_bases: Mappin
             continue
         base_id = legal_bases.get(value_id)
         offered = choices[base_id].org_inns() if base_id in choices else None
-        if not ru_inn.is_valid(inn):
+        if inn == current.legal_entity_orgs.get(value_id):
+            orgs[value_id] = inn  # unchanged: kept even when the base no longer lists that organization
+        elif not ru_inn.is_valid(inn):
             errors[f"legal_org__{value_id}"] = msg("err_bad_inn")
         elif offered is not None and inn not in offered:
             errors[f"legal_org__{value_id}"] = msg("err_org_missing", inn=inn)
@@ -330,6 +358,9 @@ def _check_warehouses(inp: SettingsInput, current: PortalSettings, base_ids: set
         if not ref:
             continue
         base_raw, _, category = key.partition(":")
+        if ref == current.warehouses.get(key):
+            stores[key] = ref  # unchanged: kept even when 1C no longer lists it (the page flags it)
+            continue
         if not ascii_id(base_raw) or int(base_raw) not in base_ids or (category and not _CATEGORY.fullmatch(category)):
             errors[f"warehouse__{key}"] = msg("err_base_missing")
             continue

@@ -9,6 +9,11 @@ user fields included, with `title`/`formLabel`, `type` and, for lists (type `enu
 `{"ID", "VALUE"}`; pipelines come from crm.category.list with entityTypeId 2 (api-reference/crm/universal/
 category/crm-category-list.md; the default pipeline has id 0); stages from crm.status.list filtered by ENTITY_ID
 `DEAL_STAGE` (default pipeline) or `DEAL_STAGE_<id>` (api-reference/crm/status/crm-status-list.md).
+A user field's label in each of the page's languages comes from crm.deal.userfield.list /
+crm.company.userfield.list filtered by LANG, which alone makes them answer EDIT_FORM_LABEL and LIST_COLUMN_LABEL,
+as texts in that language (api-reference/crm/deals/user-defined-fields/crm-deal-userfield-list.md), read in the
+same first batch; so the page names a field as the admin's portal does in the admin's language. `formLabel` of
+*.fields (one language) is the fallback.
 """
 
 from __future__ import annotations
@@ -28,6 +33,11 @@ class PortalField:
     title: str
     type: str
     items: list[dict] = field(default_factory=list)  # list values of an enumeration: {"ID", "VALUE"}
+    labels: dict[str, str] = field(default_factory=dict)  # interface language -> the portal's label
+
+    def label(self, lang: str) -> str:
+        """The field's name as the portal shows it in `lang` (its code only when it has no label at all)."""
+        return self.labels.get(lang) or self.title or self.name
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,17 @@ class PortalSchema:
     deal_fields: dict[str, PortalField]
     company_fields: dict[str, PortalField]
     pipelines: list[Pipeline]
+
+    def field_choices(self, kind: str, lang: str) -> list[tuple[str, str]]:
+        """(code, text) of the portal's user fields of `kind` (deal / company) for a select: the label in `lang`,
+        with the code added only where two fields share a label (else the admin could not tell them apart)."""
+        fields = [f for f in (self.deal_fields if kind == "deal" else self.company_fields).values()
+                  if f.name.startswith("UF_")]
+        counts: dict[str, int] = {}
+        for f in fields:
+            counts[f.label(lang)] = counts.get(f.label(lang), 0) + 1
+        return [(f.name, f.label(lang) if counts[f.label(lang)] == 1 or f.label(lang) == f.name
+                 else f"{f.label(lang)} ({f.name})") for f in fields]
 
     def pipeline(self, category_id: str) -> Pipeline | None:
         return next((p for p in self.pipelines if p.id == str(category_id)), None)
@@ -58,14 +79,37 @@ class PortalSchema:
         )
 
 
-def _fields(described: dict) -> dict[str, PortalField]:
+LABEL_LANGS = ("ru", "en")  # the languages the app's pages speak (web/params.py lang_of)
+
+
+def _labels(answers: dict[str, object]) -> dict[str, dict[str, str]]:
+    """FIELD_NAME -> {lang: label} from userfield.list answers keyed by the LANG they were asked in: EDIT_FORM_LABEL,
+    else LIST_COLUMN_LABEL. A label given per language ({"ru": …}) is taken as such, whatever LANG was asked."""
+    out: dict[str, dict[str, str]] = {}
+    for asked, rows in answers.items():
+        for row in rows if isinstance(rows, list) else []:
+            if not isinstance(row, dict) or not row.get("FIELD_NAME"):
+                continue
+            labels = out.setdefault(str(row["FIELD_NAME"]), {})
+            for key in ("LIST_COLUMN_LABEL", "EDIT_FORM_LABEL"):  # the form label wins where both are set
+                value = row.get(key)
+                if isinstance(value, dict):
+                    labels.update({str(lang): str(text) for lang, text in value.items() if text})
+                elif value:
+                    labels[asked] = str(value)
+    return out
+
+
+def _fields(described: dict, labels: dict[str, dict[str, str]] | None = None) -> dict[str, PortalField]:
     out = {}
+    labels = labels or {}
     for name, info in (described or {}).items():
         info = info or {}
         title = info.get("formLabel") or info.get("listLabel") or info.get("title") or name
         out[name] = PortalField(name=name, title=str(title), type=str(info.get("type") or ""),
                                 items=[{"ID": str(i.get("ID")), "VALUE": str(i.get("VALUE"))}
-                                       for i in info.get("items") or [] if isinstance(i, dict)])
+                                       for i in info.get("items") or [] if isinstance(i, dict)],
+                                labels=labels.get(name, {}))
     return out
 
 
@@ -75,8 +119,14 @@ def read_schema(client: BitrixClient) -> PortalSchema:
         "deal": ("crm.deal.fields", {}),
         "company": ("crm.company.fields", {}),
         "categories": ("crm.category.list", {"entityTypeId": 2}),
+        **{f"{kind}_labels_{lang}": (f"crm.{kind}.userfield.list", {"filter": {"LANG": lang}})
+           for kind in ("deal", "company") for lang in LABEL_LANGS},
     })
-    first.raise_first_error()
+    # The labels only name fields better (and need a CRM administrator's token): a portal that refuses them still
+    # gets its page, the fields named by formLabel.
+    for key, error in first.errors.items():
+        if not str(key).endswith(tuple(f"_labels_{lang}" for lang in LABEL_LANGS)):
+            raise error
     categories = (first.results.get("categories") or {}).get("categories") or []
     if not any(str(c.get("id")) == "0" for c in categories):
         categories = [{"id": 0, "name": ""}, *categories]
@@ -88,7 +138,10 @@ def read_schema(client: BitrixClient) -> PortalSchema:
                           stages=[(str(s["STATUS_ID"]), str(s.get("NAME") or s["STATUS_ID"]))
                                   for s in stages.results.get(str(c["id"])) or []])
                  for c in sorted(categories, key=lambda c: (int(c.get("sort") or 0), int(c["id"])))]
-    return PortalSchema(_fields(first.results.get("deal")), _fields(first.results.get("company")), pipelines)
+    labels = {kind: _labels({lang: first.results.get(f"{kind}_labels_{lang}") for lang in LABEL_LANGS})
+              for kind in ("deal", "company")}
+    return PortalSchema(_fields(first.results.get("deal"), labels["deal"]),
+                        _fields(first.results.get("company"), labels["company"]), pipelines)
 
 
 def _key(ctx: Runtime, member_id: str) -> str:

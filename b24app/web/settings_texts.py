@@ -84,6 +84,13 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "legal_field": {"ru": "Поле сделки «Юрлицо продавца»", "en": "Deal field “Seller legal entity”"},
     "legal_field_none": {"ru": "не используется (одна база)", "en": "not used (one base)"},
+    "legal_field_text": {"ru": "текстовое поле", "en": "a text field"},
+    "legal_text_hint": {
+        "ru": "Это текстовое поле: база выбирается по тексту значения в сделке, как указано ниже. Чтобы менять "
+              "соответствие на этой странице, создайте поле-список «Юрлицо продавца».",
+        "en": "This is a text field: the base is chosen by the deal's value as text, as listed below. To change the "
+              "mapping on this page, create the list field “Seller legal entity”.",
+    },
     "legal_field_label": {"ru": "Юрлицо продавца", "en": "Seller legal entity"},
     "legal_value": {"ru": "Значение поля", "en": "Field value"},
     "legal_base": {"ru": "База 1С", "en": "1C base"},
@@ -179,6 +186,20 @@ TEXTS: dict[str, dict[str, str]] = {
     "stage_returned": {"ru": "Возвращена клиентом", "en": "Returned by the customer"},
     "stage_cancelled_in_1c": {"ru": "Заказ закрыт или отменён в 1С", "en": "Order closed or cancelled in 1C"},
     "stage_none": {"ru": "— не менять —", "en": "— do not move —"},
+    # The empty choice of "make order" is not "leave the stage alone": it means no deal of the pipeline reaches 1C
+    # by itself, so the option and the note under it say so.
+    "stage_make_order_none": {"ru": "— не создавать: в 1С ничего не отправляется —",
+                              "en": "— none: nothing is sent to 1C —"},
+    "stage_make_order_off": {
+        "ru": "Стадия не выбрана: сделки этой воронки сами в 1С не попадут. Заказ создаётся только кнопкой "
+              "«Отправить в 1С» на вкладке сделки.",
+        "en": "No stage chosen: deals of this pipeline never reach 1C by themselves. An order is made only by the "
+              "“Send to 1C” button on the deal's tab.",
+    },
+    "stage_make_order_on": {
+        "ru": "Сделка, перешедшая на эту стадию, отправляется в 1С как заказ клиента.",
+        "en": "A deal that enters this stage is sent to 1C as a customer order.",
+    },
     # schedules
     "schedules_title": {"ru": "Расписание и направления обмена", "en": "Schedule and directions"},
     "schedule_payments": {"ru": "Оплаты из 1С — каждые", "en": "Payments from 1C — every"},
@@ -202,6 +223,22 @@ TEXTS: dict[str, dict[str, str]] = {
     "job_result_checked": {"ru": "Проверено баз: {checked}, в порядке: {ok}",
                            "en": "Bases checked: {checked}, OK: {ok}"},
     "btn_run": {"ru": "Запустить", "en": "Run"},
+    # What a finished or running "sync now" job did, as a sentence (job_sentence below), never as raw JSON.
+    "job_done_payments": {"ru": "Оплаты загружены из 1С (баз: {bases}). Обновлено сделок: {updated}.",
+                          "en": "Payments pulled from 1C ({bases} base(s)). Deals updated: {updated}."},
+    "job_done_shipments": {"ru": "Отгрузки загружены из 1С (баз: {bases}). Обновлено сделок: {updated}.",
+                           "en": "Shipments pulled from 1C ({bases} base(s)). Deals updated: {updated}."},
+    "job_done_debt": {"ru": "Долг загружен из 1С (баз: {bases}). Обновлено компаний: {updated}.",
+                      "en": "Debt pulled from 1C ({bases} base(s)). Companies updated: {updated}."},
+    "job_done_no_bases": {"ru": "Загружать не из чего: нет включённых баз 1С.",
+                          "en": "Nothing to pull from: no 1C base is enabled."},
+    "job_done_other": {"ru": "Готово.", "en": "Done."},
+    "job_queued": {"ru": "Задание в очереди: начнётся, как только освободится обработчик.",
+                   "en": "The job is queued: it starts as soon as a worker is free."},
+    "job_running": {"ru": "Выполняется: база {done} из {total}.", "en": "Running: base {done} of {total}."},
+    "job_running_start": {"ru": "Выполняется…", "en": "Running…"},
+    "job_failed": {"ru": "Не выполнено: {error}", "en": "Failed: {error}"},
+    "job_stopped": {"ru": "Задание остановлено, не закончив работу.", "en": "The job was stopped before it ended."},
     "btn_refresh": {"ru": "Обновить", "en": "Refresh"},
     "state_queued": {"ru": "в очереди", "en": "queued"},
     "state_started": {"ru": "выполняется", "en": "running"},
@@ -211,6 +248,30 @@ TEXTS: dict[str, dict[str, str]] = {
     "state_scheduled": {"ru": "запланировано", "en": "scheduled"},
     "state_stopped": {"ru": "остановлено", "en": "stopped"},
     "state_canceled": {"ru": "отменено", "en": "cancelled"},
+    # the section nav and the links to the other pages of the settings area
+    "nav_title": {"ru": "Разделы", "en": "Sections"},
+    "nav_bases": {"ru": "Базы 1С", "en": "1C bases"},
+    "nav_legal": {"ru": "Юрлица", "en": "Legal entities"},
+    "nav_fields": {"ru": "Поля", "en": "Fields"},
+    "nav_stages": {"ru": "Стадии", "en": "Stages"},
+    "nav_warehouses": {"ru": "Склады", "en": "Warehouses"},
+    "nav_schedules": {"ru": "Расписание", "en": "Schedule"},
+    "nav_sync": {"ru": "Запустить сейчас", "en": "Run now"},
+    "nav_transfer": {"ru": "Перенос", "en": "Move"},
+    "nav_monitoring": {"ru": "Наблюдение", "en": "Monitoring"},
+    "monitoring_title": {"ru": "Наблюдение за обменом", "en": "Watching the exchange"},
+    "link_journal": {"ru": "Журнал обмена", "en": "Exchange journal"},
+    "link_journal_hint": {"ru": "каждый обмен: когда, что, чем закончился",
+                          "en": "every exchange: when, what, how it ended"},
+    "link_dashboard": {"ru": "Сводка обмена", "en": "Exchange dashboard"},
+    "link_dashboard_hint": {"ru": "успешные и неудачные обмены, время передачи, очередь",
+                            "en": "successful and failed exchanges, transfer time, backlog"},
+    "link_alerts": {"ru": "Оповещения", "en": "Alerts"},
+    "link_alerts_hint": {"ru": "кому и как сообщать о сбоях", "en": "whom to tell about failures, and how"},
+    "link_catalog": {"ru": "Каталог и остатки из 1С", "en": "Catalog and stock from 1C"},
+    "link_catalog_hint": {"ru": "товары, цены и остатки: выбор, предпросмотр, загрузка",
+                          "en": "products, prices and stock: choices, preview, load"},
+    "field_code": {"ru": "код поля", "en": "field code"},
     # export / import
     "transfer_title": {"ru": "Перенос настроек", "en": "Move the settings"},
     "transfer_hint": {
@@ -292,6 +353,29 @@ TEXTS: dict[str, dict[str, str]] = {
     "err_job_unknown": {"ru": "Задание не найдено.", "en": "The job was not found."},
     "err_import": {"ru": "Файл не загружен: {why}", "en": "The file was not imported: {why}"},
 }
+
+
+def job_sentence(job: dict, lang: str) -> str:
+    """What a "sync now" job (`JobProgress.to_json()`) has done or is doing, as one sentence in `lang`."""
+    state, result = job.get("state"), job.get("result") or {}
+    if state == "finished":
+        if job.get("name") == "check_bases":
+            return st("job_result_checked", lang, checked=result.get("checked", 0), ok=result.get("ok", 0))
+        stream = result.get("stream") or job.get("name")
+        if "bases" in result and not result["bases"]:
+            return st("job_done_no_bases", lang)
+        if stream in ("payments", "shipments", "debt"):
+            return st(f"job_done_{stream}", lang, bases=result.get("bases", 0), updated=result.get("updated", 0))
+        return st("job_done_other", lang)
+    if state == "failed":
+        return st("job_failed", lang, error=job.get("error") or st("state_failed", lang))
+    if state in ("stopped", "canceled"):
+        return st("job_stopped", lang)
+    if state == "started":
+        if job.get("total"):
+            return st("job_running", lang, done=job.get("done", 0), total=job["total"])
+        return st("job_running_start", lang)
+    return st("job_queued", lang)
 
 
 def st(key: str, lang: str, **params) -> str:

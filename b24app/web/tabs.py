@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, current_app, g, jsonify, render_template, request
 from markupsafe import Markup, escape
 
 from b24app.bitrix.errors import BitrixError
@@ -35,6 +35,7 @@ from b24app.web.frame import FrameUser, load_frame, sign_frame, verify_frame_fet
 from b24app.web.i18n import t
 from b24app.web.limits import ascii_id, for_log
 from b24app.web.params import lang_of, portal_param
+from b24app.web.tab_actions import order_outcome, refresh_outcome
 from b24app.web.tab_cache import TabCache
 
 log = logging.getLogger(__name__)
@@ -255,30 +256,61 @@ def _company_job(ctx: Runtime, member_id: str, base: BaseRecord, target: linking
     return to_json(cards.company_section(_reader(ctx, member_id, base, timeout), target, base.name))
 
 
+def _action_user(ctx: Runtime) -> FrameUser:
+    """The deal tab's user from the signed token the tab was rendered with; InstallRefused otherwise."""
+    user = load_frame(ctx, request.form.get("frame", ""))
+    if user.placement != PLACEMENTS["deal"] or ascii_id(user.entity_id) is None:
+        raise InstallRefused("the token was not issued by a deal tab", status=403)
+    return user
+
+
 @bp.post("/tabs/deal/action")
 def deal_action():
     """The deal tab's buttons: send the deal to 1C now (whatever its stage), or refresh its 1C fields now.
 
     The request carries the signed token the tab was rendered with: only a page we served after verifying the
-    frame can press them, and only for the deal it was opened on."""
+    frame can press them, and only for the deal it was opened on. The answer is the request's outcome so far
+    (tab_actions.py): as JSON for the tab's own script (`format=json`, the tab stays open and polls
+    /tabs/deal/action/status), else as a page that polls the same and leads back to the tab."""
     from b24app.jobs.sync import order_deal_now, refresh_deal
 
     ctx: Runtime = current_app.extensions["b24app"]
     action = request.form.get("action", "")
     try:
-        user = load_frame(ctx, request.form.get("frame", ""))
-        lang = user.lang
-        if user.placement != PLACEMENTS["deal"] or ascii_id(user.entity_id) is None:
-            raise InstallRefused("the token was not issued by a deal tab", status=403)
+        user = _action_user(ctx)
         if action not in ("order", "refresh"):
             raise InstallRefused(f"unknown action {action!r}", status=400)
     except InstallRefused as exc:
         return _refused(exc, lang_of(request.form.get("LANG")))
     if action == "order":
-        order_deal_now(ctx, user.member_id, user.entity_id)
+        outcome = order_outcome(ctx, user, order_deal_now(ctx, user.member_id, user.entity_id))
     else:
-        ctx.queue("default").enqueue(refresh_deal, user.member_id, user.entity_id, job_timeout=120,
-                                      description=f"refresh deal {user.entity_id} from 1C")
+        job = ctx.queue("default").enqueue(refresh_deal, user.member_id, user.entity_id, job_timeout=120,
+                                            description=f"refresh deal {user.entity_id} from 1C")
+        outcome = refresh_outcome(ctx, user, job.id)
     log.info("portal %s user %s: deal %s %s requested", user.member_id, user.user_id, user.entity_id, action)
-    return render_template("tab_action.html", lang=lang, action=action, bx24_js_url=None)
+    if request.form.get("format") == "json":
+        return jsonify({"action": action, **outcome.to_json()})
+    domain = ctx.portals.require(user.member_id).domain
+    return render_template("tab_action.html", lang=user.lang, action=action, outcome=outcome,
+                           frame_token=request.form.get("frame", ""), bx24_js_url=ctx.settings.bx24_js_url_for(domain))
 
+
+@bp.post("/tabs/deal/action/status")
+def deal_action_status():
+    """Where a button's request stands, as JSON, for this deal only (the token's): 404 for anything else."""
+    ctx: Runtime = current_app.extensions["b24app"]
+    try:
+        user = _action_user(ctx)
+    except InstallRefused as exc:
+        log.warning("tab action status from %s refused: %s", request.remote_addr, for_log(exc.reason, 300))
+        return jsonify({"error": "refused"}), exc.status
+    action, ref = request.form.get("action", ""), request.form.get("ref", "")
+    outcome = None
+    if action == "order" and ascii_id(ref) is not None:
+        outcome = order_outcome(ctx, user, int(ref))
+    elif action == "refresh" and ref:
+        outcome = refresh_outcome(ctx, user, ref)
+    if outcome is None:
+        return jsonify({"error": "unknown", "sentence": t("tab_action_unknown", user.lang)}), 404
+    return jsonify({"action": action, **outcome.to_json()})

@@ -154,6 +154,18 @@ def set_permission() -> Response:
     return json_response({"ok": True, "crm_roles": roles})
 
 
+@control_bp.get("/notifications")
+def notifications() -> Response:
+    """The system notifications apps sent (im.notify.system.add), oldest first; `?user_id=N` for one user's.
+    Each: id, client_id, user_id, message, message_out, tag, sub_tag, attach, date, removed (a later one with
+    the same tag replaced it)."""
+    state = _state()
+    wanted = request.args.get("user_id")
+    with state.lock:
+        found = [dict(n) for n in state.notifications if wanted is None or str(n["user_id"]) == wanted]
+    return json_response({"ok": True, "notifications": found})
+
+
 @control_bp.post("/events/fire")
 def fire_event() -> Response:
     data = _body()

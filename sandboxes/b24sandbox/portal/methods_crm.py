@@ -311,7 +311,7 @@ def _register_entity(entity: str, with_userfields: bool = True) -> None:
         _register_userfields(entity)
 
 
-def _userfield_row(uf) -> dict[str, Any]:
+def _userfield_row(uf, lang: str | None = None, *, every_language: bool = False) -> dict[str, Any]:
     row = {
         "ID": str(uf.field_id),
         "ENTITY_ID": f"CRM_{uf.entity.upper()}",
@@ -326,9 +326,15 @@ def _userfield_row(uf) -> dict[str, Any]:
         "EDIT_IN_LIST": "Y",
         "IS_SEARCHABLE": "N",
         "SETTINGS": uf.settings,
-        "EDIT_FORM_LABEL": {"ru": uf.label, "en": uf.label},
-        "LIST_COLUMN_LABEL": {"ru": uf.label, "en": uf.label},
     }
+    if every_language:  # crm.*.userfield.get: the labels per language
+        row.update({"EDIT_FORM_LABEL": {"ru": uf.label, "en": uf.label},
+                    "LIST_COLUMN_LABEL": {"ru": uf.label, "en": uf.label}})
+    elif lang is not None:
+        # crm-deal-userfield-list.md: the labels come only with the LANG filter, as texts in that language (the
+        # sandbox keeps one label, the one the field was created with, and answers it for every language).
+        row.update({"EDIT_FORM_LABEL": uf.label, "LIST_COLUMN_LABEL": uf.label, "LIST_FILTER_LABEL": uf.label,
+                    "ERROR_MESSAGE": None, "HELP_MESSAGE": None})
     if uf.user_type_id == "enumeration":
         # crm-deal-userfield-list.md: a list field carries LIST, its values with ID, SORT, VALUE, DEF, XML_ID.
         row["LIST"] = [dict(item) for item in uf.items]
@@ -370,14 +376,15 @@ def _register_userfields(entity: str) -> None:
     @method(f"{prefix}.get", scope="crm")
     def _get(call: Call) -> Outcome:
         with call.state.lock:
-            return Outcome(_userfield_row(find(call)))
+            return Outcome(_userfield_row(find(call), every_language=True))
 
     @method(f"{prefix}.list", scope="crm")
     def _list(call: Call) -> Outcome:
         raw_filter = {str(k).upper(): v for k, v in as_dict(get_ci(call.params, "filter")).items()}
+        lang = raw_filter.pop("LANG", None)  # not a field: the language of the labels (crm-deal-userfield-list.md)
         with call.state.lock:
             rows = [
-                _userfield_row(uf)
+                _userfield_row(uf, str(lang) if lang else None)
                 for uf in sorted(call.state.userfields.values(), key=lambda u: u.field_id)
                 if uf.entity == entity
             ]

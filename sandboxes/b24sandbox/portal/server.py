@@ -13,10 +13,11 @@ import sys
 from flask import Flask
 from werkzeug.serving import make_server
 
-from b24sandbox.portal import (  # noqa: F401  (importing registers the catalog.* methods)
+from b24sandbox.portal import (  # noqa: F401  (importing registers the catalog.* and im.* methods)
     methods_catalog,
     methods_catalog_prices,
     methods_catalog_stores,
+    methods_im,
 )
 from b24sandbox.portal.control import control_bp
 from b24sandbox.portal.events import EventDispatcher

@@ -246,6 +246,7 @@ class PortalState:
             self.next_userfield_id = 100
             self.next_enum_id = 40
             self.timeline: list[dict[str, Any]] = []
+            self.notifications: list[dict[str, Any]] = []  # im.notify.system.add (methods_im.py)
             self.product_rows: dict[int, list[dict[str, Any]]] = {k: list(v) for k, v in records.product_rows.items()}
             self.next_product_row_id = 1 + sum(len(rows) for rows in records.product_rows.values())
             # The seeded CRM products go into the one product catalog that crm.product.* and catalog.* share;
