@@ -23,6 +23,8 @@ SOURCES (bitrix24/b24restdocs, api-reference/catalog/):
   variations catalog, with ``parentId`` (printed as the property value ``{"value": "1275", "valueId": "9863"}``),
   type 4 (variation) or 5 (variation without a product); ``{"offer": ...}``, ``{"offers": [...]}``.
 - data-types.md (catalog_product): available is read-only: "availability for purchase".
+- ``property<ID>`` values (written by add / update, printed by get / list, described by getFieldsByFilter for the
+  catalog its required ``filter[iblockId]`` names): methods_catalog_properties.py.
 Deleting a product also deletes its prices, stock rows and variations, and deleting a section its subsections and
 their products, as the iblock and catalog modules do for an element or a section they delete.
 """
@@ -38,6 +40,7 @@ from b24sandbox.portal.methods_catalog_common import (
     ListQuery,
     catalog,
     fields_param,
+    missing_parameter,
     out,
     positive_id,
     required_fields,
@@ -46,6 +49,12 @@ from b24sandbox.portal.methods_catalog_common import (
     write,
 )
 from b24sandbox.portal.methods_catalog_crud import Family, Record, register
+from b24sandbox.portal.methods_catalog_properties import (
+    properties_described,
+    value_filter,
+    values_out,
+    write_values,
+)
 from b24sandbox.portal.methods_catalog_tables import CATALOG, OFFER, PRODUCT, SECTION, VAT
 from b24sandbox.portal.registry import Call, Outcome, method
 
@@ -175,12 +184,15 @@ def available(record: Record) -> str:
     return "Y"
 
 
-def _element_out(record: Record, select: list[str] | None = None, offer: bool = False) -> dict[str, Any]:
+def _element_out(
+    cat: CatalogState, record: Record, select: list[str] | None = None, offer: bool = False
+) -> dict[str, Any]:
     answer = out(OFFER if offer else PRODUCT, record, select)
     if answer.get("purchasingPrice") is not None:
         answer["purchasingPrice"] = f"{float(answer['purchasingPrice']):.6f}"
     if offer and answer.get("parentId") is not None:
         answer["parentId"] = {"value": str(answer["parentId"]), "valueId": str(record.get("PARENTID_VALUEID"))}
+    answer.update(values_out(cat, record, select))
     return answer
 
 
@@ -245,7 +257,10 @@ def _add_element(call: Call, offer: bool) -> Record:
         raise CatalogError(0, "Product with the specified parentId does not exist")
     record["TYPE"] = (4 if parent is not None else 5) if offer else 1
     _check_element(cat, record, None)
-    return insert_element(cat, record)
+    inserted = insert_element(cat, record)
+    # After the insert: the parent link takes its value id first, as in the offer get example (9867, then 9868).
+    write_values(cat, inserted, fields, adding=True)
+    return inserted
 
 
 def insert_element(cat: CatalogState, record: Record) -> Record:
@@ -277,6 +292,7 @@ def _update_element(call: Call, offer: bool) -> Record:
     record = _element(cat, element_id, offer)
     changed = dict(record)
     write_element(cat, changed, fields, offer)
+    write_values(cat, changed, fields, adding=False)
     parent = changed.get("PARENTID") if offer else None
     if parent is not None and cat.elements.get(int(parent)) is None:
         raise CatalogError(0, "Product with the specified parentId does not exist")
@@ -305,28 +321,30 @@ def _element_list(call: Call, offer: bool) -> Outcome:
     if iblock is None:
         raise CatalogError(0, "Field iblockId is not specified in the filter")
     with call.state.lock:
-        page = catalog(call).elements.list(query.filter, query.order, query.start)
-        items = [_element_out(r, query.select, offer) for r in page.items]
+        cat = catalog(call)
+        page = cat.elements.list(value_filter(query.filter), query.order, query.start)
+        items = [_element_out(cat, r, query.select, offer) for r in page.items]
     return Outcome({"offers" if offer else "products": items}, total=page.total, next=page.next)
 
 
 @method("catalog.product.add", scope="catalog")
 def _product_add(call: Call) -> Outcome:
     with call.state.lock:
-        return Outcome({"element": _element_out(_add_element(call, offer=False))})
+        return Outcome({"element": _element_out(catalog(call), _add_element(call, offer=False))})
 
 
 @method("catalog.product.update", scope="catalog")
 def _product_update(call: Call) -> Outcome:
     with call.state.lock:
-        return Outcome({"element": _element_out(_update_element(call, offer=False))})
+        return Outcome({"element": _element_out(catalog(call), _update_element(call, offer=False))})
 
 
 @method("catalog.product.get", scope="catalog")
 def _product_get(call: Call) -> Outcome:
     element_id = positive_id(call.params)
     with call.state.lock:
-        return Outcome({"product": _element_out(_element(catalog(call), element_id, offer=False))})
+        cat = catalog(call)
+        return Outcome({"product": _element_out(cat, _element(cat, element_id, offer=False))})
 
 
 @method("catalog.product.list", scope="catalog")
@@ -344,28 +362,42 @@ def _product_delete(call: Call) -> Outcome:
     return Outcome(True)
 
 
+def _fields_by_filter(call: Call, offer: bool) -> dict[str, Any]:
+    """The element fields plus the ``property<ID>`` fields of the catalog ``filter[iblockId]`` names
+    (catalog-product-get-fields-by-filter.md: 100 without a filter, 0 without its iblockId)."""
+    query = ListQuery.of(call.params)
+    if not query.filter:
+        raise missing_parameter("filter")
+    iblock = to_value("integer", query.filter_value("iblockId"))
+    if iblock is None:
+        raise CatalogError(0, "Information block identifier not specified")
+    with call.state.lock:
+        return {**(OFFER if offer else PRODUCT).describe(), **properties_described(catalog(call), int(iblock))}
+
+
 @method("catalog.product.getfieldsbyfilter", scope="catalog")
 def _product_fields(call: Call) -> Outcome:
-    return Outcome({"product": PRODUCT.describe()})
+    return Outcome({"product": _fields_by_filter(call, offer=False)})
 
 
 @method("catalog.product.offer.add", scope="catalog")
 def _offer_add(call: Call) -> Outcome:
     with call.state.lock:
-        return Outcome({"offer": _element_out(_add_element(call, offer=True), offer=True)})
+        return Outcome({"offer": _element_out(catalog(call), _add_element(call, offer=True), offer=True)})
 
 
 @method("catalog.product.offer.update", scope="catalog")
 def _offer_update(call: Call) -> Outcome:
     with call.state.lock:
-        return Outcome({"offer": _element_out(_update_element(call, offer=True), offer=True)})
+        return Outcome({"offer": _element_out(catalog(call), _update_element(call, offer=True), offer=True)})
 
 
 @method("catalog.product.offer.get", scope="catalog")
 def _offer_get(call: Call) -> Outcome:
     element_id = positive_id(call.params)
     with call.state.lock:
-        return Outcome({"offer": _element_out(_element(catalog(call), element_id, offer=True), offer=True)})
+        cat = catalog(call)
+        return Outcome({"offer": _element_out(cat, _element(cat, element_id, offer=True), offer=True)})
 
 
 @method("catalog.product.offer.list", scope="catalog")
@@ -385,5 +417,5 @@ def _offer_delete(call: Call) -> Outcome:
 
 @method("catalog.product.offer.getfieldsbyfilter", scope="catalog")
 def _offer_fields(call: Call) -> Outcome:
-    return Outcome({"offer": OFFER.describe()})
+    return Outcome({"offer": _fields_by_filter(call, offer=True)})
 

@@ -143,6 +143,7 @@ class CatalogState:
     documents: EntityTable
     document_elements: EntityTable
     vats: EntityTable
+    properties: EntityTable  # catalog.productProperty.*; their values live on the elements (PROPERTY<id>)
     inventory_management: bool = False
     # (productId, catalogGroupId) -> price id; (productId, storeId) -> storeproduct id; code indexes: uniqueness
     # checks and lookups stay O(1) with 10,000 products.

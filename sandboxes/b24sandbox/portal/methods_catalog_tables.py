@@ -2,14 +2,18 @@
 
 SOURCES (bitrix24/b24restdocs):
 - api-reference/catalog/data-types.md: every field and its type (catalog_catalog, catalog_section, catalog_product,
-  catalog_product_offer, catalog_measure, catalog_price_type, catalog_price, catalog_store, catalog_storeproduct,
-  catalog_document, catalog_document_element, catalog_vat). Read-only there: available, timestampX, type.
+  catalog_product_offer, catalog_product_property, catalog_measure, catalog_price_type, catalog_price,
+  catalog_store, catalog_storeproduct, catalog_document, catalog_document_element, catalog_vat). Read-only
+  there: available, timestampX, type.
 - catalog/catalog/catalog-catalog-list.md: the variations catalog (24) names its product catalog
   (productIblockId 23) and skuPropertyId 97; data-types.md: iblockTypeId is "CRM_PRODUCT_CATALOG", lid "s1".
 - catalog/measure/catalog-measure-list.md: the portal's units with ids 1-4 = codes 6, 112, 163, 166;
   catalog/product/catalog-product-add.md uses measure 5. The codes are OKEI codes (6 metre, 112 litre, 163 gram,
   166 kilogram, 796 piece: ОК 015-94); the Russian titles and symbols are the OKEI names.
 - catalog/price-type/catalog-price-type-get.md: price type 1 "BASE", base "Y", xmlId "BASE", sort 100.
+- catalog/product-property/catalog-product-property-add.md: a new property's defaults as its answer prints them
+  (colCount 30, rowCount 1, listType "L", filtrable / searchable / isRequired "N"); -update.md: sort 500 when
+  none was given. Property ids start after skuPropertyId 97, the variations' parent link the portal keeps itself.
 - catalog/vat/catalog-vat-list.md: rates 2 "0%" and 3 "20%"; the sandbox adds 1 "Без НДС" (no rate) and 4 "10%",
   the other rates of Russian VAT (Tax Code art. 164).
 """
@@ -106,6 +110,17 @@ DOCUMENT_ELEMENT = Schema({
     "purchasingPrice": ("double", RW), "storeFrom": ("integer", RW), "storeTo": ("integer", RW),
 })
 
+# catalog_product_property (data-types.md), in the order the answers print it (product-property-add.md).
+PROPERTY = Schema({
+    "active": ("char", RW), "code": ("string", RW), "colCount": ("integer", RW), "defaultValue": ("text", RW),
+    "fileType": ("string", RW), "filtrable": ("char", RW), "hint": ("string", RW), "iblockId": ("integer", RW),
+    "id": ("integer", RO), "isRequired": ("char", RW), "linkIblockId": ("integer", RW), "listType": ("char", RW),
+    "multiple": ("char", RW), "multipleCnt": ("integer", RW), "name": ("string", RW), "propertyType": ("string", RW),
+    "rowCount": ("integer", RW), "searchable": ("char", RW), "sort": ("integer", RW), "timestampX": ("datetime", RO),
+    "userType": ("string", RW), "userTypeSettings": ("object", RW), "withDescription": ("char", RW),
+    "xmlId": ("string", RW),
+})
+
 VAT = Schema({
     "id": ("integer", RO), "name": ("string", RW), "active": ("char", RW), "rate": ("double", RW),
     "sort": ("integer", RW), "timestampX": ("datetime", RO),
@@ -144,7 +159,9 @@ def build_catalog(user_id: int) -> CatalogState:
         documents=_table("catalog_document", DOCUMENT),
         document_elements=_table("catalog_document_element", DOCUMENT_ELEMENT),
         vats=_table("catalog_vat", VAT),
+        properties=_table("catalog_product_property", PROPERTY),
     )
+    state.properties.last_id = SKU_PROPERTY
     for iblock, name, parent, sku in (
         (PRODUCT_IBLOCK, "Товарный каталог CRM", None, None),
         (OFFER_IBLOCK, "Товарный каталог CRM (предложения)", PRODUCT_IBLOCK, SKU_PROPERTY),
