@@ -255,8 +255,11 @@ class Compiler:
         props = scope.props()
         attr = scope.attr(name)
         if not rest:
-            if attr is not None and attr.kind == "composite" and name == attr.name:
-                type_prop = f"{name}_Type"
+            type_prop = f"{name}_Type"
+            # A composite attribute, or the owner of a catalog with several owner types, published as Owner +
+            # Owner_Type (17.4.3): compared through cast() like any composite value.
+            if (attr is not None and attr.kind == "composite" and name == attr.name) or (
+                    name == "Owner" and type_prop in props):
                 return lambda row: Typed(row.get(name), row.get(type_prop))
             if name in props:
                 return lambda row: row.get(name)
@@ -419,3 +422,26 @@ def key_lower_bound(tree: tuple) -> tuple[str, str] | None:
     ):
         return tree[1], tree[3][1]
     return None
+
+
+def equality_hint(tree: tuple | None) -> tuple[str, set[str]] | None:
+    """(property, values) when the filter is one equality, or an `or` of equalities, on one property of the row
+    (`P eq guid'…' or P eq guid'…'`, the cast() form of a composite value included).
+
+    1C answers such a condition from the register's or catalog's index on that field; the store does the same
+    with an index of its own (store.Table.candidates), and the compiled predicate still decides each row."""
+    if tree is None or tree[0] != "bin":
+        return None
+    if tree[1] == "or":
+        left, right = equality_hint(tree[2]), equality_hint(tree[3])
+        if left and right and left[0] == right[0]:
+            return left[0], left[1] | right[1]
+        return None
+    if tree[1] != "eq" or tree[2][0] != "path" or len(tree[2][1]) != 1 or tree[2][2] is not None:
+        return None
+    value = tree[3]
+    if value[0] == "call" and value[1] == "cast" and len(value[2]) == 2:
+        value = value[2][0]
+    if value[0] != "lit" or not isinstance(value[1], str):
+        return None
+    return tree[2][1][0], {value[1]}

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from b24sandbox.onec.errors import query_parse_error, unknown_field
-from b24sandbox.onec.filter_eval import Compiler, Scope, Typed, compile_filter, key_lower_bound
+from b24sandbox.onec.filter_eval import Compiler, Scope, Typed, compile_filter, equality_hint, key_lower_bound
 from b24sandbox.onec.filter_syntax import parse_filter
 from b24sandbox.onec.store import Table
 
@@ -59,6 +59,7 @@ class Source:
     scope: Scope
     rows: Callable[[int], Iterator[dict]]  # rows starting from a position in key order
     table: Table | None = None  # present when keyed by Ref_Key: enables bisect paging
+    indexed: Table | None = None  # the rows' own table: a filter of equalities on one field reads its index
 
 
 def _sort_key(value: object) -> tuple:
@@ -115,7 +116,9 @@ def run(source: Source, options: Options) -> tuple[list[dict], int | None]:
         keys = table.keys[options.skip:end]
         return [table.rows[k] for k in keys], None
 
-    rows: Iterable[dict] = source.rows(start)
+    hint = equality_hint(tree) if options.filter else None
+    rows: Iterable[dict] = (iter(source.indexed.candidates(*hint)) if hint and source.indexed is not None
+                            else source.rows(start))
     if predicate is not None:
         rows = (r for r in rows if predicate(r))
     if order:

@@ -14,7 +14,7 @@ import re
 
 from b24sandbox.onec import accounting
 from b24sandbox.onec.errors import ODataError, query_parse_error, unknown_field
-from b24sandbox.onec.filter_eval import Scope, compile_filter
+from b24sandbox.onec.filter_eval import Scope, compile_filter, equality_hint
 from b24sandbox.onec.filter_syntax import normalize_datetime, parse_filter
 from b24sandbox.onec.metadata import virtual_functions, virtual_table_columns
 from b24sandbox.onec.schema import ACCUMULATION_REGISTER, ObjectDef
@@ -56,16 +56,21 @@ def _string(raw: str | None) -> str:
     return raw
 
 
-def _condition(obj: ObjectDef, base: Base, raw: str | None, columns: dict[str, str] | None = None):
+def _condition_tree(raw: str | None) -> tuple | None:
     text = _string(raw)
     if not text:
         return None
-    scope = Scope(obj, base.config.objects, base.lookup, columns=columns)
     try:
-        tree = parse_filter(text)
+        return parse_filter(text)
     except ODataError:
-        tree = parse_filter(text.replace("''", "'"))
-    return compile_filter(tree, scope)
+        return parse_filter(text.replace("''", "'"))
+
+
+def _condition(obj: ObjectDef, base: Base, raw: str | None, columns: dict[str, str] | None = None):
+    tree = _condition_tree(raw)
+    if tree is None:
+        return None
+    return compile_filter(tree, Scope(obj, base.config.objects, base.lookup, columns=columns))
 
 
 def virtual_table(base: Base, obj: ObjectDef, function: str, inline: str, args: dict[str, str]) -> list[dict]:
@@ -81,7 +86,10 @@ def virtual_table(base: Base, obj: ObjectDef, function: str, inline: str, args: 
     if obj.is_accounting:
         return _accounting_table(base, obj, function, params)
     condition = _condition(obj, base, params.get("Condition"))
-    records = [r for r in base.table(obj.set_name).rows.values() if r.get("Active", True)]
+    hint = equality_hint(_condition_tree(params.get("Condition")))
+    table = base.table(obj.set_name)
+    source = table.indexed_as_of(base.version).candidates(*hint) if hint else table.rows.values()
+    records = [r for r in source if r.get("Active", True)]
     if condition is not None:
         records = [r for r in records if condition(r)]
     if obj.kind != ACCUMULATION_REGISTER:

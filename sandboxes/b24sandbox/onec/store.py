@@ -29,6 +29,9 @@ class Table:
     def __init__(self, deferred: bool = False) -> None:
         self.rows: dict[object, dict] = {}
         self.keys: list = []
+        # Value indexes by property, built on first use and dropped on any write (what 1C's indexes on
+        # dimensions and reference attributes give a condition naming many keys).
+        self._indexes: dict[str, dict[object, list]] = {}
         # While a base is seeded, new keys are only collected and sorted once at the end (`settle`):
         # tens of thousands of insorts into a growing list would dominate start-up time.
         self.deferred = deferred
@@ -40,6 +43,7 @@ class Table:
         return self.rows.get(key)
 
     def put(self, key: object, row: dict) -> None:
+        self._indexes.clear()
         if key not in self.rows and not self.deferred:
             bisect.insort(self.keys, key)
         self.rows[key] = row
@@ -52,16 +56,19 @@ class Table:
 
     def load_sorted(self, items: list[tuple[object, dict]]) -> None:
         """Bulk load at seed time: one sort instead of n insorts."""
+        self._indexes.clear()
         self.rows.update(items)
         if not self.deferred:
             self.keys = sorted(self.rows)
 
     def delete(self, key: object) -> None:
+        self._indexes.clear()
         if self.rows.pop(key, None) is not None:
             del self.keys[bisect.bisect_left(self.keys, key)]
 
     def delete_range(self, low: object, high: object) -> None:
         """Drop every key with low <= key < high (all movements of one recorder)."""
+        self._indexes.clear()
         start, end = bisect.bisect_left(self.keys, low), bisect.bisect_left(self.keys, high)
         for key in self.keys[start:end]:
             del self.rows[key]
@@ -70,6 +77,31 @@ class Table:
     def range(self, low: object, high: object) -> list[dict]:
         start, end = bisect.bisect_left(self.keys, low), bisect.bisect_left(self.keys, high)
         return [self.rows[k] for k in self.keys[start:end]]
+
+    def touch(self) -> None:
+        """A row was changed in place (PATCH): forget the value indexes."""
+        self._indexes.clear()
+
+    def indexed_as_of(self, version: int) -> Table:
+        """The table, its value indexes dropped if the base wrote anything since they were built: every change
+        (a PATCH, a posting, a control action editing rows in place) takes a new DataVersion first."""
+        if getattr(self, "_indexes_version", None) != version:
+            self._indexes.clear()
+            self._indexes_version = version
+        return self
+
+    def candidates(self, prop: str, values: set) -> list[dict]:
+        """Rows whose `prop` is one of `values`, in key order (a superset is fine: the caller's predicate decides)."""
+        index = self._indexes.get(prop)
+        if index is None:
+            index = {}
+            for key in (self.keys if not self.deferred else sorted(self.rows)):
+                value = self.rows[key].get(prop)
+                if isinstance(value, (str, int, float, bool)) or value is None:
+                    index.setdefault(value, []).append(key)
+            self._indexes[prop] = index
+        keys = sorted(k for v in values for k in index.get(v, ()))
+        return [self.rows[k] for k in keys]
 
     def iter_from(self, start: int = 0) -> Iterator[dict]:
         keys, rows = self.keys, self.rows
