@@ -134,7 +134,9 @@ def run_demo(port: int = 8000, exit_after: float | None = None) -> int:
     try:
         portal, portal_url = _start_sandbox("b24sandbox.portal", "SANDBOX_PORTAL_URL", ["--deals", "200", "--demo"])
         children.append(portal)
-        onec, onec_url = _start_sandbox("b24sandbox.onec", "SANDBOX_1C_URL", ["--demo"])
+        # A catalog of 300 items (groups, units, prices, stock in five warehouses) for the catalog page's preview
+        # and load: settings → «Каталог» → «Предпросмотр первой загрузки» → «Загрузить каталог».
+        onec, onec_url = _start_sandbox("b24sandbox.onec", "SANDBOX_1C_URL", ["--demo", "--catalog", "300"])
         children.append(onec)
         app_url = f"http://127.0.0.1:{port}"
         client_id = f"local.{secrets.token_hex(7)}.{secrets.token_hex(4)}"
@@ -189,6 +191,7 @@ def run_demo(port: int = 8000, exit_after: float | None = None) -> int:
             print(f"{label:<15}: {url}")
         print("               (open the card's «1С: …» tab; add ?lang=en for English)")
         print(f"settings page  : {portal_url}/marketplace/app/{client_id}/   (the app's own page, as an admin)")
+        print("catalog        : settings page → «Каталог и остатки из 1С»: preview, then load (300 items in 1C)")
         print(f"logs           : {DEMO_DIR}/")
         print("Ctrl-C stops everything.\n", flush=True)
         ok = bool(answer.get("installed")) and len(ours) == 2 and bool(cards)

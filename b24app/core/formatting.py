@@ -75,6 +75,19 @@ def money(amount: Decimal | float | int | str | None, currency: str = "RUB", lan
     return f"{text}{NBSP}{get_currency_symbol(currency, _LOCALES['ru'])}"
 
 
+def quantity(amount: Decimal | float | int | str | None, lang: str = "ru") -> str:
+    """A quantity as stock figures are written: "1 250" or "12,5" (ru), "1,250" / "12.5" (en); up to three
+    decimals (kilograms to the gram), trailing zeros dropped; "—" for None."""
+    if amount is None:
+        return NONE
+    language = normalize_lang(lang)
+    locale = _LOCALES[language]
+    value = (amount if isinstance(amount, Decimal) else Decimal(str(amount))).quantize(
+        Decimal("0.001"), rounding=ROUND_HALF_UP).normalize()
+    text = parse_pattern("#,##0.###").apply(value, locale)
+    return text.replace(get_group_symbol(locale), NARROW_NBSP) if language == "ru" else text
+
+
 def date(value: dt.date | dt.datetime | None, lang: str = "ru", tz: ZoneInfo = MOSCOW) -> str:
     """A calendar date: "24.11.2026" (ru) or "24 Nov 2026" (en); "—" for None.
 

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from b24app.core.alert_settings import AlertSettings, check_alerts
+from b24app.core.catalog_settings import CatalogSettings, check_catalog
 
 # User fields the app creates when the mapping does not point at existing ones (crm.deal.userfield.add adds the
 # UF_CRM_ prefix: api-reference/crm/deals/user-defined-fields/crm-deal-userfield-add.md).
@@ -52,6 +53,7 @@ class Schedules:
     payments_seconds: int = 300
     debt_seconds: int = 900
     shipments_seconds: int = 900
+    catalog_seconds: int = 900  # products, prices and stock from 1C (the catalog issue: every 15 minutes)
     pull_from_1c: bool = True   # 1C -> Bitrix24 on/off
     push_to_1c: bool = True     # Bitrix24 -> 1C on/off
 
@@ -78,6 +80,8 @@ class PortalSettings:
     tab_timeout_seconds: float = 3.0
     # Who is told about incidents and how (core/alert_settings.py; the alerts page edits it).
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    # Catalog and stock from 1C (core/catalog_settings.py; the catalog page edits it).
+    catalog: CatalogSettings = field(default_factory=CatalogSettings)
 
     def stage_map(self, category_id: str | int | None) -> StageMap:
         return self.stages.get(str(category_id or 0), StageMap())
@@ -106,6 +110,8 @@ class PortalSettings:
             data["schedules"] = Schedules(**{k: v for k, v in (data["schedules"] or {}).items() if k in sched_keys})
         if "alerts" in data:
             data["alerts"] = AlertSettings.from_json(data["alerts"])
+        if "catalog" in data:
+            data["catalog"] = CatalogSettings.from_json(data["catalog"])
         for name in ("legal_entity_bases", "category_bases"):
             if name in data:
                 data[name] = {str(k): int(v) for k, v in (data[name] or {}).items()}
@@ -164,6 +170,7 @@ def check_document(data: Any) -> None:
                 raise ValueError(f"stages.{category}.{role}: not a stage id")
     _check_schedules(data.get("schedules"))
     check_alerts(data.get("alerts"))
+    check_catalog(data.get("catalog"))
     timeout = data.get("tab_timeout_seconds", 3.0)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or \
             not MIN_TAB_TIMEOUT <= timeout <= MAX_TAB_TIMEOUT:

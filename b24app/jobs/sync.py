@@ -16,6 +16,7 @@ from functools import partial
 from b24app.bitrix.errors import NotFound
 from b24app.core.errors import PermanentSyncError
 from b24app.core.messages import message
+from b24app.jobs.catalog import catalog_pull
 from b24app.jobs.deal_batch import run_deal_items
 from b24app.jobs.outbox import deal_orders, invoice_documents
 from b24app.jobs.pull import portal_lang, pull_now, pull_portal, refresh_deal_now
@@ -30,7 +31,7 @@ from b24app.sync.to_onec.order_model import PushResult
 
 log = logging.getLogger(__name__)
 
-STREAMS = ("payments", "shipments", "debt")
+STREAMS = ("payments", "shipments", "debt", "catalog")
 
 
 def enqueue_outbox_item(ctx: Runtime, item_id: int, *, delay: float = 0.0, swept: bool = False) -> None:
@@ -214,6 +215,8 @@ def sync_tick() -> list[str]:
         if not settings.schedules.pull_from_1c or not ctx.bases.list(member_id):
             continue
         for stream in STREAMS:
+            if stream == "catalog" and not settings.catalog.enabled:
+                continue  # off until the administrator starts the load from the catalog page
             interval = int(getattr(settings.schedules, f"{stream}_seconds"))
             key = ctx.keys.stream_due(member_id, stream)
             if ctx.redis.set(key, "1", nx=True, ex=max(1, interval)):
@@ -232,6 +235,8 @@ def enqueue_pull(ctx: Runtime, member_id: str, stream: str) -> None:
 
 def pull_stream(member_id: str, stream: str) -> int:
     """Bring one 1C → Bitrix24 stream of one portal up to date (every enabled base); returns items sent."""
+    if stream == "catalog":  # its own deps, lock and on/off switch (jobs/catalog.py)
+        return catalog_pull(process_runtime(), member_id)
     return pull_portal(process_runtime(), member_id, stream)
 
 

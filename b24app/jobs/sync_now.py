@@ -41,6 +41,8 @@ REGISTRY: dict[str, NamedJob] = {
     "payments": NamedJob("payments", "b24app.jobs.sync.payments"),
     "debt": NamedJob("debt", "b24app.jobs.sync.debt"),
     "shipments": NamedJob("shipments", "b24app.jobs.sync.shipments"),
+    "catalog": NamedJob("catalog", "b24app.jobs.catalog.catalog"),
+    "catalog_preview": NamedJob("catalog_preview", "b24app.jobs.catalog.preview"),
 }
 
 

@@ -60,6 +60,8 @@ RECORDER_KEYS: Final = ("Recorder", "Recorder_Key")
 # The argument names are also those of the real `$metadata`'s FunctionImports (Balance: Period, Condition,
 # Dimensions, …; datareducer/console @8742fe5, src/test/resources/odata/metadata.xml).
 BALANCE: Final = "Balance"
+# The latest record per dimensions of a periodic information register (17.4.4, 17.4.13.1.1).
+SLICE_LAST: Final = "SliceLast"
 TURNOVERS: Final = "Turnovers"
 ARG_PERIOD: Final = "Period"
 ARG_START_PERIOD: Final = "StartPeriod"

@@ -316,3 +316,29 @@ class AlertDeliveryRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
+
+class CatalogLinkRow(Base):
+    """One 1C catalog object and the portal catalog object it became: a section (a folder of items), a product
+    (an item), an offer (an item's characteristic), a price type or a store (a warehouse). `b24_id` NULL means a
+    create was sent and its answer not yet recorded: the next run looks the object up by its XML_ID before creating
+    it again, so an interrupted load never makes a second product. The fingerprints are of what was last written,
+    so an unchanged item costs no request."""
+
+    __tablename__ = "catalog_links"
+    __table_args__ = (
+        UniqueConstraint("portal_id", "base_id", "kind", "onec_key", name="uq_catalog_links_object"),
+        Index("ix_catalog_links_portal_kind_b24", "portal_id", "kind", "b24_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id", ondelete="CASCADE"), nullable=False)
+    base_id: Mapped[int] = mapped_column(ForeignKey("onec_bases.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # section, product, offer, price_type, store
+    onec_key: Mapped[str] = mapped_column(String(80), nullable=False)  # Ref_Key, or "<item>#<characteristic>"
+    b24_id: Mapped[int | None] = mapped_column(Integer)
+    fields_hash: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    prices_hash: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    stock_hash: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
+    )

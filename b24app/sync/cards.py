@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from b24app.core.model import ZERO, Counterparty, DebtBalance, Order, OrderDocuments, Payment, Shipment
+from b24app.onec.catalog_reads import OneCCatalog
 from b24app.onec.readers import OneCDocuments
 from b24app.sync.linking import CompanyTarget, DealTarget
 
@@ -111,3 +112,36 @@ def debt_overview(sections: Iterable[CompanySection | None]) -> DebtOverview | N
     known = [r.overdue for r in rows if r.overdue is not None]
     overdue = sum(known, ZERO) if known or not rows else None
     return DebtOverview(rows, sum((r.receivable for r in rows), ZERO), overdue)
+
+
+@dataclass(frozen=True)
+class StockRow:
+    product: str  # the deal row's product name
+    warehouse: str
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class StockSection:
+    """What 1C holds now of the deal's catalog products, per warehouse (the warehouses chosen for the catalog)."""
+
+    base_id: int
+    base_name: str
+    rows: list[StockRow] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # products 1C holds none of, anywhere
+
+
+def stock_section(catalog: OneCCatalog, products: list[tuple[str, str | None, str]], base_id: int, base_name: str,
+                  warehouses: tuple[str, ...] = ()) -> StockSection:
+    """`products` as (item key, characteristic key or None, name); only the chosen warehouses when some are."""
+    names = {w.key: w.name for w in catalog.warehouses()}
+    stock = catalog.stock_of([item for item, _, _ in products])
+    rows, missing = [], []
+    for item, variant, name in products:
+        found = {w: q for w, q in stock.get((item, variant), {}).items()
+                 if q > 0 and (not warehouses or w in warehouses)}
+        if not found:
+            missing.append(name)
+        ordered = sorted(found.items(), key=lambda pair: names.get(pair[0], ""))
+        rows += [StockRow(name, names.get(w, w), q) for w, q in ordered]
+    return StockSection(base_id, base_name, rows, missing)

@@ -62,6 +62,8 @@ class DealFacts:
     legal_entity: str | None
     company_id: str | None
     number_field: str
+    # The deal's catalog product rows as (product id, name): the tab shows their stock (catalog issue).
+    products: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,11 +74,17 @@ class CompanyFacts:
 
 
 def read_deal(client: BitrixClient, deal_id: str, settings: PortalSettings) -> DealFacts:
-    """crm.deal.get (api-reference/crm/deals/crm-deal-get.md); EntityNotFound when the portal has no such deal."""
-    try:
-        deal = client.call("crm.deal.get", {"id": deal_id}).result or {}
-    except (NotFound, AccessDenied) as exc:
-        raise EntityNotFound(f"deal {deal_id}: {exc}") from None
+    """crm.deal.get and crm.deal.productrows.get in one batch request (api-reference/crm/deals/); EntityNotFound
+    when the portal has no such deal."""
+    outcome = client.batch({"deal": ("crm.deal.get", {"id": deal_id}),
+                            "rows": ("crm.deal.productrows.get", {"id": deal_id})})
+    error = outcome.errors.get("deal")
+    if isinstance(error, (NotFound, AccessDenied)):
+        raise EntityNotFound(f"deal {deal_id}: {error}") from None
+    if error is not None:
+        raise error
+    deal = outcome.results.get("deal") or {}
+    rows = outcome.results.get("rows") if isinstance(outcome.results.get("rows"), list) else []
     if not deal.get("ID"):
         raise EntityNotFound(f"deal {deal_id} not found")
     number_field = settings.deal_fields.get("order_number", "")
@@ -85,7 +93,9 @@ def read_deal(client: BitrixClient, deal_id: str, settings: PortalSettings) -> D
         deal_id=str(deal["ID"]), title=str(deal.get("TITLE") or ""),
         number=_text(deal.get(number_field)) if number_field else "",
         origin_id=_text(deal.get("ORIGIN_ID")), legal_entity=_text(legal) or None,
-        company_id=_text(deal.get("COMPANY_ID")) or None, number_field=number_field)
+        company_id=_text(deal.get("COMPANY_ID")) or None, number_field=number_field,
+        products=tuple((str(r["PRODUCT_ID"]), _text(r.get("PRODUCT_NAME"))) for r in rows
+                       if str(r.get("PRODUCT_ID") or "0") not in ("", "0")))
 
 
 def read_company(client: BitrixClient, company_id: str) -> CompanyFacts:

@@ -9,7 +9,7 @@ from flask import Flask
 
 from b24app.config import Settings
 from b24app.runtime import Runtime
-from b24app.web.formatting import format_datetime, format_money
+from b24app.web.formatting import format_datetime, format_money, format_quantity
 from b24app.web.i18n import t
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
@@ -24,10 +24,12 @@ def create_app(settings: Settings | None = None, *, context: Runtime | None = No
     app.config["SESSION_COOKIE_SAMESITE"] = "None"
     app.config["SESSION_COOKIE_SECURE"] = True
     app.extensions["b24app"] = ctx
-    app.jinja_env.globals.update(t=t, format_datetime=format_datetime, format_money=format_money)
+    app.jinja_env.globals.update(t=t, format_datetime=format_datetime, format_money=format_money,
+                                 format_quantity=format_quantity)
 
     from b24app.web import (
         alerts_page,
+        catalog_page,
         dashboard,
         dead_letters,
         events,
@@ -43,7 +45,7 @@ def create_app(settings: Settings | None = None, *, context: Runtime | None = No
     install_guards(app, ctx.settings.max_body_bytes)
 
     for blueprint in (install.bp, events.bp, settings.bp, dead_letters.bp, journal_page.bp, dashboard.bp, tabs.bp,
-                      health.bp, metrics.bp, alerts_page.bp):
+                      health.bp, metrics.bp, alerts_page.bp, catalog_page.bp):
         app.register_blueprint(blueprint)
     logging.getLogger("b24app").setLevel(logging.INFO)
     return app

@@ -19,3 +19,8 @@ def format_datetime(value: datetime | None, lang: str, tz: ZoneInfo = MOSCOW) ->
 def format_money(amount: Decimal | float | int | None, lang: str, currency: str = "RUB") -> str:
     """`1 234 567,89 ₽` (narrow no-break spaces between groups, comma decimal) or `1,234,567.89 ₽`."""
     return formatting.money(amount, currency, lang)
+
+
+def format_quantity(amount: Decimal | float | int | None, lang: str) -> str:
+    """`1 250` / `12,5` in Russian, `1,250` / `12.5` in English."""
+    return formatting.quantity(amount, lang)

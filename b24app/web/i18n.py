@@ -17,6 +17,13 @@ TEXTS: dict[str, dict[str, str]] = {
               "give your administrator the code below.",
     },
     "tab_title_deal": {"ru": "Документы 1С по сделке", "en": "1C documents of this deal"},
+    "tab_stock": {"ru": "Остатки товаров сделки на складах", "en": "Stock of the deal's products"},
+    "tab_stock_product": {"ru": "Товар", "en": "Product"},
+    "tab_stock_warehouse": {"ru": "Склад", "en": "Warehouse"},
+    "tab_stock_quantity": {"ru": "В наличии", "en": "On hand"},
+    "tab_stock_none": {"ru": "«{product}»: на складах нет", "en": "«{product}»: none in stock"},
+    "tab_stock_unavailable": {"ru": "Остатки из 1С сейчас не получить — попробуйте позже.",
+                              "en": "1C's stock cannot be read right now; try again later."},
     "tab_title_company": {"ru": "Расчёты в 1С", "en": "Settlements in 1C"},
     "tab_no_base": {
         "ru": "База 1С ещё не подключена. Администратор портала подключает её в настройках приложения.",

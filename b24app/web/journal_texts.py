@@ -60,6 +60,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "stream_payments": {"ru": "Оплаты", "en": "Payments"},
     "stream_shipments": {"ru": "Отгрузки", "en": "Shipments"},
     "stream_debt": {"ru": "Долги", "en": "Debt"},
+    "stream_catalog": {"ru": "Каталог и остатки", "en": "Catalog and stock"},
     "stream_deal_order": {"ru": "Заказы по сделкам", "en": "Orders from deals"},
     "stream_deal": {"ru": "Сделки → 1С", "en": "Deals → 1C"},
     "stream_invoice": {"ru": "Счета → 1С", "en": "Invoices → 1C"},

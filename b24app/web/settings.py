@@ -62,7 +62,8 @@ SECTIONS = ("bases", "legal", "fields", "stages", "warehouses", "schedules", "sy
 # (element id, path, text key). All are opened by a form POST carrying the frame token, like the dead letters.
 AREA_LINKS = (("journal-link", "/settings/journal", "link_journal"),
               ("dashboard-link", "/settings/dashboard", "link_dashboard"),
-              ("alerts-link", "/settings/alerts", "link_alerts"))
+              ("alerts-link", "/settings/alerts", "link_alerts"),
+              ("catalog-link", "/settings/catalog", "link_catalog"))
 # Where each form's answer opens when the form does not name its section itself.
 ENDPOINT_SECTIONS = {"settings.save_base": "bases", "settings.edit_base": "bases", "settings.test_base": "bases",
                      "settings.delete_base": "bases", "settings.save_settings": "fields",

@@ -24,10 +24,12 @@ from b24app.bitrix.errors import BitrixError
 from b24app.bitrix.installation import InstallRefused
 from b24app.core.model import from_json, to_json
 from b24app.core.portal_settings import PortalSettings
+from b24app.onec.catalog_reads import OneCCatalog
 from b24app.onec.profiles import ProfileError, ProfileLoader
 from b24app.onec.readers import OneCDocuments
 from b24app.runtime import Runtime
 from b24app.store.bases import BaseRecord
+from b24app.store.catalog_links import OFFER, PRODUCT, CatalogLinks
 from b24app.store.links import Link
 from b24app.sync import cards, linking
 from b24app.sync.to_bitrix.deal_state import NAMED_LINK
@@ -235,16 +237,51 @@ def card_tab(kind: str):
             jobs[key] = functools.partial(_company_job, ctx, user.member_id, base, target, timeout)
             meta[key] = base
         section_cls = cards.CompanySection
-    if not jobs:
-        return render_template(f"tab_{kind}.html", state="no_link", sections=[], **common)
-    outcomes = cache.load(jobs, deadline)
+    stock_jobs = _stock_jobs(ctx, user.member_id, entity_id, facts, by_id, settings, cache, timeout) \
+        if kind == "deal" else {}
+    if not jobs and not stock_jobs:
+        return render_template(f"tab_{kind}.html", state="no_link", sections=[], stock=[], **common)
+    outcomes = cache.load({**jobs, **{key: job for key, (_, job) in stock_jobs.items()}}, deadline)
+    stock = [{"base": stock_jobs[key][0], "error": o.error,
+              "data": from_json(cards.StockSection, o.entry.data) if o.entry is not None else None}
+             for key, o in outcomes.items() if key in stock_jobs]
     sections = []
     for key, outcome in outcomes.items():
+        if key in stock_jobs:
+            continue
         data = from_json(section_cls, outcome.entry.data) if outcome.entry is not None else None
         sections.append({"base": meta[key], "data": data, "as_of": outcome.entry.as_of if outcome.entry else None,
                          "fresh": outcome.fresh, "error": outcome.error})
     overview = cards.debt_overview(s["data"] for s in sections) if kind == "company" else None
-    return render_template(f"tab_{kind}.html", state="ok", sections=sections, debt_overview=overview, **common)
+    return render_template(f"tab_{kind}.html", state="ok" if sections else "stock_only", sections=sections,
+                           debt_overview=overview, stock=stock, **common)
+
+
+def _stock_jobs(ctx: Runtime, member_id: str, deal_id: str, facts: linking.DealFacts, bases: dict[int, BaseRecord],
+                settings: PortalSettings, cache: TabCache, timeout: float
+                ) -> dict[str, tuple[BaseRecord, Callable[[], object]]]:
+    """Per base, the stock of the deal's products that the catalog load linked to that base's items."""
+    if not facts.products:
+        return {}
+    names = dict(facts.products)
+    ids = [int(pid) for pid in names if pid.isdigit()]
+    links = CatalogLinks(ctx.db)
+    found = {**links.onec_of(member_id, PRODUCT, ids), **links.onec_of(member_id, OFFER, ids)}
+    wanted: dict[int, list[tuple[str, str | None, str]]] = {}
+    for pid, (base_id, key) in sorted(found.items()):
+        item, _, variant = key.partition("#")
+        if base_id in bases and bases[base_id].enabled:
+            wanted.setdefault(base_id, []).append((item, variant or None, names.get(str(pid), str(pid))))
+    return {cache.key(member_id, "deal", deal_id, base_id) + ":stock": (bases[base_id], functools.partial(
+        _stock_job, ctx, member_id, bases[base_id], products, settings.catalog.warehouses_of(base_id), timeout))
+        for base_id, products in wanted.items()}
+
+
+def _stock_job(ctx: Runtime, member_id: str, base: BaseRecord, products: list[tuple[str, str | None, str]],
+               warehouses: tuple[str, ...], timeout: float):
+    reader = _reader(ctx, member_id, base, timeout)
+    catalog = OneCCatalog(reader.client, reader.profile, today=ctx.clock.now().date())
+    return to_json(cards.stock_section(catalog, products, base.id, base.name, warehouses))
 
 
 def _deal_job(ctx: Runtime, member_id: str, base: BaseRecord, target: linking.DealTarget, timeout: float):

@@ -46,7 +46,8 @@ def _tick(ctx) -> list[str]:
 
     def all_due() -> bool:
         started.extend(sync_tick())
-        return {name.rsplit(":", 1)[1] for name in started} >= set(STREAMS)
+        # The catalog stream stays off until an administrator starts it (tests/app/test_catalog_load.py).
+        return {name.rsplit(":", 1)[1] for name in started} >= set(STREAMS) - {"catalog"}
 
     wait_until(all_due, timeout=10, what="the streams to fall due")
     sd.run_burst(ctx)

@@ -112,7 +112,24 @@ def read_products(client: BitrixClient, product_ids: Iterable[str]) -> dict[str,
     if not ids:
         return {}
     got = client.batch({pid: ("crm.product.get", {"id": pid}) for pid in ids})
-    return {pid: got.results[pid] for pid in ids if isinstance(got.results.get(pid), dict)}
+    found = {pid: got.results[pid] for pid in ids if isinstance(got.results.get(pid), dict)}
+    return found | read_variations(client, [pid for pid in ids if pid not in found])
+
+
+def read_variations(client: BitrixClient, product_ids: list[str]) -> dict[str, dict]:
+    """Rows that name a product variation (an offer of the variations catalog, which crm.product.* does not
+    serve): read with catalog.product.offer.get and shaped as crm.product.get shapes a product (ID, NAME, XML_ID).
+    Costs nothing when every row names a product."""
+    if not product_ids:
+        return {}
+    got = client.batch({pid: ("catalog.product.offer.get", {"id": pid}) for pid in product_ids})
+    out = {}
+    for pid in product_ids:
+        offer = got.results.get(pid)
+        offer = offer.get("offer") if isinstance(offer, dict) else None
+        if isinstance(offer, dict):
+            out[pid] = {"ID": str(offer.get("id")), "NAME": offer.get("name"), "XML_ID": offer.get("xmlId")}
+    return out
 
 
 def read_deal(client: BitrixClient, deal_id: str) -> DealBundle:

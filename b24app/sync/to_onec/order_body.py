@@ -60,7 +60,8 @@ def order_lines(bundle: DealBundle, refs: dict[str, ProductRef], profile: Profil
         ref = refs[str(row.get("PRODUCT_ID"))]
         sums = line_amounts(row, includes_vat=includes_vat)
         code = okei_code(row)
-        values = {"product": ref.ref_key, "package": line.units.get(code) if code else ref.unit,
+        values = {"product": ref.ref_key, "characteristic": ref.characteristic,
+                  "package": line.units.get(code) if code else ref.unit,
                   "packages": float(sums.quantity), "quantity": float(sums.quantity), "price": float(sums.price),
                   "discount_percent": float(sums.discount_percent), "discount_amount": float(sums.discount),
                   "amount": float(sums.amount), "vat_rate": line.vat.get(rate_key(sums.vat_rate)),

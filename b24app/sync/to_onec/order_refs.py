@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from b24app.core.currencies import CURRENCY_NUMBERS
 from b24app.core.errors import PermanentSyncError
 from b24app.onec import query as q
 from b24app.onec import standard as std
@@ -33,13 +34,6 @@ from b24app.onec.profiles import ObjectSpec, Profile
 from b24app.sync.to_onec.order_model import DealBundle
 from b24app.sync.to_onec.row_amounts import number, vat_rate
 
-# ISO 4217 letters -> numeric code, which Russia's ОКВ (ОК 014-2000) shares and 1C keeps as a currency's code.
-CURRENCY_NUMBERS = {
-    "RUB": "643", "USD": "840", "EUR": "978", "CNY": "156", "KZT": "398", "BYN": "933", "UAH": "980", "GBP": "826",
-    "CHF": "756", "JPY": "392", "TRY": "949", "AMD": "051", "KGS": "417", "UZS": "860", "AZN": "944", "GEL": "981",
-    "MDL": "498", "TJS": "972", "TMT": "934", "AED": "784", "INR": "356", "KRW": "410", "PLN": "985", "CZK": "203",
-    "SEK": "752", "NOK": "578", "DKK": "208", "CAD": "124", "AUD": "036", "HKD": "344", "SGD": "702",
-}
 RUBLE = "RUB"
 NO_VAT = "none"  # the rate key of a row without VAT (TAX_RATE null)
 
@@ -59,6 +53,7 @@ class ProductRef:
     unit: str | None
     vat_rate: str | None
     name: str
+    characteristic: str | None = None  # an offer's "<item>#<characteristic>" XML_ID names both
 
 
 @dataclass(frozen=True)
@@ -171,8 +166,9 @@ def resolve_product(client: ODataClient, profile: Profile, xml_id: str, label: s
         found = "no item" if not live else f"{len(live)} items"
         raise PermanentSyncError(f"product row «{label}»: 1C has {found} for XML_ID/article {code!r}")
     row = live[0]
+    tail = (xml_id or "").split("#", 1)[1].strip() if "#" in (xml_id or "") else ""
     return ProductRef(row[key_f], row.get(unit_f) if unit_f else None, row.get(vat_f) if vat_f else None,
-                      str(row.get(spec.field("name")) or label))
+                      str(row.get(spec.field("name")) or label), tail if _GUID.match(tail) else None)
 
 
 def product_refs(client: ODataClient, profile: Profile, bundle: DealBundle) -> dict[str, ProductRef]:
