@@ -356,3 +356,35 @@ def test_the_deal_tab_shows_1c_stock_of_the_deals_catalog_products(ctx, installe
     assert sorted((r[1], float(r[2].replace("\u202f", "").replace(",", "."))) for r in rows) == expected
     assert {r[0] for r in rows} == {item["Description"]}
     assert "Доставка" not in table
+
+
+def test_a_worker_killed_mid_load_leaves_every_product_once_after_the_next_run(ctx, installed, sandbox_url, onec,
+                                                                               settings_env):
+    """A real `b24app worker` runs "load now" at a slow portal limit and is SIGKILLed once products appear; the
+    next run finishes the load, and every item is one product."""
+    import time
+
+    from b24app.jobs import sync_now
+    from tests.support import sync_data as sd
+
+    member_id, base_id = configure(ctx, sandbox_url, onec, "ut", "ut11")
+    sd.unthrottle(ctx, sandbox_url, member_id, rate=3, burst=4)  # about a second a batch call: time to kill
+    seeded = len(portal_products(ctx, member_id))
+    sync_now.enqueue(ctx, member_id, "catalog", base_id)
+    worker = sd.worker_process(settings_env)
+    try:
+        deadline = time.monotonic() + 60
+        while len(portal_products(ctx, member_id)) == seeded:
+            assert time.monotonic() < deadline, "the worker made no product"
+            time.sleep(0.2)
+    finally:
+        sd.kill(worker)
+    live = {k for k, e in ut_expected(onec).items() if not e["deleted"]}
+    # Killed mid-load: products were made, the run never finished (no catalog exchange in the journal).
+    assert len(portal_products(ctx, member_id)) > seeded
+    assert not [e for e in ctx.journal.recent(member_id) if e.kind == "catalog"]
+    ctx.redis.delete(ctx.keys.sync_lock(member_id, f"catalog:{base_id}"))  # a killed worker's lock expires
+    sd.unthrottle(ctx, sandbox_url, member_id)
+    run_base(ctx, member_id, base_id)
+    keys = [p["xmlId"] for p in portal_products(ctx, member_id) if p["xmlId"] in live]
+    assert sorted(keys) == sorted(live)
