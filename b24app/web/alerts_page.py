@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 
 from flask import Blueprint, current_app, render_template, request
 
-from b24app.bitrix.installation import InstallRefused
 from b24app.core.alert_settings import (
     EMAIL,
     INCIDENT_KINDS,
@@ -33,12 +32,13 @@ from b24app.ops.alerts import texts as alert_texts
 from b24app.runtime import Runtime
 from b24app.store.incidents import IncidentStore
 from b24app.store.portal_settings import StaleSettings
+from b24app.web.admin_pages import admin_user, answer_refusals
 from b24app.web.alerts_texts import alt
-from b24app.web.frame import FrameUser, load_frame, sign_frame, verify_frame
-from b24app.web.params import lang_of, portal_param
+from b24app.web.frame import FrameUser, sign_frame
 
 log = logging.getLogger(__name__)
 bp = Blueprint("alerts_page", __name__)
+answer_refusals(bp, "alerts_refused.html", "alerts page")
 
 USERS_CACHE_SECONDS = 300
 USERS_TIMEOUT = 5.0
@@ -48,36 +48,15 @@ def _ctx() -> Runtime:
     return current_app.extensions["b24app"]
 
 
-class _Refused(Exception):
-    def __init__(self, reason: str, status: int, lang: str) -> None:
-        super().__init__(reason)
-        self.reason, self.status, self.lang = reason, status, lang
+def _admin() -> FrameUser:
+    """The frame's user, a portal administrator (web/admin_pages.py: frame POST or our signed token)."""
+    return admin_user(_ctx(), request)
 
 
 @bp.app_template_global("alt")
 def _alt(key: str, lang: str, **params: object) -> str:
     """The page's texts for every template (the settings page links here with them)."""
     return alt(key, lang, **params)
-
-
-@bp.errorhandler(_Refused)
-def _refused(exc: _Refused):
-    log.warning("alerts page request from %s refused: %s", request.remote_addr, exc.reason)
-    return render_template("alerts_refused.html", lang=exc.lang), exc.status
-
-
-def _admin() -> FrameUser:
-    """The frame's user, who must be a portal administrator (frame POST or our signed token)."""
-    ctx = _ctx()
-    lang = lang_of(portal_param(request, "LANG"))
-    try:
-        token = request.form.get("frame")
-        user = load_frame(ctx, token) if token else verify_frame(ctx, request, need_admin=True)
-    except InstallRefused as exc:
-        raise _Refused(exc.reason, exc.status, lang) from None
-    if not user.is_admin:
-        raise _Refused(f"user {user.user_id} of {user.member_id} is not an administrator", 403, user.lang)
-    return user
 
 
 @dataclass
@@ -126,8 +105,6 @@ def _render(user: FrameUser, shown: Shown | None = None, status: int = 200):
 
 @bp.route("/settings/alerts", methods=["GET", "POST"])
 def page():
-    if request.method == "GET":
-        raise _Refused("alerts page opened without a frame POST", 400, lang_of(request.args.get("LANG")))
     return _render(_admin())
 
 

@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint, current_app, render_template, request
 
-from b24app.bitrix.installation import InstallRefused
 from b24app.jobs import dead_letters
 from b24app.jobs.dead_letters import BadReference, DeadLetter
 from b24app.runtime import Runtime
+from b24app.web.admin_pages import admin_user, answer_refusals
 from b24app.web.dead_letters_texts import dlt
-from b24app.web.frame import FrameUser, load_frame, sign_frame, verify_frame
-from b24app.web.params import lang_of, portal_param
+from b24app.web.frame import FrameUser, sign_frame
 
 log = logging.getLogger(__name__)
 bp = Blueprint("dead_letters", __name__)
+answer_refusals(bp, "dead_letters_refused.html", "dead letters")
 
 PAGE_LIMIT = 200  # newest shown; the page says how many more there are
 MAX_REFS = 500  # references one form may carry
@@ -34,37 +34,15 @@ def _ctx() -> Runtime:
     return current_app.extensions["b24app"]
 
 
-class _Refused(Exception):
-    def __init__(self, reason: str, status: int, lang: str) -> None:
-        super().__init__(reason)
-        self.reason, self.status, self.lang = reason, status, lang
+def _admin() -> FrameUser:
+    """The frame's user, a portal administrator (web/admin_pages.py: frame POST or our signed token)."""
+    return admin_user(_ctx(), request)
 
 
 @bp.app_template_global("dlt")
 def _dlt(key: str, lang: str, **params: object) -> str:
     """The page's texts for every template (the settings page links here with them)."""
     return dlt(key, lang, **params)
-
-
-@bp.errorhandler(_Refused)
-def _refused(exc: _Refused):
-    log.warning("dead letters request from %s refused: %s", request.remote_addr, exc.reason)
-    return render_template("dead_letters_refused.html", lang=exc.lang), exc.status
-
-
-def _admin() -> FrameUser:
-    """The frame's user, who must be a portal administrator: from the portal's frame POST or from the signed token
-    of a page we rendered (the settings page's link, this page's own forms)."""
-    ctx = _ctx()
-    lang = lang_of(portal_param(request, "LANG"))
-    try:
-        token = request.form.get("frame")
-        user = load_frame(ctx, token) if token else verify_frame(ctx, request, need_admin=True)
-    except InstallRefused as exc:
-        raise _Refused(exc.reason, exc.status, lang) from None
-    if not user.is_admin:
-        raise _Refused(f"user {user.user_id} of {user.member_id} is not an administrator", 403, user.lang)
-    return user
 
 
 @dataclass
@@ -117,8 +95,6 @@ def _selected(user: FrameUser) -> list[str]:
 
 @bp.route("/settings/dead-letters", methods=["GET", "POST"])
 def page():
-    if request.method == "GET":
-        raise _Refused("dead letters opened without a frame POST", 400, lang_of(request.args.get("LANG")))
     return _render(_admin())
 
 
