@@ -85,6 +85,40 @@ class CatalogFigures:
 
 
 @dataclass
+class _Queued:
+    """Writes to elements the portal already has (updates, prices, quantities), gathered across pages and sent 50
+    to a batch call: an incremental tick with changes scattered over the catalog costs a call per 50 changes, not
+    a call per page. What a call confirms is recorded then; what was never sent (a run that died) is simply
+    written again by the next run, its fingerprint never having been stored."""
+
+    run: _Run
+    commands: dict[str, tuple[str, dict]] = field(default_factory=dict)
+    done: dict[str, tuple[str, Written, str]] = field(default_factory=dict)  # key -> (link kind, record, count)
+
+    def add(self, key: str, command: tuple[str, dict], kind: str, written: Written, count: str) -> None:
+        self.commands[key] = command
+        self.done[key] = (kind, written, count)
+        if len(self.commands) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.commands:
+            return
+        deps, figures = self.run.deps, self.run.figures
+        outcome = deps.bitrix.batch(self.commands)
+        confirmed: dict[str, list[Written]] = {}
+        for key in outcome.results:
+            kind, written, count = self.done[str(key)]
+            confirmed.setdefault(kind, []).append(written)
+            setattr(figures, count, getattr(figures, count) + 1)
+        for key, error in outcome.errors.items():
+            figures.refused[str(key)] = str(error)
+        for kind, written in confirmed.items():
+            deps.links.record(deps.member_id, deps.base_id, kind, _merge(written))
+        self.commands, self.done = {}, {}
+
+
+@dataclass
 class _Run:
     deps: CatalogDeps
     portal: PortalCatalog
@@ -98,7 +132,11 @@ class _Run:
     first_load: bool = False  # the base had no product linked when the run began
     index: PortalProducts | None = None
     claimed: set[int] = field(default_factory=set)  # portal products taken over by article in this run
+    queued: _Queued | None = None
     seen: int = 0
+
+    def __post_init__(self) -> None:
+        self.queued = _Queued(self)
 
 
 def pull_catalog(deps: CatalogDeps, progress: Progress | None = None) -> CatalogFigures:
@@ -113,6 +151,7 @@ def pull_catalog(deps: CatalogDeps, progress: Progress | None = None) -> Catalog
             run.seen += len(page.items)
             if progress is not None:
                 progress(run.seen, total)
+        run.queued.flush()
         _deactivate_vanished(run, total)
         _move_stock(run)
         entry.items = run.figures.written
@@ -420,30 +459,26 @@ def _write_elements(run: _Run, targets: list[_Target], kind: str) -> dict[str, i
                 continue  # never create what 1C has marked for deletion
             commands[t.key] = (f"{method}.add", {"fields": t.fields})
         elif known is None or known.fields_hash != digest:
-            commands[t.key] = (f"{method}.update", {"id": ids[t.key], "fields": t.fields})
+            run.queued.add(f"u:{kind}:{t.key}", (f"{method}.update", {"id": ids[t.key], "fields": t.fields}), kind,
+                           Written(t.key, ids[t.key], digest),
+                           "deactivated" if t.fields["active"] == "N" else "updated")
     if found:
         deps.links.record(deps.member_id, deps.base_id, kind, [Written(k, v) for k, v in found.items()])
     if not commands:
         return ids
-    deps.links.reserve(deps.member_id, deps.base_id, kind, [k for k, c in commands.items() if c[0].endswith(".add")])
+    # Creates go now, not queued: their ids are what the page's variations and prices name.
+    deps.links.reserve(deps.member_id, deps.base_id, kind, list(commands))
     outcome = deps.bitrix.batch(commands)
     written = []
     for key, result in outcome.results.items():
         key = str(key)
-        created = commands[key][0].endswith(".add")
         element = result.get(answer_key) if isinstance(result, dict) else None
-        element_id = int(element["id"]) if created and element else ids.get(key)
-        if element_id is None:
+        if not element:
             continue
-        ids[key] = element_id
-        written.append(Written(key, element_id, digests[key]))
-        if created:
-            run.figures.created += 1
-            run.created_ids.add(element_id)
-        elif commands[key][1]["fields"]["active"] == "N":
-            run.figures.deactivated += 1
-        else:
-            run.figures.updated += 1
+        ids[key] = int(element["id"])
+        written.append(Written(key, ids[key], digests[key]))
+        run.figures.created += 1
+        run.created_ids.add(ids[key])
     deps.links.record(deps.member_id, deps.base_id, kind, written)
     for key, error in outcome.errors.items():
         run.figures.refused[str(key)] = str(error)
@@ -526,8 +561,6 @@ def _write_figures(run: _Run, targets: list[_Target], ids: Mapping[str, int]) ->
             by_kind.setdefault(t.kind, []).append(t)
     for kind, group in by_kind.items():
         links = deps.links.of_keys(deps.member_id, deps.base_id, kind, [t.key for t in group])
-        commands: dict[str, tuple[str, dict]] = {}
-        written: dict[str, Written] = {}
         wanted_stock: list[tuple[int, dict[int, Decimal]]] = []
         for t in group:
             link = links.get(t.key)
@@ -535,11 +568,11 @@ def _write_figures(run: _Run, targets: list[_Target], ids: Mapping[str, int]) ->
             prices = {run.price_types[k]: v for k, v in sorted(t.figures.prices.items()) if k in run.price_types}
             prices_digest = fingerprint({str(k): [str(p), c] for k, (p, c) in prices.items()})
             if prices and (link is None or link.prices_hash != prices_digest):
-                commands[f"p:{t.key}"] = ("catalog.price.modify", {"fields": {"product": {
+                run.queued.add(f"p:{kind}:{t.key}", ("catalog.price.modify", {"fields": {"product": {
                     "id": element_id, "prices": [{"catalogGroupId": type_id, "price": float(price),
                                                   "currency": currency}
-                                                 for type_id, (price, currency) in prices.items()]}}})
-                written[f"p:{t.key}"] = Written(t.key, element_id, prices_hash=prices_digest)
+                                                 for type_id, (price, currency) in prices.items()]}}}),
+                               kind, Written(t.key, element_id, prices_hash=prices_digest), "prices")
             if t.service or not run.stores:
                 continue
             # 1C lets a balance go below zero (goods shipped before their receipt was entered); the portal holds
@@ -553,19 +586,11 @@ def _write_figures(run: _Run, targets: list[_Target], ids: Mapping[str, int]) ->
                 wanted_stock.append((element_id, stock))
                 run.stock_done.append((kind, Written(t.key, element_id, stock_hash=stock_digest)))
             else:
-                commands[f"s:{t.key}"] = (f"{'catalog.product' if kind == PRODUCT else 'catalog.product.offer'}"
-                                          ".update", {"id": element_id, "fields": {
-                                              "quantity": float(sum(stock.values(), Decimal(0)))}})
-                written[f"s:{t.key}"] = Written(t.key, element_id, stock_hash=stock_digest)
-        outcome = deps.bitrix.batch(commands) if commands else None
-        done = [w for key, w in written.items() if outcome is None or key not in outcome.errors]
-        if outcome is not None:
-            for key, error in outcome.errors.items():
-                run.figures.refused[str(key)] = str(error)
-            run.figures.prices += sum(1 for k in outcome.results if str(k).startswith("p:"))
-            run.figures.stock += sum(1 for k in outcome.results if str(k).startswith("s:"))
-        # Stock written by documents is recorded only once they are conducted (_move_stock).
-        deps.links.record(deps.member_id, deps.base_id, kind, _merge(done))
+                method = "catalog.product" if kind == PRODUCT else "catalog.product.offer"
+                run.queued.add(f"s:{kind}:{t.key}", (f"{method}.update", {"id": element_id, "fields": {
+                    "quantity": float(sum(stock.values(), Decimal(0)))}}),
+                    kind, Written(t.key, element_id, stock_hash=stock_digest), "stock")
+        # Stock moved by documents is recorded only once they are conducted (_move_stock).
         if wanted_stock:
             _plan_moves(run, wanted_stock)
 
