@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from b24app.bitrix.client import BitrixClient
 from b24app.core.portal_settings import PortalSettings
 from b24app.jobs.outbox import deal_orders
 from b24app.jobs.sync import STREAMS, pull_stream, refresh_deal, sync_tick
@@ -101,14 +102,19 @@ def test_payment_posted_in_1c_shows_on_the_deal_within_one_tick(ctx, ordered):
 
 
 @pytest.mark.slow
-def test_watermark_waits_until_bitrix24_confirms(ctx, ordered, sandbox_url):
+def test_watermark_waits_until_bitrix24_confirms(ctx, ordered, sandbox_url, monkeypatch):
     o = ordered
+    # The client still retries the refusal its five times, only without the backoff between tries (up to ~15 s of
+    # sleeping; the backoff itself is tests/unit/test_retry_policy.py's): the watermark is the point here.
+    monkeypatch.setattr(BitrixClient, "_backoff", lambda self, attempt: 0.01)
     base_id = ctx.bases.list(o["member"])[0].id
     before = Watermarks(ctx.db).get(o["member"], base_id, "payments")
     _pay(o, 500.0)
     o["client"].call("crm.deal.userfield.list", {})
     post_json(sandbox_url + "/_sandbox/config", {"rate": 0.001, "burst": 0, "reset_limits": True})
-    ctx.portals.set_rate_limit(o["member"], 1000, 5000)  # the app does not wait: the portal refuses
+    # The app does not wait: the portal refuses. (Each refusal marks the app's bucket full; a bucket no larger
+    # than the unthrottled one below lets the next pull go at once instead of sleeping some five seconds.)
+    ctx.portals.set_rate_limit(o["member"], 1000, 2000)
     with pytest.raises(Exception):  # noqa: B017 - the portal's refusal, whatever its type
         pull_stream(o["member"], "payments")
     assert Watermarks(ctx.db).get(o["member"], base_id, "payments") == before

@@ -11,6 +11,7 @@ from tests.app.conftest import (  # noqa: F401 - fixtures, registered by being n
     ctx,
     database_url,
     installed,
+    migrated_sqlite,
     onec_sandbox,
     onec_url,
     portal_sandbox,
