@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import phonenumbers
 from stdnum.ru import inn as inn_check
 
+from b24app.core.counterparty_keys import normal_phone
 from b24app.core.errors import PermanentSyncError
 from b24app.onec import query as q
 from b24app.onec import standard as std
@@ -33,7 +34,6 @@ from b24app.onec.profiles import Profile
 from b24app.sync.to_onec.deps import OrderLocks
 
 COMPANY, ENTREPRENEUR, INDIVIDUAL = "company", "entrepreneur", "individual"
-DEFAULT_REGION = "RU"
 # How many trailing digits a phone candidate must share: every way of writing a number keeps its last two digits
 # together ("…-45-67", "…4567"), and they cut the candidates to about a hundredth.
 PHONE_TAIL = 2
@@ -70,18 +70,6 @@ def valid_inn(inn: str, whose: str) -> str:
     if not inn_check.is_valid(inn):
         raise PermanentSyncError(f"{whose}: INN {inn} is not valid (check digits): correct it in the requisites")
     return inn
-
-
-def normal_phone(raw: str, region: str = DEFAULT_REGION) -> str | None:
-    """A phone in E.164 ("8 (916) 123-45-67" and "+79161234567" both give "+79161234567"); None when it is not a
-    possible number."""
-    try:
-        parsed = phonenumbers.parse(str(raw), region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _multifield(entity: dict, name: str) -> list[str]:
