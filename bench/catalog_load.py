@@ -18,6 +18,8 @@ over one of `--memory-items` (portal unthrottled: the point is memory, not pace)
 peak is about the smaller one's (items are read and compared a page at a time).
 
 The last line holds the figures as key=value. `--fast`: 500 items, 50 changes, memory at 500 and 5,000 items.
+`--memory-only`: part 3 alone. tracemalloc counts this process only (the sandboxes are processes of their own; the
+harness keeps a bounded tail of their logs).
 Redis: `B24APP_BENCH_REDIS` (default redis://127.0.0.1:6379/1); a fresh key prefix, SQLite in a temp directory.
 """
 
@@ -60,6 +62,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--changes", type=int, default=100)
     p.add_argument("--memory-items", type=int, default=100_000)
     p.add_argument("--fast", action="store_true", help="500 items, 50 changes, memory at 500 and 5,000 items")
+    p.add_argument("--memory-only", action="store_true",
+                   help="part 3 alone: both catalogs loaded unthrottled, then an unchanged run of each measured")
     options = p.parse_args(argv)
     if options.fast:
         options.items, options.changes, options.memory_items = 500, 50, 5_000
@@ -177,50 +181,64 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(7)
     figures_out: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        stand = Stand(options.items, tmp)
-        try:
-            print(f"catalog of {options.items} items; portal at {RATE:g} requests/s, burst {BURST}")
-            figures, used, seconds = stand.run()
-            links = catalog_links(stand.ctx)
-            products = links.count(stand.member, stand.base_id, PRODUCT)
-            offers = links.count(stand.member, stand.base_id, OFFER)
-            bound = max(0, used - BURST) / RATE
-            ratio = bound / seconds if seconds else 0.0
-            print(f"first load: {products} products + {offers} variations, {figures.prices} price sets, "
-                  f"{figures.stock} stock figures, {figures.sections} sections in {seconds:.1f} s")
-            print(f"  portal requests {used} = {used / max(1, products):.3f} per product; bound at the limit "
-                  f"{bound:.1f} s; ratio {ratio:.2f}; refused {len(figures.refused)}")
-            again, used_again, seconds_again = stand.run()
-            print(f"unchanged run: {again.written} writes, {used_again} portal requests, {seconds_again:.1f} s")
-            duplicates = products + offers - len({p for p in _xml_ids(stand)})
-            plan = make_changes(stand, options.changes, rng)
-            changed, used_changes, seconds_changes = stand.run()
-            print(f"tick after {options.changes} changes in 1C ({', '.join(f'{k} {v}' for k, v in plan.items())}): "
-                  f"created {changed.created}, updated {changed.updated}, deactivated {changed.deactivated}, "
-                  f"prices {changed.prices}, stock {changed.stock}; {used_changes} portal requests, "
-                  f"{seconds_changes:.1f} s")
-            small_peak = peak_of_unchanged_run(stand)
-            figures_out.update(ratio=f"{ratio:.3f}", items=options.items, products=products, offers=offers,
-                               requests=used, requests_per_product=f"{used / max(1, products):.3f}",
-                               seconds=f"{seconds:.1f}", duplicates=duplicates, unchanged_requests=used_again,
-                               changes=options.changes, tick_requests=used_changes,
-                               refused=len(figures.refused) + len(changed.refused))
-        finally:
-            stand.stop()
-        big = Stand(options.memory_items, tmp)
-        try:
-            big.unthrottle()
-            big.run()
-            big_peak = peak_of_unchanged_run(big)
-            print(f"memory of an unchanged run: {small_peak:.1f} MiB at {options.items} items, {big_peak:.1f} MiB at "
-                  f"{options.memory_items} items ({big_peak / small_peak:.2f}x for "
-                  f"{options.memory_items / options.items:.0f}x the items)")
-            figures_out.update(memory_items=options.memory_items, peak_small_mib=f"{small_peak:.1f}",
-                               peak_big_mib=f"{big_peak:.1f}", memory_growth=f"{big_peak / small_peak:.2f}")
-        finally:
-            big.stop()
+        if options.memory_only:
+            small_peak = memory_of(options.items, tmp)
+        else:
+            small_peak = load_and_tick(options, rng, figures_out, tmp)
+        big_peak = memory_of(options.memory_items, tmp)
+        print(f"memory of an unchanged run: {small_peak:.1f} MiB at {options.items} items, {big_peak:.1f} MiB at "
+              f"{options.memory_items} items ({big_peak / small_peak:.2f}x for "
+              f"{options.memory_items / options.items:.0f}x the items)")
+        figures_out.update(memory_items=options.memory_items, peak_small_mib=f"{small_peak:.1f}",
+                           peak_big_mib=f"{big_peak:.1f}", memory_growth=f"{big_peak / small_peak:.2f}")
     print(" ".join(f"{k}={v}" for k, v in figures_out.items()))
     return 0
+
+
+def memory_of(items: int, tmp: str) -> float:
+    """A catalog of `items` loaded unthrottled, then the peak of an unchanged run over it."""
+    stand = Stand(items, tmp)
+    try:
+        stand.unthrottle()
+        stand.run()
+        return peak_of_unchanged_run(stand)
+    finally:
+        stand.stop()
+
+
+def load_and_tick(options: argparse.Namespace, rng: random.Random, figures_out: dict, tmp: str) -> float:
+    """Parts 1 and 2 at the portal's limit; returns the peak of an unchanged run over this catalog."""
+    stand = Stand(options.items, tmp)
+    try:
+        print(f"catalog of {options.items} items; portal at {RATE:g} requests/s, burst {BURST}")
+        figures, used, seconds = stand.run()
+        links = catalog_links(stand.ctx)
+        products = links.count(stand.member, stand.base_id, PRODUCT)
+        offers = links.count(stand.member, stand.base_id, OFFER)
+        bound = max(0, used - BURST) / RATE
+        ratio = bound / seconds if seconds else 0.0
+        print(f"first load: {products} products + {offers} variations, {figures.prices} price sets, "
+              f"{figures.stock} stock figures, {figures.sections} sections in {seconds:.1f} s")
+        print(f"  portal requests {used} = {used / max(1, products):.3f} per product; bound at the limit "
+              f"{bound:.1f} s; ratio {ratio:.2f}; refused {len(figures.refused)}")
+        again, used_again, seconds_again = stand.run()
+        print(f"unchanged run: {again.written} writes, {used_again} portal requests, {seconds_again:.1f} s")
+        duplicates = products + offers - len({p for p in _xml_ids(stand)})
+        plan = make_changes(stand, options.changes, rng)
+        changed, used_changes, seconds_changes = stand.run()
+        print(f"tick after {options.changes} changes in 1C ({', '.join(f'{k} {v}' for k, v in plan.items())}): "
+              f"created {changed.created}, updated {changed.updated}, deactivated {changed.deactivated}, "
+              f"prices {changed.prices}, stock {changed.stock}; {used_changes} portal requests, "
+              f"{seconds_changes:.1f} s")
+        small_peak = peak_of_unchanged_run(stand)
+        figures_out.update(ratio=f"{ratio:.3f}", items=options.items, products=products, offers=offers,
+                           requests=used, requests_per_product=f"{used / max(1, products):.3f}",
+                           seconds=f"{seconds:.1f}", duplicates=duplicates, unchanged_requests=used_again,
+                           changes=options.changes, tick_requests=used_changes,
+                           refused=len(figures.refused) + len(changed.refused))
+    finally:
+        stand.stop()
+    return small_peak
 
 
 def _xml_ids(stand: Stand) -> list[str]:

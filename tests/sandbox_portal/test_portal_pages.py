@@ -134,7 +134,9 @@ def test_browser_install_and_tab(portal: Portal, receiver: Receiver) -> None:
         page.click("#b24-tab-CRM_DEAL_DETAIL_TAB-1")
         frame = page.frame(name="b24-frame-1")
         assert frame is not None
-        frame.wait_for_function("document.getElementById('info').textContent !== 'waiting'", timeout=10_000)
+        # The frame may still hold its first blank document when the wait starts (a loaded machine): wait for ours.
+        frame.wait_for_function("document.getElementById('info') !== null && "
+                                "document.getElementById('info').textContent !== 'waiting'", timeout=10_000)
         info = json.loads(frame.inner_text("#info"))
         assert info == {
             "placement": {"placement": "CRM_DEAL_DETAIL_TAB", "options": {"ID": "8"}},

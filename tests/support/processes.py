@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ import requests
 class Server:
     proc: subprocess.Popen
     url: str
-    output: list[str]
+    output: deque[str]  # the last lines the process printed (for the message when it fails to start)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -35,7 +36,8 @@ def start_server(args: Sequence[str], marker: str, *, env: dict | None = None, t
         [sys.executable, "-m", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"},
     )
-    output: list[str] = []
+    # Bounded: a sandbox logs a line per request, and a long run (a benchmark) must not keep them all.
+    output: deque[str] = deque(maxlen=400)
     found: list[str] = []
     ready = threading.Event()
 
@@ -50,7 +52,7 @@ def start_server(args: Sequence[str], marker: str, *, env: dict | None = None, t
     threading.Thread(target=pump, daemon=True).start()
     if not ready.wait(timeout) or not found:
         proc.kill()
-        raise RuntimeError(f"{' '.join(args)} did not start:\n{''.join(output[-40:])}")
+        raise RuntimeError(f"{' '.join(args)} did not start:\n{''.join(list(output)[-40:])}")
     return Server(proc, found[0], output)
 
 
