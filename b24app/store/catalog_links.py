@@ -147,14 +147,14 @@ class CatalogLinks:
                     if stock:
                         row.stock_hash = ""
 
-    def onec_of(self, member_id: str, kind: str, b24_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
-        """Portal id -> (base id, 1C key) for linked objects of a kind (a deal's product rows to 1C items)."""
+    def onec_of(self, member_id: str, kinds: Sequence[str], b24_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
+        """Portal id -> (base id, 1C key) for linked objects of these kinds (a deal's rows to 1C items)."""
         out: dict[int, tuple[int, str]] = {}
         with self._db.transaction() as s:
             pid = portal_id(s, member_id)
             for chunk in _chunks([str(i) for i in b24_ids]):
                 rows = s.execute(select(CatalogLinkRow.b24_id, CatalogLinkRow.base_id, CatalogLinkRow.onec_key).where(
-                    CatalogLinkRow.portal_id == pid, CatalogLinkRow.kind == kind,
+                    CatalogLinkRow.portal_id == pid, CatalogLinkRow.kind.in_(list(kinds)),
                     CatalogLinkRow.b24_id.in_([int(i) for i in chunk]))).all()
                 out.update((int(b24), (base, key)) for b24, base, key in rows)
         return out

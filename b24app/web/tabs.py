@@ -107,7 +107,8 @@ def _prefetch(ctx: Runtime, kind: str) -> Callable[[str, dict], list[str]]:
         if entity_id is None:
             return []
         return [_entity_key(ctx, "entity", member_id, kind, entity_id),
-                _entity_key(ctx, "links", member_id, kind, entity_id), _setup_key(ctx, member_id)]
+                _entity_key(ctx, "links", member_id, kind, entity_id), _setup_key(ctx, member_id),
+                _entity_key(ctx, "catalog", member_id, kind, entity_id)]
     return keys
 
 
@@ -199,10 +200,12 @@ def card_tab(kind: str):
         entity_id = ascii_id(user.entity_id)
         if entity_id is None:
             raise InstallRefused(f"PLACEMENT_OPTIONS carries no {kind} ID", status=400)
-        facts_raw, links_raw, setup_raw = cached
+        facts_raw, links_raw, setup_raw, catalog_raw = cached
         settings, bases = _setup(ctx, user.member_id, setup_raw, writes)
         facts = _entity_facts(ctx, user, kind, entity_id, settings, facts_raw, writes)
         stored = _links(ctx, user.member_id, kind, entity_id, links_raw, writes)
+        catalog = _catalog_items(ctx, user.member_id, entity_id, facts, catalog_raw, writes) \
+            if kind == "deal" else {}
     except InstallRefused as exc:
         _write(ctx, writes)
         return _refused(exc, lang)
@@ -237,7 +240,7 @@ def card_tab(kind: str):
             jobs[key] = functools.partial(_company_job, ctx, user.member_id, base, target, timeout)
             meta[key] = base
         section_cls = cards.CompanySection
-    stock_jobs = _stock_jobs(ctx, user.member_id, entity_id, facts, by_id, settings, cache, timeout) \
+    stock_jobs = _stock_jobs(ctx, user.member_id, entity_id, facts, by_id, settings, cache, timeout, catalog) \
         if kind == "deal" else {}
     if not jobs and not stock_jobs:
         return render_template(f"tab_{kind}.html", state="no_link", sections=[], stock=[], **common)
@@ -257,16 +260,24 @@ def card_tab(kind: str):
                            debt_overview=overview, stock=stock, **common)
 
 
+def _catalog_items(ctx: Runtime, member_id: str, deal_id: str, facts: linking.DealFacts, raw: bytes | None,
+                   writes: dict[str, tuple[str, int]]) -> dict[int, tuple[int, str]]:
+    """The 1C items the catalog load linked to the deal's products: from the short Redis copy kept with the deal's
+    facts when there is one (the warm tab reads no database for them), else one query."""
+    if raw is not None:
+        return {int(pid): (int(base), key) for pid, (base, key) in json.loads(raw).items()}
+    ids = [int(pid) for pid, _ in facts.products if pid.isdigit()]
+    found = CatalogLinks(ctx.db).onec_of(member_id, (PRODUCT, OFFER), ids) if ids else {}
+    writes[_entity_key(ctx, "catalog", member_id, "deal", deal_id)] = (
+        json.dumps({str(pid): list(link) for pid, link in found.items()}), ENTITY_CACHE_SECONDS)
+    return found
+
+
 def _stock_jobs(ctx: Runtime, member_id: str, deal_id: str, facts: linking.DealFacts, bases: dict[int, BaseRecord],
-                settings: PortalSettings, cache: TabCache, timeout: float
+                settings: PortalSettings, cache: TabCache, timeout: float, found: dict[int, tuple[int, str]],
                 ) -> dict[str, tuple[BaseRecord, Callable[[], object]]]:
     """Per base, the stock of the deal's products that the catalog load linked to that base's items."""
-    if not facts.products:
-        return {}
     names = dict(facts.products)
-    ids = [int(pid) for pid in names if pid.isdigit()]
-    links = CatalogLinks(ctx.db)
-    found = {**links.onec_of(member_id, PRODUCT, ids), **links.onec_of(member_id, OFFER, ids)}
     wanted: dict[int, list[tuple[str, str | None, str]]] = {}
     for pid, (base_id, key) in sorted(found.items()):
         item, _, variant = key.partition("#")
