@@ -80,7 +80,7 @@ class Stand:
                                   "--bases", "ut:ut11", "--user", LOGIN, "--password", PASSWORD],
                                  "SANDBOX_1C_URL", timeout=1800)
         self.server = AppServer()
-        database_url = f"sqlite:///{tmp}/catalog-{items}.sqlite3"
+        database_url = f"sqlite:///{tmp}/catalog-{items}-{uuid.uuid4().hex[:8]}.sqlite3"
         upgrade(database_url)
         settings = Settings(
             database_url=database_url, redis_url=os.environ.get("B24APP_BENCH_REDIS", "redis://127.0.0.1:6379/1"),
