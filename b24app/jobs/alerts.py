@@ -105,10 +105,25 @@ def gather(ctx: Runtime, facts: AlertFacts, portal: AlertPortal, settings: Porta
         schema={b.id: facts.latest_by_kind(member, b.id, SCHEMA_KINDS) for b in bases},
         missing_fields=None if portal.needs_reauth else _missing_fields(ctx, member, settings),
         dead_letters=_dead_letters(ctx, member),
-        streams=[StreamFacts(stream, b.id, b.name, int(getattr(settings.schedules, f"{stream}_seconds")),
-                             facts.last_ok(member, stream, b.id), b.created_at)
-                 for b in bases for stream in STREAMS] if settings.schedules.pull_from_1c else [],
+        streams=([StreamFacts(stream, b.id, b.name, int(getattr(settings.schedules, f"{stream}_seconds")),
+                              facts.last_ok(member, stream, b.id), b.created_at)
+                  for b in bases for stream in STREAMS] + _catalog_streams(facts, member, bases, settings))
+        if settings.schedules.pull_from_1c else [],
     )
+
+
+def _catalog_streams(facts: AlertFacts, member: str, bases: list, settings: PortalSettings) -> list[StreamFacts]:
+    """The catalog stream of each base, watched once the load is on and has run at least once: a first load of
+    a big catalog may take longer than two intervals, and a load that fails is a journal error and a dead letter."""
+    if not settings.catalog.enabled:
+        return []
+    out = []
+    for base in bases:
+        first = facts.first_run(member, "catalog", base.id)
+        if first is not None:
+            out.append(StreamFacts("catalog", base.id, base.name, settings.schedules.catalog_seconds,
+                                   facts.last_ok(member, "catalog", base.id), first))
+    return out
 
 
 def _dead_letters(ctx: Runtime, member_id: str) -> DeadLetterFacts | None:

@@ -94,5 +94,13 @@ class AlertFacts:
             return _aware(s.scalar(query))
 
 
+    def first_run(self, member_id: str, kind: str, base_id: int) -> datetime | None:
+        """When `kind` first ran for the base, whatever its end (None: never)."""
+        with self._db.transaction() as s:
+            return _aware(s.scalar(select(func.min(JournalRow.started_at)).where(
+                JournalRow.portal_id == portal_id(s, member_id), JournalRow.kind == kind,
+                JournalRow.base_id == base_id)))
+
+
 def _line(row: JournalRow) -> JournalLine:
     return JournalLine(row.kind, row.status, row.error or "", _aware(row.started_at))

@@ -238,3 +238,25 @@ def test_the_scheduled_job_runs_one_evaluation_at_a_time(ctx, member, mail, sett
     assert evaluate_alerts()[member]["opened"] == ["dead_letters"]
     assert [m["Subject"] for m in mail.take()] == ["[1С] Ошибки обмена"]
     process_runtime.cache_clear()
+
+
+def test_the_catalog_stream_is_watched_once_the_load_is_on_and_has_run(ctx, member, mail):
+    """Not before its first run (a first load of a big catalog may outlast two intervals), then like the others."""
+    from b24app.core.catalog_settings import CatalogSettings
+
+    set_alerts(ctx, member, emails=(ADMIN_MAIL,), max_per_hour=30)
+    t0 = utcnow()
+    ut = add_base(ctx, member, "ut")
+    for stream in ("payments", "shipments", "debt"):
+        journal(ctx, member, stream, "ok", t0 - minutes(1), base_id=ut)
+    settings, version = ctx.portal_settings.load(member)
+    ctx.portal_settings.save(member, replace(settings, catalog=CatalogSettings(enabled=True)), version)
+    assert run_alerts(ctx, now=t0)[member].opened == []  # on, never run yet: not watched
+
+    journal(ctx, member, "catalog", "ok", t0 - minutes(40), base_id=ut)  # 15-minute schedule: 35 min allowed
+    stale = run_alerts(ctx, now=t0)[member]
+    assert stale.opened == [f"stream_stale:catalog:{ut}"]
+    assert [m["Subject"] for m in mail.take()] == ["[1С] Обмен не выполняется — каталог и остатки, ut"]
+
+    journal(ctx, member, "catalog", "ok", t0 - minutes(1), base_id=ut)
+    assert run_alerts(ctx, now=t0 + minutes(1))[member].resolved == [f"stream_stale:catalog:{ut}"]

@@ -16,6 +16,7 @@ STREAM_NAMES = {
     "payments": {"ru": "оплаты", "en": "payments"},
     "shipments": {"ru": "отгрузки", "en": "shipments"},
     "debt": {"ru": "долги", "en": "debt"},
+    "catalog": {"ru": "каталог и остатки", "en": "catalog and stock"},
     "offline_events": {"ru": "события портала", "en": "portal events"},
 }
 
