@@ -6,6 +6,8 @@ page can link here with the same words).
 
 from __future__ import annotations
 
+from b24app.web.i18n import text_from
+
 TEXTS: dict[str, dict[str, str]] = {
     "title": {"ru": "Оповещения", "en": "Alerts"},
     "link": {"ru": "Оповещения", "en": "Alerts"},
@@ -97,6 +99,4 @@ TEXTS: dict[str, dict[str, str]] = {
 
 def alt(key: str, lang: str, **params: object) -> str:
     """The text `key` in `lang` (English when there is no such translation), with `{named}` params filled."""
-    entry = TEXTS[key]
-    text = entry.get(lang) or entry["en"]
-    return text.format(**params) if params else text
+    return text_from(TEXTS, key, lang, **params)

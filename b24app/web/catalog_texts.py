@@ -7,6 +7,7 @@ Pages reach them as `ct(key, lang, **params)` (a template global the catalog blu
 from __future__ import annotations
 
 from b24app.core.formatting import NARROW_NBSP
+from b24app.web.i18n import text_from
 
 TEXTS: dict[str, dict[str, str]] = {
     "title": {"ru": "Каталог и остатки из 1С", "en": "Catalog and stock from 1C"},
@@ -176,9 +177,7 @@ PREVIEW_COUNTS = (("groups", "row_groups"), ("items", "row_items"), ("to_create"
 
 def ct(key: str, lang: str, **params: object) -> str:
     """The text `key` in `lang` (English when there is no such translation), with `{named}` params filled."""
-    entry = TEXTS[key]
-    text = entry.get(lang) or entry["en"]
-    return text.format(**params) if params else text
+    return text_from(TEXTS, key, lang, **params)
 
 
 def count_text(value: int | None, lang: str) -> str:

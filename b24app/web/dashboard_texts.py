@@ -7,6 +7,8 @@ settings page can link here with the same words).
 
 from __future__ import annotations
 
+from b24app.web.i18n import text_from
+
 TEXTS: dict[str, dict[str, str]] = {
     "title": {"ru": "Сводка обмена", "en": "Exchange dashboard"},
     "link": {"ru": "Сводка обмена", "en": "Exchange dashboard"},
@@ -88,9 +90,7 @@ TEXTS: dict[str, dict[str, str]] = {
 
 def dbt(key: str, lang: str, **params: object) -> str:
     """The text `key` in `lang` (English when there is no such translation), with `{named}` params filled."""
-    entry = TEXTS[key]
-    text = entry.get(lang) or entry["en"]
-    return text.format(**params) if params else text
+    return text_from(TEXTS, key, lang, **params)
 
 
 def age_text(seconds: float, lang: str) -> str:

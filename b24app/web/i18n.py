@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 TEXTS: dict[str, dict[str, str]] = {
     "app_name": {"ru": "Интеграция с 1С", "en": "1C integration"},
     "install_done_title": {"ru": "Приложение установлено", "en": "The app is installed"},
@@ -182,6 +184,13 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+def text_from(table: Mapping[str, Mapping[str, str]], key: str, lang: str, **params: object) -> str:
+    """The text `key` of a page's table in `lang` (English when there is no such translation), `{named}` params
+    filled. Every page's texts module answers through this."""
+    entry = table[key]
+    text = entry.get(lang) or entry["en"]
+    return text.format(**params) if params else text
+
+
 def t(key: str, lang: str) -> str:
-    entry = TEXTS[key]
-    return entry.get(lang) or entry["en"]
+    return text_from(TEXTS, key, lang)

@@ -6,6 +6,8 @@ may take `{named}` parameters.
 
 from __future__ import annotations
 
+from b24app.web.i18n import text_from
+
 TEXTS: dict[str, dict[str, str]] = {
     "page_title": {"ru": "Настройки интеграции с 1С", "en": "1C integration settings"},
     "refused_body": {
@@ -380,6 +382,4 @@ def job_sentence(job: dict, lang: str) -> str:
 
 def st(key: str, lang: str, **params) -> str:
     """The text `key` in `lang` (English when there is no such translation), with `{named}` params filled."""
-    entry = TEXTS[key]
-    text = entry.get(lang) or entry["en"]
-    return text.format(**params) if params else text
+    return text_from(TEXTS, key, lang, **params)
