@@ -14,6 +14,7 @@ from typing import Any
 
 from b24app.core.alert_settings import AlertSettings, check_alerts
 from b24app.core.catalog_settings import CatalogSettings, check_catalog
+from b24app.core.party_settings import PartySettings, check_parties
 
 # User fields the app creates when the mapping does not point at existing ones (crm.deal.userfield.add adds the
 # UF_CRM_ prefix: api-reference/crm/deals/user-defined-fields/crm-deal-userfield-add.md).
@@ -54,6 +55,7 @@ class Schedules:
     debt_seconds: int = 900
     shipments_seconds: int = 900
     catalog_seconds: int = 900  # products, prices and stock from 1C (the catalog issue: every 15 minutes)
+    counterparties_seconds: int = 900  # counterparties kept in step with 1C (issue 14), once the first load ran
     pull_from_1c: bool = True   # 1C -> Bitrix24 on/off
     push_to_1c: bool = True     # Bitrix24 -> 1C on/off
 
@@ -82,6 +84,8 @@ class PortalSettings:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     # Catalog and stock from 1C (core/catalog_settings.py; the catalog page edits it).
     catalog: CatalogSettings = field(default_factory=CatalogSettings)
+    # Counterparties and contacts from 1C (core/party_settings.py; the counterparties page edits it).
+    counterparties: PartySettings = field(default_factory=PartySettings)
 
     def stage_map(self, category_id: str | int | None) -> StageMap:
         return self.stages.get(str(category_id or 0), StageMap())
@@ -112,6 +116,8 @@ class PortalSettings:
             data["alerts"] = AlertSettings.from_json(data["alerts"])
         if "catalog" in data:
             data["catalog"] = CatalogSettings.from_json(data["catalog"])
+        if "counterparties" in data:
+            data["counterparties"] = PartySettings.from_json(data["counterparties"])
         for name in ("legal_entity_bases", "category_bases"):
             if name in data:
                 data[name] = {str(k): int(v) for k, v in (data[name] or {}).items()}
@@ -171,6 +177,7 @@ def check_document(data: Any) -> None:
     _check_schedules(data.get("schedules"))
     check_alerts(data.get("alerts"))
     check_catalog(data.get("catalog"))
+    check_parties(data.get("counterparties"))
     timeout = data.get("tab_timeout_seconds", 3.0)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or \
             not MIN_TAB_TIMEOUT <= timeout <= MAX_TAB_TIMEOUT:
