@@ -33,6 +33,7 @@ class FieldSpec:
     required: bool = False
     multiple: bool = False
     dynamic: bool = False
+    immutable: bool = False  # set on add only (crm-requisite-fields.md: ENTITY_TYPE_ID, ENTITY_ID, PRESET_ID)
     in_star: bool = True  # '*' selects it ('*' excludes user and multiple fields, crm-deal-list.md)
     # Values of a list (enumeration) user field, shared with its UserField so userfield.update shows here too.
     items: list[dict[str, str]] | None = None
@@ -42,7 +43,7 @@ class FieldSpec:
             "type": self.type,
             "isRequired": self.required,
             "isReadOnly": self.read_only,
-            "isImmutable": False,
+            "isImmutable": self.immutable,
             "isMultiple": self.multiple,
             "isDynamic": self.dynamic,
             "title": self.title,
@@ -110,6 +111,8 @@ def _values(value: Any) -> list[Any]:
 
 
 def _matches(op: str, spec: FieldSpec | None, actual: Any, wanted: Any) -> bool:
+    if spec is not None and spec.type == "crm_multifield":
+        return _multifield_matches(op, actual, wanted)
     actual_items = actual if isinstance(actual, list) else [actual]
     if op in ("%", "!%"):
         needle = str(wanted).lower()
@@ -142,6 +145,50 @@ def _matches(op: str, spec: FieldSpec | None, actual: Any, wanted: Any) -> bool:
         "<=": lambda a, b: a <= b,
     }[op]
     return any(_comparable(a, right) and compare(a, right) for a in left)
+
+
+def _multifield_matches(op: str, actual: Any, wanted: Any) -> bool:
+    """A filter on PHONE / EMAIL: crm-company-list.md, "Fields PHONE, EMAIL, WEB, IM — are multiple. Filters work
+    only on exact matches for these": a record matches when one of its values equals the wanted one (or one of
+    the wanted ones); a negated filter when none does. Other prefixes compare exactly too."""
+    values = {str(item.get("VALUE", "")) for item in (actual or []) if isinstance(item, dict)}
+    options = {str(v) for v in _values(wanted)}
+    hit = bool(values & options)
+    return not hit if op in ("!", "!=", "!@", "!%") else hit
+
+
+def merge_multifield(current: list[dict[str, Any]], given: Any, type_id: str,
+                     next_id: Callable[[], int]) -> list[dict[str, Any]]:
+    """A multifield (PHONE, EMAIL) after a write, as crm-contact-update.md ("Delete a Single Value ...", "Add a New
+    Value ...") describes it: an item with the ID of a stored value changes it, or removes it when it has
+    DELETE = "Y", an empty VALUE or no VALUE at all; an item without ID is a new value (skipped when empty);
+    values not named stay. Stored values look as crm-company-list.md shows them: ID, VALUE_TYPE, VALUE,
+    TYPE_ID (crm/data-types.md, crm_multifield)."""
+    result = [dict(item) for item in current]
+    by_id = {str(item.get("ID")): item for item in result}
+    items = given if isinstance(given, list) else list(given.values()) if isinstance(given, dict) else []
+    for raw in items:
+        if not isinstance(raw, dict):
+            continue
+        item = {str(k).upper(): v for k, v in raw.items()}
+        value = "" if item.get("VALUE") is None else str(item["VALUE"]).strip()
+        known = by_id.get(str(item.get("ID"))) if item.get("ID") not in (None, "") else None
+        if known is not None:
+            if str(item.get("DELETE") or "N").upper() == "Y" or not value:
+                result.remove(known)
+                del by_id[str(known["ID"])]
+                continue
+            known["VALUE"] = value
+            if item.get("VALUE_TYPE"):
+                known["VALUE_TYPE"] = str(item["VALUE_TYPE"]).upper()
+            continue
+        if not value:
+            continue
+        stored = {"ID": str(next_id()), "VALUE_TYPE": str(item.get("VALUE_TYPE") or "WORK").upper(),
+                  "VALUE": value, "TYPE_ID": type_id}
+        result.append(stored)
+        by_id[stored["ID"]] = stored
+    return result
 
 
 def _comparable(a: tuple[int, Any], b: tuple[int, Any]) -> bool:

@@ -99,3 +99,45 @@ def bad_id() -> RestError:
 def argument_error(argument: str, text: str | None = None) -> RestError:
     # api-reference/widgets/placement-bind.md: ERROR_ARGUMENT carries the argument name.
     return RestError("ERROR_ARGUMENT", text or f"Argument '{argument}' is null or empty", 400, argument=argument)
+
+
+# -- requisites, bank details, addresses (api-reference/crm/requisites/) -----------------------------------------
+# Every one of these pages shows an empty error code with the text as the description, HTTP 400.
+
+
+def not_defined(name: str) -> RestError:
+    # crm-requisite-add.md / -update.md: "ENTITY_TYPE_ID is not defined or invalid." (likewise ENTITY_ID,
+    # PRESET_ID, ID); crm-requisite-bank-detail-add.md: "ENTITY_ID is not defined or invalid.";
+    # crm-address-add.md: "TYPE_ID is not defined or invalid" (the table drops the dot its JSON example keeps).
+    return RestError("", f"{name} is not defined or invalid.", 400)
+
+
+def entity_not_found() -> RestError:
+    # crm-requisite-add.md: "Entity not found." — the company or contact the requisite is for does not exist.
+    return RestError("", "Entity not found.", 400)
+
+
+def requisite_not_found(requisite_id: int) -> RestError:
+    # crm-requisite-get.md / -update.md / -delete.md: "The Requisite with ID '27' is not found".
+    return RestError("", f"The Requisite with ID '{requisite_id}' is not found", 400)
+
+
+def bank_detail_not_found(detail_id: int) -> RestError:
+    # crm-requisite-bank-detail-get.md / -delete.md: "The RequisiteBankDetail with ID '357' is not found" (the
+    # -update.md table says "The Requisite with ID ..." for the same case; the sandbox answers one text for all).
+    return RestError("", f"The RequisiteBankDetail with ID '{detail_id}' is not found", 400)
+
+
+def preset_not_found(preset_id: int) -> RestError:
+    # crm-requisite-preset-get.md: "The Preset with ID '347' is not found".
+    return RestError("", f"The Preset with ID '{preset_id}' is not found", 400)
+
+
+def address_exists() -> RestError:
+    # crm-address-add.md: "TypeAddress exists" — an address of this type is already there for the parent.
+    return RestError("", "TypeAddress exists", 400)
+
+
+def address_not_found() -> RestError:
+    # crm-address-update.md / -delete.md: "TypeAddress not found".
+    return RestError("", "TypeAddress not found", 400)

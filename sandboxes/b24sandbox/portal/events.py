@@ -45,6 +45,12 @@ KNOWN_EVENTS = frozenset(
         "ONCRMTIMELINECOMMENTADD",
         "ONCRMTIMELINECOMMENTUPDATE",
         "ONCRMTIMELINECOMMENTDELETE",
+        # api-reference/crm/requisites/events/: bank details and addresses of requisites.
+        "ONCRMBANKDETAILADD",
+        "ONCRMBANKDETAILUPDATE",
+        "ONCRMBANKDETAILDELETE",
+        "ONCRMADDRESSREGISTER",
+        "ONCRMADDRESSUNREGISTER",
     }
 )
 # Smart-process and smart-invoice items: ONCRMDYNAMICITEMADD_<entityTypeId> and the like.
@@ -54,6 +60,13 @@ _DYNAMIC_EVENT = re.compile(r"ONCRMDYNAMICITEM(ADD|UPDATE|DELETE)(_\d+)?")
 def is_known_event(name: str) -> bool:
     """Whether event.bind accepts ``name`` (upper case)."""
     return name in KNOWN_EVENTS or bool(_DYNAMIC_EVENT.fullmatch(name))
+
+
+def fields_of(entity_id: str, extra: dict[str, str]) -> dict[str, str]:
+    """``data[FIELDS]`` of an entity event: the ID and what else the event names. An address has no ID of its own:
+    onCrmAddressRegister carries TYPE_ID, ENTITY_TYPE_ID, ENTITY_ID, ANCHOR_ID, ANCHOR_TYPE_ID only
+    (api-reference/crm/requisites/events/on-crm-address-register.md), so an empty ``entity_id`` is left out."""
+    return {"ID": entity_id, **extra} if entity_id else dict(extra)
 
 
 def flatten(prefix: str, value: Any) -> list[tuple[str, str]]:
@@ -197,7 +210,7 @@ class EventDispatcher:
             binding.event,
             # Smart-process and invoice events also name the type: data[FIELDS][ENTITY_TYPE_ID]
             # (api-reference/crm/universal/events/on-crm-dynamic-item-update.md).
-            {"FIELDS": {"ID": entity_id, **extra}},
+            {"FIELDS": fields_of(entity_id, extra)},
             binding.binding_id,
             acting_user,
             with_tokens=acting_user is not None,
@@ -208,7 +221,8 @@ class EventDispatcher:
         self, binding: EventBinding, entity_id: str, user_id: int | None, extra: dict[str, str]
     ) -> None:
         # offline-events.md: many changes of one object leave one entry, stamped with the latest change.
-        message_id = hashlib.md5(f"{binding.event}:{extra.get('ENTITY_TYPE_ID', '')}:{entity_id}".encode()).hexdigest()
+        named = ":".join(f"{k}={v}" for k, v in sorted(extra.items()))
+        message_id = hashlib.md5(f"{binding.event}:{named}:{entity_id}".encode()).hexdigest()
         key = (binding.client_id, binding.auth_connector, message_id)
         entry = self.state.offline_open.get(key)
         if entry is not None:

@@ -10,7 +10,7 @@ from b24sandbox.portal import errors
 from b24sandbox.portal.clock import iso
 from b24sandbox.portal.entities import PAGE_SIZE
 from b24sandbox.portal.errors import RestError
-from b24sandbox.portal.events import is_known_event
+from b24sandbox.portal.events import fields_of, is_known_event
 from b24sandbox.portal.params import as_dict, as_list, get_ci
 from b24sandbox.portal.registry import Call, Outcome, method
 from b24sandbox.portal.seed import BASE_TIME
@@ -319,7 +319,7 @@ def _offline_row(entry: OfflineEvent) -> dict[str, Any]:
         "ID": str(entry.event_id),
         "TIMESTAMP_X": iso(entry.timestamp),
         "EVENT_NAME": entry.event_name,
-        "EVENT_DATA": {"FIELDS": {"ID": entry.entity_id, **entry.extra}},
+        "EVENT_DATA": {"FIELDS": fields_of(entry.entity_id, entry.extra)},
         "EVENT_ADDITIONAL": {"user_id": str(entry.user_id)} if entry.user_id else [],
         "MESSAGE_ID": entry.message_id,
     }

@@ -1,9 +1,10 @@
-"""CRM methods: deals, companies, contacts, requisites, user fields, stages, pipelines, timeline, product rows.
+"""CRM methods: deals, companies, contacts, user fields, stages, pipelines, timeline, product rows (requisites:
+methods_requisites.py).
 
 Facts: api-reference/crm/deals/crm-deal-list.md (select masks, filter prefixes, order, start),
 crm-deal-get.md (field formats and the "Not found" error), crm-deal-add.md / crm-deal-update.md
-(``fields``, result), crm/deals/user-defined-fields/*.md (UF_CRM_ prefix), crm/requisites/universal/*.md,
-crm/status/crm-status-list.md, crm/universal/category/crm-category-list.md,
+(``fields``, result), crm/deals/user-defined-fields/*.md (UF_CRM_ prefix), crm/contacts/crm-contact-update.md
+(PHONE / EMAIL values changed one by one), crm/status/crm-status-list.md, crm/universal/category/crm-category-list.md,
 crm/timeline/comments/*.md, crm/deals/crm-deal-productrows-*.md. Reads and writes run with the calling user's
 CRM rights (permissions.py): a missing record is "Not found" before an unreadable one is "Access denied".
 """
@@ -16,14 +17,14 @@ from typing import Any
 
 from b24sandbox.portal import errors
 from b24sandbox.portal.clock import PORTAL_TZ, iso, now
-from b24sandbox.portal.entities import EntityTable, RecordCheck
+from b24sandbox.portal.entities import EntityTable, RecordCheck, merge_multifield
 from b24sandbox.portal.errors import RestError
 from b24sandbox.portal.params import as_dict, as_list, get_ci
 from b24sandbox.portal.permissions import may_read, record_filter
-from b24sandbox.portal.registry import Call, Outcome, method
+from b24sandbox.portal.registry import ON_DELETE, Call, Outcome, method
 from b24sandbox.portal.seed import CATEGORIES, CATEGORY_ONE_STAGES, DEFAULT_STAGES, Stage
 
-_ENTITY_EVENT = {"deal": "DEAL", "company": "COMPANY", "contact": "CONTACT", "requisite": "REQUISITE"}
+_ENTITY_EVENT = {"deal": "DEAL", "company": "COMPANY", "contact": "CONTACT"}
 _INTEGER_TYPES = {"integer", "user", "crm_company", "crm_contact", "crm_category", "crm_lead"}
 
 
@@ -91,6 +92,9 @@ def _apply_fields(call: Call, table: EntityTable, record: dict[str, Any], fields
         spec = table.fields.get(name)
         if spec is None or spec.read_only:
             continue  # the portal ignores unknown and read-only fields on write
+        if spec.type == "crm_multifield":  # PHONE / EMAIL: values are changed one by one (entities.merge_multifield)
+            record[name] = merge_multifield(record.get(name) or [], value, name, call.state.take_multifield_id)
+            continue
         record[name] = _format_value(table, name, value)
     stamp = iso(now())
     record["DATE_MODIFY"] = stamp
@@ -159,31 +163,20 @@ def _defaults(call: Call, entity: str) -> dict[str, Any]:
             "EMAIL": [],
             **common,
         }
-    if entity == "contact":
-        return {
-            "NAME": "",
-            "SECOND_NAME": "",
-            "LAST_NAME": "",
-            "POST": "",
-            "COMPANY_ID": None,
-            "TYPE_ID": "CLIENT",
-            "COMMENTS": "",
-            "OPENED": "Y",
-            "ORIGINATOR_ID": None,
-            "ORIGIN_ID": None,
-            "PHONE": [],
-            "EMAIL": [],
-            **common,
-        }
-    return {
-        "CODE": None,
-        "XML_ID": None,
-        "ACTIVE": "Y",
-        "SORT": "500",
-        "DATE_CREATE": stamp,
-        "DATE_MODIFY": None,
-        "CREATED_BY_ID": user,
-        "MODIFY_BY_ID": None,
+    return {  # contact
+        "NAME": "",
+        "SECOND_NAME": "",
+        "LAST_NAME": "",
+        "POST": "",
+        "COMPANY_ID": None,
+        "TYPE_ID": "CLIENT",
+        "COMMENTS": "",
+        "OPENED": "Y",
+        "ORIGINATOR_ID": None,
+        "ORIGIN_ID": None,
+        "PHONE": [],
+        "EMAIL": [],
+        **common,
     }
 
 
@@ -211,7 +204,7 @@ def _require_access(call: Call, entity: str, record: dict[str, Any]) -> None:
     """
     if may_read(call.state.roles, call.state.tables, call.caller.user_id, entity, record):
         return
-    raise errors.requisite_access_denied() if entity == "requisite" else errors.crm_access_denied()
+    raise errors.crm_access_denied()
 
 
 def _fields_param(call: Call) -> dict[str, Any]:
@@ -267,13 +260,9 @@ def _register_entity(entity: str, with_userfields: bool = True) -> None:
         fields = _fields_param(call)
         table = call.state.tables[entity]
         with call.state.lock:
-            if entity == "requisite":
-                for required in ("ENTITY_TYPE_ID", "ENTITY_ID", "PRESET_ID", "NAME"):
-                    if get_ci(fields, required) in (None, ""):
-                        raise RestError("", f"The field '{required}' is required.", 400)
             record = _defaults(call, entity)
             _apply_fields(call, table, record, fields)
-            record["DATE_MODIFY"] = record.get("DATE_CREATE") if entity != "requisite" else None
+            record["DATE_MODIFY"] = record.get("DATE_CREATE")
             new_id = table.insert(record)
         _emit(call, entity, "ADD", new_id)
         return Outcome(new_id)
@@ -304,6 +293,8 @@ def _register_entity(entity: str, with_userfields: bool = True) -> None:
             table.delete(entity_id)
             if entity == "deal":
                 call.state.product_rows.pop(entity_id, None)
+            for hook in ON_DELETE:  # what goes with the record (a company's requisites: methods_requisites.py)
+                hook(call, entity, entity_id)
         _emit(call, entity, "DELETE", entity_id)
         return Outcome(True)
 
@@ -421,7 +412,7 @@ def _register_userfields(entity: str) -> None:
 _register_entity("deal")
 _register_entity("company")
 _register_entity("contact")
-_register_entity("requisite", with_userfields=False)
+# crm.requisite.* live in methods_requisites.py with the presets, bank details and addresses.
 
 
 # -- stages and pipelines ---------------------------------------------------------------------------------

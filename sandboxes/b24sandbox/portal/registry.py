@@ -72,3 +72,15 @@ def method(name: str, scope: str | None = None, app_only: bool = False) -> Calla
         return handler
 
     return register
+
+
+# What else a deletion takes with it: each hook gets the call, the deleted record's entity ("company", ...) and ID,
+# runs under the portal's lock right after the record is gone (methods_requisites.py: a company's requisites).
+DeleteHook = Callable[[Call, str, int], None]
+ON_DELETE: list[DeleteHook] = []
+
+
+def on_delete(hook: DeleteHook) -> DeleteHook:
+    """Register ``hook`` to run when a CRM record is deleted."""
+    ON_DELETE.append(hook)
+    return hook

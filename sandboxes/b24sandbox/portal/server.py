@@ -13,11 +13,14 @@ import sys
 from flask import Flask
 from werkzeug.serving import make_server
 
-from b24sandbox.portal import (  # noqa: F401  (importing registers the catalog.* and im.* methods)
+from b24sandbox.portal import (  # noqa: F401  (importing registers the catalog.*, im.* and requisite methods)
+    methods_addresses,
     methods_catalog,
     methods_catalog_prices,
     methods_catalog_stores,
+    methods_duplicates,
     methods_im,
+    methods_requisites,
 )
 from b24sandbox.portal.control import control_bp
 from b24sandbox.portal.events import EventDispatcher

@@ -241,6 +241,10 @@ class PortalState:
             ):
                 for row in rows:
                     self.tables[name].insert(dict(row))
+            # PHONE / EMAIL values carry portal-wide IDs (crm/data-types.md, crm_multifield): new ones follow the seed.
+            self.next_multifield_id = 1 + max(
+                (int(item["ID"]) for name in ("company", "contact") for record in self.tables[name].records.values()
+                 for field_name in ("PHONE", "EMAIL") for item in record.get(field_name) or []), default=0)
             self.roles = CrmRoles(USERS)  # every user back to the default role (permissions.MANAGER_DEFAULTS)
             self.userfields: dict[int, UserField] = {}
             self.next_userfield_id = 100
@@ -346,6 +350,12 @@ class PortalState:
         with self.lock:
             self.access_tokens = {k: v for k, v in self.access_tokens.items() if v.client_id != client_id}
             self.refresh_grants = {k: v for k, v in self.refresh_grants.items() if v.client_id != client_id}
+
+    def take_multifield_id(self) -> int:
+        """The ID of a new PHONE / EMAIL value (call with the lock held)."""
+        value = self.next_multifield_id
+        self.next_multifield_id += 1
+        return value
 
     def create_webhook(self, user_id: int) -> str:
         with self.lock:
