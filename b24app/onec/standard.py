@@ -31,6 +31,9 @@ EMPTY_REF: Final = "00000000-0000-0000-0000-000000000000"
 # 17.4.8: the canonical URL `Catalog_Товары(guid'value')`; 17.4.3 "Key". The client pages by it when the caller
 # names no other key; the profile names it for each object the app reads (`key`).
 REF_KEY: Final = "Ref_Key"
+# A row of a tabular section is keyed by its owner's Ref_Key and its LineNumber (17.4.4 `<Object>_<Section>`); 1C
+# numbers the rows itself when a section is written whole.
+LINE_NUMBER: Final = "LineNumber"
 
 # --- entity set and type names (17.4.4) -----------------------------------------------------------------------
 # `<Prefix>_<ObjectName>[_<Suffix>]`: the prefixes of the objects the app links to in the web client.

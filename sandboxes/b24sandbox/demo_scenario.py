@@ -163,3 +163,52 @@ DEALS = (
              (_line("ВС-1006", "60"), _line("ВС-1002", "200", "39.50")),
              payments=(DemoPayment(_at(28, 11, 25), Decimal("5000.00"), kind="cash"),), shipped=_at(27, 15, 0)),
 )
+
+
+# -- the counterparty preview's example (issue 14) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoCard:
+    """A CRM company as a manager typed it, before the app ever loaded 1C's counterparties."""
+
+    title: str
+    inn: str = ""  # its requisite's RQ_INN; "" = the card has no requisite
+    kpp: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class DemoParty:
+    """A counterparty of the demo's УТ 11 base (`onec` False: none) and the CRM cards that already know it, so the
+    first-load preview has every kind of match to show: the same INN + KPP, the same INN with another KPP (a
+    branch's card), a name only, and a pair of CRM cards sharing a phone."""
+
+    title: str  # 1C Description
+    full_name: str  # 1C НаименованиеПолное
+    inn: str  # valid 10-digit ИНН (FNS check digit)
+    kpp: str
+    phone: str
+    email: str
+    cards: tuple[DemoCard, ...] = ()
+    onec: bool = True
+
+
+PARTIES = (
+    DemoParty("ООО «Гранит-Строй»", "Общество с ограниченной ответственностью «Гранит-Строй»", "7704231712",
+              "770401001", "+7 495 611-20-30", "office@granit-stroy.example.ru",
+              cards=(DemoCard("Гранит-Строй", "7704231712", "770401001", "+7 (495) 611-20-30"),)),
+    DemoParty("АО «Меридиан»", "Акционерное общество «Меридиан»", "7719375570", "771901001", "+7 495 702-44-10",
+              "info@meridian.example.ru",
+              cards=(DemoCard("АО Меридиан", "7719375570", "771901001"),)),
+    DemoParty("ООО «Северная звезда»", "Общество с ограниченной ответственностью «Северная звезда»", "7810150180",
+              "781001001", "+7 812 320-15-15", "zakaz@sev-zvezda.example.ru",
+              cards=(DemoCard("Северная звезда, филиал в Москве", "7810150180", "771001001", "+7 495 980-15-15"),)),
+    DemoParty("ООО «Технолайн»", "Общество с ограниченной ответственностью «Технолайн»", "7725400591", "772501001",
+              "+7 495 255-71-00", "sales@technoline.example.ru",
+              cards=(DemoCard("Технолайн ООО"),)),
+    DemoParty("ООО «Стройресурс»", "Общество с ограниченной ответственностью «Стройресурс»", "7733454706",
+              "773301001", "+7 495 640-12-34", "snab@stroyresurs.example.ru", onec=False,
+              cards=(DemoCard("Стройресурс", phone="+7 (495) 640-12-34"),
+                     DemoCard("Стройресурс (старая карточка)", phone="8 495 640 12 34"))),
+)

@@ -9,6 +9,8 @@ a failure, unless the entry is optional (`required = false`) or the object uncon
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from b24app.onec.profiles import Profile, load_profile
@@ -130,3 +132,43 @@ def test_an_optional_value_exists_in_a_release_the_profile_claims(profile_name: 
             enum = facts.load(release).by_entity_set("Enum_" + field.enum)
             members |= set(enum.values) if enum is not None else set()
         assert spec.value(key) in members, f"{spec.logical}.{key} = {spec.value(key)} is in no release claimed"
+
+
+# The objects the counterparty exchange reads and writes (issue 14): their optional fields are checked too, since an
+# optional name that no release publishes would be read as "empty" everywhere without anyone noticing.
+_PARTY_OBJECTS = ("counterparty", "contact_person", "bank_account", "bank", "contact_kind", "party_contact_link")
+
+
+@pytest.mark.parametrize(("profile_name", "release"), _claims())
+def test_every_counterparty_name_optional_ones_too_exists_in_each_release_it_claims(profile_name: str, release: str):
+    profile, data = load_profile(profile_name), facts.load(release)
+    problems = []
+    for logical in _PARTY_OBJECTS:
+        spec = profile.objects.get(logical)
+        if spec is None or not spec.enabled:
+            continue
+        published = _published(data, spec)
+        assert published is not None, f"{logical}: {spec.entity_set} is not an object of {release}"
+        obj = data.by_entity_set(spec.entity_set)
+        strict = [dataclasses.replace(f, required=True) for f in spec.all_fields()]
+        problems += _field_problems(logical, "", strict, published)
+        for table in spec.tables.values():
+            rows = publication.row_properties(obj, table.name) if any(
+                t.name == table.name for t in obj.tabular_sections) else None
+            if rows is None:
+                problems.append(f"{logical}: no tabular section {table.name}")
+                continue
+            problems += _field_problems(logical, f"{table.name}.",
+                                        [dataclasses.replace(f, required=True) for f in table.fields.values()], rows)
+        problems += _enum_problems(logical, spec, obj, data)
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("profile_name", ["ut11", "bp30", "unf"])
+def test_the_address_kinds_are_named_apart(profile_name: str):
+    """Legal, actual and postal address are three predefined kinds, none of them the phone's or e-mail's: a copy
+    slip here would file every address under one kind."""
+    spec = load_profile(profile_name).object("contact_kind")
+    names = [spec.value(f"predefined_name_{k}") for k in ("legal_address", "actual_address", "postal_address",
+                                                          "phone", "email")]
+    assert len(set(names)) == 5 and all(n.endswith(("Контрагента", "Контрагенты")) for n in names), names

@@ -24,6 +24,7 @@ from b24sandbox.onec.schema import (
     ObjectDef,
 )
 from b24sandbox.onec.seed_catalog import seed_catalog
+from b24sandbox.onec.seed_parties import seed_party_details
 from b24sandbox.onec.seed_returns import seed_returns
 from b24sandbox.onec.store import Base
 
@@ -145,6 +146,7 @@ class Seeder:
         try:
             self.seed_all()
             self.seed_vat_2026()
+            seed_party_details(self)  # after the rest, from a stream of its own: the data above stay as they were
             if self.sizes.catalog:
                 seed_catalog(self, self.sizes.catalog)
         finally:
@@ -480,6 +482,10 @@ class Seeder:
         client = demo_scenario.CLIENT
         customer = self.add_counterparty(len(self.customers), client.title, client.full_name, client.inn,
                                          client.kpp, "ЮЛ", email=client.email, phone=client.phone)
+        if self.ut:  # the counterparty preview's example (demo_scenario.PARTIES), in the УТ 11 base only
+            for n, party in enumerate(p for p in demo_scenario.PARTIES if p.onec):
+                self.add_counterparty(len(self.customers) + 1 + n, party.title, party.full_name, party.inn,
+                                      party.kpp, "ЮЛ", email=party.email, phone=party.phone)
         items = {item.article: self.add_demo_item(n, item) for n, item in enumerate(demo_scenario.ITEMS)}
         if self.ut:
             self.seed_stock(list(items.values()))
