@@ -61,10 +61,36 @@ def valid_ogrn(value: object) -> str | None:
     return text if len(text) in (13, 15) and ogrn_check.is_valid(text) else None
 
 
+# A Russian number as people type it: digits, spaces, "+", "-", "(", ")", "." only. Russia's numbering plan has
+# 10 national digits after the country code 7, written with "+7", "8" (the trunk prefix) or nothing in front.
+_PLAIN_PHONE = re.compile(r"[\d\s+\-().]+")
+
+
+def _russian_e164(text: str) -> str | None:
+    """The fast path of `normal_phone` for the common case, the same answer phonenumbers gives for it (tested
+    against it): parsing costs phonenumbers about 0.25 ms a number, and a first load compares hundreds of
+    thousands."""
+    if not _PLAIN_PHONE.fullmatch(text) or text.count("+") > 1 or ("+" in text and not text.lstrip().startswith("+")):
+        return None
+    digits = "".join(c for c in text if c.isdigit())
+    if digits.startswith("810"):
+        return None  # "8 10 …" is Russia's international prefix: phonenumbers decides
+    if text.lstrip().startswith("+"):
+        return "+" + digits if len(digits) == 11 and digits[0] == "7" else None
+    if len(digits) == 11 and digits[0] == "8":
+        return "+7" + digits[1:]
+    return "+7" + digits if len(digits) == 10 else None
+
+
 def normal_phone(raw: object, region: str = DEFAULT_REGION) -> str | None:
     """A phone as E.164 ("+74951234567"); None when it is not a possible number."""
+    text = str(raw or "")
+    if region == DEFAULT_REGION:
+        fast = _russian_e164(text)
+        if fast is not None:
+            return fast
     try:
-        parsed = phonenumbers.parse(str(raw or ""), region)
+        parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_possible_number(parsed):
