@@ -10,10 +10,20 @@ the keys left over, through an index of their words (a word shared by very many 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from b24app.core.counterparty_keys import name_tokens, normal_email, normal_name, normal_phone, valid_inn, valid_kpp
+from b24app.core.counterparty_keys import (
+    digits,
+    name_tokens,
+    normal_email,
+    normal_name,
+    normal_phone,
+    valid_inn,
+    valid_kpp,
+)
 
 LEGAL, ENTREPRENEUR, PERSON = "legal", "entrepreneur", "person"
 FUZZY_MIN = 0.6  # token overlap (Jaccard) a name candidate needs
@@ -42,12 +52,42 @@ class Keys:
     invalid_inn: bool
 
 
-def keys_of(party: Party) -> Keys:
+def keys_of(party: Party, *, all_contacts: bool = True, wanted: Wanted | None = None) -> Keys:
+    """The party's keys. Phones and e-mails are normalised for a party without a valid INN (the kind keyed by them);
+    for one with an INN only with `all_contacts`, and then, given `wanted`, only those that may equal a wanted
+    contact (normalising is most of the cost of a first load's matching)."""
     inn = valid_inn(party.inn)
     kind = LEGAL if inn and len(inn) == 10 else ENTREPRENEUR if inn else PERSON
-    contacts = tuple(sorted({c for c in (*map(normal_phone, party.phones), *map(normal_email, party.emails)) if c}))
+    contacts: tuple[str, ...] = ()
+    if (all_contacts or kind == PERSON) and (party.phones or party.emails):
+        phones, emails = party.phones, party.emails
+        if wanted is not None and kind != PERSON:
+            phones = tuple(p for p in phones if digits(p)[-TAIL:] in wanted.tails)
+            emails = tuple(e for e in emails if str(e or "").strip().lower() in wanted.emails)
+        found = {c for c in map(normal_phone, phones) if c}
+        found.update(c for c in map(normal_email, emails) if c)
+        contacts = tuple(sorted(found))
     return Keys(inn, valid_kpp(party.kpp) if kind == LEGAL else None, kind, contacts,
                 invalid_inn=bool(str(party.inn or "").strip()) and inn is None)
+
+
+# A normalised phone ends with the digits of the national number as typed, so two phones that normalise alike share
+# their last digits (an extension typed after the number is the exception: such a card is not found by it).
+TAIL = 7
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """The contacts the other side looks for: the last TAIL digits of its phones, its e-mails."""
+
+    tails: frozenset[str]
+    emails: frozenset[str]
+
+    @classmethod
+    def of(cls, keyed: Iterable[tuple[Party, Keys]]) -> Wanted:
+        contacts = [c for _, keys in keyed for c in keys.contacts]
+        return cls(frozenset(c[-TAIL:] for c in contacts if c.startswith("+")),
+                   frozenset(c for c in contacts if "@" in c))
 
 
 @dataclass
@@ -137,11 +177,31 @@ class _CrmIndex:
         return (self.parties[best[0]], round(best[1], 3)) if best else None
 
 
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused: matching allocates hundreds of thousands of small objects that form no
+    cycles, and each full collection on the way walks every one of them for nothing (about a third of the time)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def match(onec: Iterable[Party], crm: Iterable[Party]) -> MatchReport:
     """What the first load would do with each 1C counterparty, and what needs a person's eye."""
+    with _no_collection():
+        return _match(onec, crm)
+
+
+def _match(onec: Iterable[Party], crm: Iterable[Party]) -> MatchReport:
     report = MatchReport()
-    onec_keyed = [(party, keys_of(party)) for party in onec]
-    crm_keyed = [(party, keys_of(party)) for party in crm]
+    onec_keyed = [(party, keys_of(party, all_contacts=False)) for party in onec]
+    # A CRM card with an INN is looked up by contact only for 1C individuals: its phones matter when they may be one.
+    wanted = Wanted.of(onec_keyed)
+    crm_keyed = [(party, keys_of(party, wanted=wanted)) for party in crm]
     report.invalid_inn = [("1c", p) for p, k in onec_keyed if k.invalid_inn] + \
                          [("crm", p) for p, k in crm_keyed if k.invalid_inn]
     report.onec_duplicates = _duplicates(onec_keyed)
