@@ -6,7 +6,12 @@ and login: a match keeps its stored password, a new base needs a password typed 
 legal-entity and pipeline maps and the warehouse map (keyed "<base>" or "<base>:<pipeline>") refer to bases by
 their position in the file, so ids of the source portal never leak into the target one; the organizations of the
 legal-entity values are INNs and travel as they are. Bases of the target portal that the file does not mention are
-kept.
+kept. The catalog's per-base choices (price types, base price, warehouses) travel by position too.
+
+Two things never travel: CommerceML exchange nodes (their address and credentials are made for one portal; the
+administrator adds a node on the target and points 1C's exchange at it) and which bases have their counterparties
+loaded (that follows the administrator's look at the preview against this portal's CRM, so an import keeps the
+target's own choice).
 """
 
 from __future__ import annotations
@@ -32,6 +37,17 @@ BASE_KEYS = ("name", "url", "login", "profile", "legal_entity", "legal_entity_in
 BASE_MAPS = ("legal_entity_bases", "category_bases")
 # The warehouse map is keyed by a base id ("<base>" or "<base>:<category>") and holds the warehouse's Ref_Key.
 WAREHOUSES = "warehouses"
+# The catalog section's maps keyed by a base id (core/catalog_settings.py).
+CATALOG_MAPS = ("price_types", "base_price_type", "warehouses")
+
+
+def rekey_catalog(catalog: dict[str, Any], base_of: dict[int, int]) -> dict[str, Any]:
+    """The catalog section with the keys of its per-base maps replaced through `base_of`; unknown bases dropped."""
+    out = dict(catalog)
+    for name in CATALOG_MAPS:
+        out[name] = {str(base_of[int(k)]): v for k, v in (catalog.get(name) or {}).items()
+                     if str(k).isdigit() and int(k) in base_of}
+    return out
 
 
 def rekey_warehouses(warehouses: dict[str, str], base_of: dict[int, int]) -> dict[str, str]:
@@ -83,13 +99,15 @@ class ConfigTransfer:
     def export_config(self, member_id: str) -> dict[str, Any]:
         """The portal's configuration without secrets, ready to be written as JSON."""
         settings = self._settings.get(member_id)
-        bases = self._bases.list(member_id)
+        bases = [b for b in self._bases.list(member_id) if b.is_odata]
         position = {b.id: n for n, b in enumerate(bases)}
         data = settings.to_json()
         for name in BASE_MAPS:
             data[name] = {key: position[base_id] for key, base_id in getattr(settings, name).items()
                           if base_id in position}
         data[WAREHOUSES] = rekey_warehouses(settings.warehouses, position)
+        data["catalog"] = rekey_catalog(settings.catalog.to_json(), position)
+        data["counterparties"] = {**settings.counterparties.to_json(), "enabled_bases": []}
         return {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -164,9 +182,15 @@ class ConfigTransfer:
                     row.password_enc = self._box.encrypt(passwords[base.position])
                 s.flush()
                 ids[base.position] = row.id
-            settings = PortalSettings.from_json({**plan.settings.to_json(), **{
+            current_row = s.scalar(select(PortalSettingsRow).where(PortalSettingsRow.portal_id == pid))
+            current = PortalSettings.from_json(current_row.data if current_row else None)
+            imported = plan.settings.to_json()
+            settings = PortalSettings.from_json({**imported, **{
                 name: {key: ids[position] for key, position in plan.positions.get(name, {}).items()}
-                for name in BASE_MAPS}, WAREHOUSES: rekey_warehouses(plan.warehouses, ids)})
+                for name in BASE_MAPS}, WAREHOUSES: rekey_warehouses(plan.warehouses, ids),
+                "catalog": rekey_catalog(imported["catalog"], ids),
+                "counterparties": {**imported["counterparties"],
+                                   "enabled_bases": list(current.counterparties.enabled_bases)}})
             return write_versioned(s, pid, member_id, settings, expected_version)
 
     def remove_base(self, member_id: str, base_id: int, expected_version: int) -> int:
@@ -183,6 +207,14 @@ class ConfigTransfer:
                     for name in BASE_MAPS}
             kept[WAREHOUSES] = {key: ref for key, ref in settings.warehouses.items()
                                 if key.partition(":")[0] != str(base_id)}
+            others = {b: b for b in self._base_ids(s, pid) if b != base_id}
+            kept["catalog"] = rekey_catalog(settings.catalog.to_json(), others)
+            kept["counterparties"] = {**settings.counterparties.to_json(), "enabled_bases": [
+                b for b in settings.counterparties.enabled_bases if b != str(base_id)]}
             s.delete(row)
             return write_versioned(s, pid, member_id, PortalSettings.from_json({**settings.to_json(), **kept}),
                                   expected_version)
+
+    @staticmethod
+    def _base_ids(s, pid: int) -> list[int]:  # noqa: ANN001 - Session
+        return list(s.scalars(select(OneCBaseRow.id).where(OneCBaseRow.portal_id == pid)))
