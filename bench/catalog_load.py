@@ -28,32 +28,20 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gc
-import os
 import random
-import secrets
 import sys
 import tempfile
 import time
 import tracemalloc
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import requests  # noqa: E402
-
-from b24app.config import Settings  # noqa: E402
 from b24app.core.catalog_settings import CatalogSettings  # noqa: E402
 from b24app.jobs.catalog import catalog_links, run_base  # noqa: E402
-from b24app.runtime import Runtime  # noqa: E402
 from b24app.store.catalog_links import OFFER, PRODUCT  # noqa: E402
-from b24app.store.migrate import upgrade  # noqa: E402
-from b24app.web import create_app  # noqa: E402
-from tests.support.appserver import AppServer  # noqa: E402
-from tests.support.processes import get_json, post_json, start_server  # noqa: E402
-
-RATE, BURST = 2.0, 50
-LOGIN, PASSWORD = "Администратор", "secret"
+from bench._stand import BURST, RATE, AppStand, print_figures  # noqa: E402
+from tests.support.processes import post_json  # noqa: E402
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -70,75 +58,31 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return options
 
 
-class Stand:
+class Stand(AppStand):
     """A sandbox portal (default limits) and a sandbox 1C with a catalog; the app installed; the base set up."""
 
     def __init__(self, items: int, tmp: str) -> None:
-        self.portal = start_server(["b24sandbox.portal", "--port", "0", "--deals", "10"], "SANDBOX_PORTAL_URL",
-                                   timeout=180)
-        self.onec = start_server(["b24sandbox.onec", "--port", "0", "--counterparties", "20", "--catalog", str(items),
-                                  "--bases", "ut:ut11", "--user", LOGIN, "--password", PASSWORD],
-                                 "SANDBOX_1C_URL", timeout=1800)
-        self.server = AppServer()
-        database_url = f"sqlite:///{tmp}/catalog-{items}-{uuid.uuid4().hex[:8]}.sqlite3"
-        upgrade(database_url)
-        settings = Settings(
-            database_url=database_url, redis_url=os.environ.get("B24APP_BENCH_REDIS", "redis://127.0.0.1:6379/1"),
-            public_url=self.server.url, client_id=f"local.{uuid.uuid4().hex[:12]}.{uuid.uuid4().hex[:8]}",
-            client_secret=secrets.token_urlsafe(24), oauth_server=self.portal.url,
-            secret_key=secrets.token_urlsafe(32), allow_insecure_loopback=True,
-            queue_prefix=f"bench{uuid.uuid4().hex[:8]}", bx24_js_url=self.portal.url + "/bx24.js",
-            onec_allowed_networks=("127.0.0.0/8",))
-        self.ctx = Runtime(settings)
-        post_json(self.portal.url + "/_sandbox/apps", {
-            "client_id": settings.client_id, "client_secret": settings.client_secret,
-            "install_url": self.server.url + "/install", "handler_url": self.server.url + "/app",
-            "scopes": ["crm", "placement", "user", "catalog"], "title": "b24-1c bench"})
-        self.server.serve(create_app(context=self.ctx))
-        post_json(f"{self.portal.url}/_sandbox/apps/{settings.client_id}/install", {"finish": True, "lang": "ru"})
-        self.member = get_json(self.portal.url + "/_sandbox/state")["member_id"]
-        base = self.ctx.bases.save(self.member, name="УТ 11 (sandbox)", url=f"{self.onec.url}/ut/", login=LOGIN,
-                                   password=PASSWORD, profile="ut11")
-        self.base_id = base.id
+        super().__init__(tmp, f"catalog-{items}", portal_args=["--deals", "10"],
+                         onec_args=["--counterparties", "20", "--catalog", str(items), "--bases", "ut:ut11"])
+        self.base_id = self.add_ut_base()
         current, version = self.ctx.portal_settings.load(self.member)
         self.ctx.portal_settings.save(self.member, dataclasses.replace(
             current, catalog=CatalogSettings(enabled=True)), version)
-
-    def requests(self) -> int:
-        return int(get_json(self.portal.url + "/_sandbox/state")["requests"])
-
-    def unthrottle(self) -> None:
-        """Both limiters out of the way: the sandbox's and the app's own (Redis) bucket."""
-        post_json(self.portal.url + "/_sandbox/config", {"rate": 1000, "burst": 100000, "reset_limits": True})
-        self.ctx.portals.set_rate_limit(self.member, 1000, 100000)
 
     def run(self) -> tuple[object, int, float]:
         before, started = self.requests(), time.monotonic()
         figures = run_base(self.ctx, self.member, self.base_id)
         return figures, self.requests() - before, time.monotonic() - started
 
-    def onec_rows(self, resource: str, **params: str) -> list[dict]:
-        auth = (LOGIN.encode(), PASSWORD.encode())
-        answer = requests.get(f"{self.onec.url}/ut/odata/standard.odata/{resource}", auth=auth,
-                              params={"$format": "json", **params}, timeout=120)
-        answer.raise_for_status()
-        return answer.json()["value"]
-
-    def stop(self) -> None:
-        self.server.stop()
-        self.portal.stop()
-        self.onec.stop()
-        self.ctx.db.dispose()
-
 
 def make_changes(stand: Stand, count: int, rng: random.Random) -> dict[str, int]:
     """`count` changes in 1C, as users make them: 40 % prices, 40 % stock, 10 % renames, 5 % new items, 5 %
     deletion marks."""
-    items = [r for r in stand.onec_rows("Catalog_Номенклатура", **{"$filter": "IsFolder eq false",
-                                                                      "$select": "Ref_Key,Code,Description"})
+    items = [r for r in stand.onec_rows("Catalog_Номенклатура", timeout=120, **{
+                 "$filter": "IsFolder eq false", "$select": "Ref_Key,Code,Description"})
              if r["Code"] >= "00-00010000"]
-    kinds = [r["Ref_Key"] for r in stand.onec_rows("Catalog_ВидыЦен")]
-    warehouses = [r["Ref_Key"] for r in stand.onec_rows("Catalog_Склады")]
+    kinds = [r["Ref_Key"] for r in stand.onec_rows("Catalog_ВидыЦен", timeout=120)]
+    warehouses = [r["Ref_Key"] for r in stand.onec_rows("Catalog_Склады", timeout=120)]
     control = f"{stand.onec.url}/_sandbox/ut/catalog"
     plan = {"price": int(count * 0.4), "stock": int(count * 0.4), "rename": int(count * 0.1),
             "item": int(count * 0.05)}
@@ -191,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{options.memory_items / options.items:.0f}x the items)")
         figures_out.update(memory_items=options.memory_items, peak_small_mib=f"{small_peak:.1f}",
                            peak_big_mib=f"{big_peak:.1f}", memory_growth=f"{big_peak / small_peak:.2f}")
-    print(" ".join(f"{k}={v}" for k, v in figures_out.items()))
+    print_figures(figures_out)
     return 0
 
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import secrets
 import statistics
 import subprocess
 import sys
@@ -49,21 +48,18 @@ from redis import Redis  # noqa: E402
 from requests.adapters import HTTPAdapter  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from b24app.config import Settings  # noqa: E402
 from b24app.core.model import Order, OrderDocuments, Payment, PaymentKind  # noqa: E402
 from b24app.runtime import Runtime  # noqa: E402
-from b24app.store.migrate import upgrade  # noqa: E402
 from b24app.store.models import JournalRow, OutboxRow  # noqa: E402
 from b24app.sync.to_bitrix import deal_writes as deal_push  # noqa: E402
 from b24app.sync.to_bitrix.deal_state import payment_comment, payment_fields  # noqa: E402
 from b24app.sync.to_bitrix.deal_writes import DealUpdate  # noqa: E402
 from b24app.sync.to_bitrix.user_fields import ensure_user_fields  # noqa: E402
-from b24app.web import create_app  # noqa: E402
+from bench._stand import BURST, RATE, AppStand, print_figures  # noqa: E402
 from tests.support import sync_data as sd  # noqa: E402
-from tests.support.appserver import AppServer  # noqa: E402
-from tests.support.processes import get_json, post_json, start_server, wait_until  # noqa: E402
+from tests.support.processes import get_json, post_json, wait_until  # noqa: E402
 
-DEFAULT_RATE, DEFAULT_BURST = 2.0, 50
+DEFAULT_RATE, DEFAULT_BURST = RATE, BURST  # the sandbox portal's default
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -88,38 +84,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return options
 
 
-class Stand:
+class Stand(AppStand):
     """Sandbox portal and 1C, the app served on loopback and installed, a configured base."""
 
     def __init__(self, deals: int) -> None:
         self.tmp = tempfile.TemporaryDirectory()
-        self.portal = start_server(["b24sandbox.portal", "--port", "0", "--deals", str(deals)],
-                                   "SANDBOX_PORTAL_URL", timeout=180)
-        self.onec = start_server(["b24sandbox.onec", "--port", "0", "--counterparties", "300"],
-                                 "SANDBOX_1C_URL", timeout=180)
-        self.server = AppServer()
-        database_url = f"sqlite:///{self.tmp.name}/bench.sqlite3"
-        upgrade(database_url)
-        self.settings = Settings(
-            database_url=database_url,
-            redis_url=os.environ.get("B24APP_BENCH_REDIS", "redis://127.0.0.1:6379/1"),
-            public_url=self.server.url, client_id=f"local.{uuid.uuid4().hex[:12]}.{uuid.uuid4().hex[:8]}",
-            client_secret=secrets.token_urlsafe(24), oauth_server=self.portal.url,
-            secret_key=secrets.token_urlsafe(32), allow_insecure_loopback=True,
-            queue_prefix=f"bench{uuid.uuid4().hex[:8]}", bx24_js_url=self.portal.url + "/bx24.js",
-            onec_allowed_networks=("127.0.0.0/8",))  # the sandbox 1C is on loopback
-        self.ctx = Runtime(self.settings)
-        post_json(self.portal.url + "/_sandbox/apps", {
-            "client_id": self.settings.client_id, "client_secret": self.settings.client_secret,
-            "install_url": self.server.url + "/install", "handler_url": self.server.url + "/app",
-            "scopes": ["crm", "placement", "user", "catalog"], "title": "b24-1c bench"})
-        self.server.serve(create_app(context=self.ctx))
-        post_json(f"{self.portal.url}/_sandbox/apps/{self.settings.client_id}/install", {"finish": True, "lang": "ru"})
-        self.member = sd.member_id(self.portal.url)
-        self.ctx.bases.save(self.member, name="УТ 11 (sandbox)", url=f"{self.onec.url}/ut/", login="Администратор",
-                            password="secret", profile="ut11")
-        self.env = {
-            "DATABASE_URL": database_url, "REDIS_URL": self.settings.redis_url,
+        super().__init__(self.tmp.name, "bench", portal_args=["--deals", str(deals)],
+                         onec_args=["--counterparties", "300"], onec_timeout=180)
+        self.settings = self.ctx.settings
+        self.add_ut_base()
+        self.env = {  # the RQ worker processes read the same settings from their environment
+            "DATABASE_URL": self.settings.database_url, "REDIS_URL": self.settings.redis_url,
             "B24APP_PUBLIC_URL": self.server.url, "B24APP_CLIENT_ID": self.settings.client_id,
             "B24APP_CLIENT_SECRET": self.settings.client_secret, "B24APP_OAUTH_SERVER": self.portal.url,
             "B24APP_SECRET_KEY": self.settings.secret_key, "B24APP_DEV_INSECURE_LOOPBACK": "1",
@@ -128,9 +103,8 @@ class Stand:
         }
         os.environ.update(self.env)
 
-    def limit(self, rate: float, burst: int) -> None:
-        post_json(self.portal.url + "/_sandbox/config", {"rate": rate, "burst": burst, "reset_limits": True})
-        self.ctx.portals.set_rate_limit(self.member, rate, burst)
+    def limit(self, rate: float, burst: float) -> None:
+        super().limit(rate, burst)
         self.ctx.redis.delete(f"{self.settings.queue_prefix}:ratelimit:{self.member}")
 
     def close(self) -> None:
@@ -138,10 +112,7 @@ class Stand:
         for pattern in (f"{self.settings.queue_prefix}*", f"rq:*{self.settings.queue_prefix}*"):
             for key in redis.scan_iter(pattern):
                 redis.delete(key)
-        self.server.stop()
-        self.portal.stop()
-        self.onec.stop()
-        self.ctx.db.dispose()
+        self.stop()
         self.tmp.cleanup()
 
 
@@ -322,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             figures |= run_payments(stand, options)
     finally:
         stand.close()
-    print(" ".join(f"{k}={v}" for k, v in figures.items()))
+    print_figures(figures)
     return 0
 
 

@@ -21,11 +21,8 @@ import json
 import logging
 import re
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
+from flask import Blueprint, Response, current_app, render_template, request
 
 from b24app.core.catalog_settings import MAX_CHOSEN, CatalogSettings
 from b24app.jobs import sync_now
@@ -40,9 +37,10 @@ from b24app.store.bases import BaseRecord
 from b24app.store.catalog_links import OFFER, PRICE_TYPE, PRODUCT, SECTION, STORE, CatalogLinks
 from b24app.store.journal_query import JournalFilter, JournalLine, JournalQuery
 from b24app.store.portal_settings import StaleSettings
-from b24app.web.admin_pages import AdminRefused, admin_user, answer_refusals
+from b24app.web.admin_pages import admin_user, answer_refusals
 from b24app.web.catalog_texts import PREVIEW_COUNTS, count_text, ct, outcome_sentence
 from b24app.web.frame import FrameUser, sign_frame
+from b24app.web.job_progress import JobView, JobWords, job_view, latest_job, status_answer
 
 log = logging.getLogger(__name__)
 bp = Blueprint("catalog_page", __name__)
@@ -56,7 +54,6 @@ MIN_MINUTES, MAX_MINUTES = 1, 1440
 ERROR_CHARS = 300
 _KEY = re.compile(r"[0-9a-fA-F-]{36}")  # a 1C Ref_Key, as core/catalog_settings.py accepts it
 PREVIEW, LOAD = "catalog_preview", "catalog"
-STATE_TEXTS = {"job_queued", "job_started", "job_finished", "job_failed"}
 
 
 def _ctx() -> Runtime:
@@ -231,57 +228,8 @@ def shown_minutes(seconds: int) -> str:
 # -- the jobs of a base -----------------------------------------------------------------------------------------
 
 
-@dataclass
-class JobView:
-    job_id: str
-    name: str
-    state: str
-    done: int
-    total: int
-    percent: int
-    finished: bool
-    sentence: str
-    result: dict | None = None
-    ended_at: datetime | None = None
-
-    def to_json(self) -> dict:
-        data = asdict(self)
-        data.pop("result")
-        data["ended_at"] = self.ended_at.isoformat() if self.ended_at else None
-        return data
-
-
-def job_view(ctx: Runtime, member_id: str, job_id: str, lang: str) -> JobView:
-    """A job of the asking portal (sync_now.UnknownJob for another portal's or an unknown id), in words."""
-    progress = sync_now.job_progress(ctx, member_id, job_id)
-    if progress.name not in (PREVIEW, LOAD):
-        raise sync_now.UnknownJob(f"job {job_id} is not a catalog job")
-    sentence = ct(f"job_{progress.state}", lang) if f"job_{progress.state}" in STATE_TEXTS else progress.state
-    if progress.state == "failed":
-        sentence = ct("job_failed_sentence", lang, error=one_line(progress.error or "")[:ERROR_CHARS])
-    elif progress.state == "finished" and progress.name == LOAD:
-        sentence = outcome_sentence(progress.result or {}, lang)
-    ended = None
-    if progress.finished:
-        try:
-            ended = Job.fetch(job_id, connection=ctx.redis).ended_at
-        except NoSuchJobError:
-            ended = None
-    if ended is not None and ended.tzinfo is None:
-        ended = ended.replace(tzinfo=UTC)  # RQ stamps naive UTC
-    return JobView(progress.job_id, progress.name, progress.state, progress.done, progress.total,
-                   progress.percent, progress.finished, sentence, progress.result, ended)
-
-
-def latest_job(ctx: Runtime, member_id: str, name: str, base_id: int, lang: str) -> JobView | None:
-    """The latest `name` job of the base that sync-now remembers (a day), if it still exists."""
-    raw = ctx.redis.get(ctx.keys.sync_now_job(member_id, name, base_id))
-    if raw is None:
-        return None
-    try:
-        return job_view(ctx, member_id, raw.decode(), lang)
-    except sync_now.UnknownJob:
-        return None
+# The latest job of each kind is found again through sync_now's memory; its view is web/job_progress.py's.
+JOB_WORDS = JobWords(subject="catalog", preview=PREVIEW, load=LOAD, text=ct, outcome=outcome_sentence)
 
 
 def preview_of(job: JobView | None, base_id: int) -> dict | None:
@@ -319,7 +267,7 @@ def _base_view(ctx: Runtime, member_id: str, record: BaseRecord, settings: Catal
     options = onec_options(ctx, member_id, record)
     links = CatalogLinks(ctx.db)
     last = JournalQuery(ctx.db).page(member_id, JournalFilter(kind="catalog", base_id=record.id)).lines
-    preview_job = latest_job(ctx, member_id, PREVIEW, record.id, lang)
+    preview_job = latest_job(ctx, member_id, PREVIEW, record.id, lang, JOB_WORDS)
     preview = preview_of(preview_job, record.id)
     return BaseView(
         record=record, options=options,
@@ -329,7 +277,8 @@ def _base_view(ctx: Runtime, member_id: str, record: BaseRecord, settings: Catal
         last_run=last[0] if last else None,
         linked={kind: links.count(member_id, record.id, kind) for kind in (PRODUCT, OFFER, SECTION, STORE,
                                                                              PRICE_TYPE)},
-        preview_job=preview_job, load_job=latest_job(ctx, member_id, LOAD, record.id, lang), preview=preview,
+        preview_job=preview_job, load_job=latest_job(ctx, member_id, LOAD, record.id, lang, JOB_WORDS),
+        preview=preview,
         # The portal's answer now wins; the last preview's reading when the portal cannot be asked.
         inventory=mode if mode is not None else (bool(preview["inventory"]) if preview else None))
 
@@ -346,7 +295,7 @@ def _render(user: FrameUser, shown: Shown | None = None, status: int = 200):
     shown = shown or Shown()
     record = ctx.portals.require(user.member_id)
     settings, version = ctx.portal_settings.load(user.member_id)
-    bases = [b for b in ctx.bases.list(user.member_id) if b.enabled]
+    bases = [b for b in ctx.bases.list(user.member_id) if b.enabled and b.is_odata]
     mode = inventory_mode(ctx, user.member_id) if bases else None
     views = [_base_view(ctx, user.member_id, b, settings.catalog, user.lang, mode) for b in bases]
     return render_template(
@@ -368,7 +317,8 @@ def _base_id(user: FrameUser) -> int | None:
     if not (raw.isascii() and raw.isdigit()):
         return None
     base_id = int(raw)
-    return base_id if any(b.id == base_id and b.enabled for b in _ctx().bases.list(user.member_id)) else None
+    return base_id if any(b.id == base_id and b.enabled and b.is_odata
+                          for b in _ctx().bases.list(user.member_id)) else None
 
 
 def _posted_version() -> int:
@@ -454,16 +404,7 @@ def disable():
 @bp.post("/settings/catalog/status")
 def status():
     """A catalog job's progress as JSON for the page's poller (only the asking portal's jobs)."""
-    ctx = _ctx()
-    try:
-        user = admin_user(ctx, request)
-    except AdminRefused as exc:
-        log.warning("catalog status request from %s refused: %s", request.remote_addr, exc.reason)
-        return jsonify({"error": "refused"}), exc.status
-    try:
-        return jsonify(job_view(ctx, user.member_id, request.form.get("job") or "", user.lang).to_json())
-    except sync_now.UnknownJob:
-        return jsonify({"error": "unknown job"}), 404
+    return status_answer(_ctx(), JOB_WORDS)
 
 
 @bp.post("/settings/catalog/preview.csv")
@@ -472,7 +413,7 @@ def preview_csv():
     Russian locale (UTF-8 with a BOM, `;` between fields)."""
     ctx, user = _ctx(), admin_user(_ctx(), request)
     try:
-        job = job_view(ctx, user.member_id, request.form.get("job") or "", user.lang)
+        job = job_view(ctx, user.member_id, request.form.get("job") or "", user.lang, JOB_WORDS)
     except sync_now.UnknownJob:
         return _render(user, Shown(errors=[("err_job", {})]), 404)
     finished = job.name == PREVIEW and job.state == "finished"
