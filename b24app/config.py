@@ -141,6 +141,16 @@ class Settings:
     journal_days: int = 90
     # The mail server alert e-mails go through (B24APP_SMTP_*).
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    # CommerceML exchange (issue 16): where 1C's uploads are kept ("" = ./b24app-exchange), the largest chunk 1C
+    # may send in one request (answered as `file_limit`; a reverse proxy must let it through), and the most one
+    # exchange may upload in all.
+    exchange_dir: str = ""
+    exchange_file_limit: int = 2 * 1024 * 1024
+    exchange_max_bytes: int = 2 * 1024 * 1024 * 1024
+
+    @property
+    def exchange_root(self) -> Path:
+        return Path(self.exchange_dir) if self.exchange_dir else Path.cwd() / "b24app-exchange"
 
     @property
     def oauth_token_url(self) -> str:
@@ -171,6 +181,9 @@ class Settings:
             metrics_token=(env.get("B24APP_METRICS_TOKEN") or "").strip(),
             journal_days=_journal_days(env.get("B24APP_JOURNAL_DAYS")),
             smtp=SmtpSettings.from_env(env),
+            exchange_dir=env.get("B24APP_EXCHANGE_DIR") or "",
+            exchange_file_limit=int(env.get("B24APP_EXCHANGE_FILE_LIMIT") or 2 * 1024 * 1024),
+            exchange_max_bytes=int(env.get("B24APP_EXCHANGE_MAX_BYTES") or 2 * 1024 * 1024 * 1024),
         )
 
     def bx24_js_url_for(self, domain: str) -> str:

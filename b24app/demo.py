@@ -16,6 +16,7 @@ from pathlib import Path
 
 import requests
 
+from b24app.bitrix.client import BitrixClient
 from b24app.config import Settings
 from b24app.core.model import PaidStatus
 from b24app.core.portal_settings import PortalSettings
@@ -23,6 +24,7 @@ from b24app.demo_links import client_order, write_deal_field, write_deal_number,
 from b24app.jobs.pull import pull_now
 from b24app.onec.readers import OneCDocuments
 from b24app.runtime import Runtime
+from b24app.store.exchange_nodes import ExchangeNodes, NodeCredentials
 from b24app.store.migrate import upgrade
 from b24app.sync.to_bitrix.user_fields import ensure_user_fields
 
@@ -31,6 +33,7 @@ ONEC_LOGIN, ONEC_PASSWORD = "Администратор", "secret"  # the sandbo
 LEGAL_FIELD = "UF_CRM_B24_1C_LEGAL"
 # The default pipeline's stages that mean something to the exchange (the portal's stage ids, crm.status.list):
 # a deal reaching «Подготовка документов» becomes a 1C order, part paid is «В работе», paid in full is won.
+EXCHANGE_ITEMS = 40  # the made-up catalog the sandbox 1C exchange node sends over CommerceML
 DEMO_STAGES = {"make_order": "PREPARATION", "partly_paid": "EXECUTING", "paid": "WON"}
 
 
@@ -60,6 +63,26 @@ def _wait_http(url: str, timeout: float = 30) -> None:
             pass
         time.sleep(0.2)
     raise SystemExit(f"{url} did not come up; see the logs in {DEMO_DIR}")
+
+
+def add_demo_cards(client: BitrixClient, parties) -> list[int]:  # noqa: ANN001 - demo_scenario.PARTIES
+    """The CRM companies a manager typed before the app came (demo_scenario.PARTIES' cards), each with its
+    requisite when it has an INN: made through the portal's REST API like any card, so the counterparty page's
+    preview meets 1C's counterparties by INN + KPP, by INN with another KPP, by name, and finds the CRM's own
+    pair sharing a phone. Returns the companies' ids."""
+    cards = [card for party in parties for card in party.cards]
+    made = client.batch([("crm.company.add", {"fields": {
+        "TITLE": card.title, **({"PHONE": [{"VALUE": card.phone, "VALUE_TYPE": "WORK"}]} if card.phone else {})}})
+        for card in cards])
+    made.raise_first_error()
+    ids = [int(made.results[n]) for n in range(len(cards))]
+    # crm-requisite-add.md: ENTITY_TYPE_ID 4 = company; PRESET_ID 1 = organisation on a fresh portal.
+    requisites = client.batch([("crm.requisite.add", {"fields": {
+        "ENTITY_TYPE_ID": 4, "ENTITY_ID": company, "PRESET_ID": 1, "NAME": "Реквизиты организации",
+        "RQ_INN": card.inn, "RQ_KPP": card.kpp, "RQ_COMPANY_NAME": card.title}})
+        for card, company in zip(cards, ids, strict=True) if card.inn])
+    requisites.raise_first_error()
+    return ids
 
 
 def link_demo_data(ctx: Runtime, portal_url: str, onec_url: str) -> dict[str, str]:
@@ -104,6 +127,7 @@ def link_demo_data(ctx: Runtime, portal_url: str, onec_url: str) -> dict[str, st
         status[deal_id] = (docs.status, order.number)
     # The client's debt in both bases into the company's fields, as the scheduled debt pull does.
     pull_now(ctx, "debt", member_id, None, None)
+    add_demo_cards(client, demo_scenario.PARTIES)
     paid = next(d for d, (s, _) in status.items() if s is PaidStatus.FULLY)
     partly = next(d for d, (s, _) in status.items() if s is PaidStatus.PARTLY)
     return {
@@ -112,6 +136,26 @@ def link_demo_data(ctx: Runtime, portal_url: str, onec_url: str) -> dict[str, st
         "company, debt": f"{portal_url}/crm/company/details/1/   ({buyer.title}, ИНН {buyer.inn}, "
                          "debt in both bases)",
     }
+
+
+def add_exchange_node(ctx: Runtime, member_id: str) -> NodeCredentials:
+    """A third base on the CommerceML route, as an administrator adds it on the settings page («Обмен с 1С через
+    CommerceML»), and the catalog load switched on so what 1C's exchange sends reaches the portal's catalog."""
+    node = ExchangeNodes(ctx.db, ctx.box).create(member_id, name="Обмен с сайтом (CommerceML)")
+    current, version = ctx.portal_settings.load(member_id)
+    ctx.portal_settings.save(member_id, PortalSettings.from_json({
+        **current.to_json(), "catalog": {**current.catalog.to_json(), "enabled": True}}), version)
+    return node
+
+
+def run_exchange_node(app_url: str, node: NodeCredentials, items: int) -> str:
+    """One exchange of the sandbox 1C exchange node with the app, as 1C's scheduled exchange would run it: the
+    catalog (a made-up one of `items` items) and then the orders round. Its line of figures, or why it failed."""
+    done = subprocess.run(
+        [sys.executable, "-m", "b24sandbox.exchange_node", "--url", f"{app_url}/exchange/{node.token}",
+         "--login", node.login, "--password", node.password, "--demo-catalog", str(items), "--timeout", "300"],
+        capture_output=True, text=True, timeout=360)
+    return (done.stdout.strip() or done.stderr.strip()).splitlines()[-1] if (done.stdout or done.stderr) else ""
 
 
 def run_demo(port: int = 8000, exit_after: float | None = None) -> int:
@@ -153,6 +197,7 @@ def run_demo(port: int = 8000, exit_after: float | None = None) -> int:
             "B24APP_QUEUE_PREFIX": "b24demo",
             # The sandbox 1C is on loopback, which the app calls only when allowed (as a closed network's 1C).
             "B24APP_ONEC_ALLOWED_NETWORKS": "127.0.0.0/8",
+            "B24APP_EXCHANGE_DIR": str(DEMO_DIR / "exchange"),  # what 1C's exchange node uploads
         }
         upgrade(env["DATABASE_URL"])
         requests.post(portal_url + "/_sandbox/apps", json={
@@ -171,12 +216,15 @@ def run_demo(port: int = 8000, exit_after: float | None = None) -> int:
                                json={"finish": True, "lang": "ru"}, timeout=60).json()
         state = requests.get(portal_url + "/_sandbox/state", timeout=10).json()
         cards = {}
+        node, exchanged = None, ""
         if answer.get("installed"):
             ctx = Runtime(Settings.from_env(env))
             try:
                 cards = link_demo_data(ctx, portal_url, onec_url)
+                node = add_exchange_node(ctx, state["member_id"])
             finally:
                 ctx.db.dispose()
+            exchanged = run_exchange_node(app_url, node, EXCHANGE_ITEMS)
         print("\n=== b24-1c demo ===")
         print(f"sandbox portal : {portal_url}")
         print(f"sandbox 1C     : {onec_url}/ut/ (УТ 11), {onec_url}/bp/ (БП 3.0); {ONEC_LOGIN} / {ONEC_PASSWORD}")
@@ -191,10 +239,18 @@ def run_demo(port: int = 8000, exit_after: float | None = None) -> int:
             print(f"{label:<15}: {url}")
         print("               (open the card's «1С: …» tab; add ?lang=en for English)")
         print(f"settings page  : {portal_url}/marketplace/app/{client_id}/   (the app's own page, as an admin)")
-        print("catalog        : settings page → «Каталог и остатки из 1С»: preview, then load (300 items in 1C)")
+        print("catalog        : settings page → «Каталог и остатки из 1С»: preview, then load (300 items in 1C; the "
+              "catalog load is on, so the scheduler loads them too)")
+        if node is not None:
+            print(f"CommerceML     : {app_url}/exchange/{node.token}  login {node.login}  password {node.password}")
+            print(f"                 first exchange of the sandbox 1C node ({EXCHANGE_ITEMS} items): {exchanged}")
+            print(f"                 again: python -m b24sandbox.exchange_node --url {app_url}/exchange/{node.token} "
+                  f"--login {node.login} --password {node.password} --demo-catalog {EXCHANGE_ITEMS}")
+        print("counterparties : settings page → «Контрагенты из 1С»: preview (matches by INN + KPP, a branch, a name "
+              "to confirm, CRM duplicates), decisions, then load")
         print(f"logs           : {DEMO_DIR}/")
         print("Ctrl-C stops everything.\n", flush=True)
-        ok = bool(answer.get("installed")) and len(ours) == 2 and bool(cards)
+        ok = bool(answer.get("installed")) and len(ours) == 2 and bool(cards) and " ok=1" in f" {exchanged}"
         deadline = None if exit_after is None else time.monotonic() + exit_after
         while deadline is None or time.monotonic() < deadline:
             if any(p.poll() is not None for p in children):

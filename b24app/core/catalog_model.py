@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
+from typing import Protocol
 
 
 def fingerprint(value: object) -> str:
@@ -118,3 +120,39 @@ class ItemFigures:
 
     prices: dict[str, tuple[Decimal, str]] = field(default_factory=dict)  # price type key -> (price, currency)
     stock: dict[str, Decimal] = field(default_factory=dict)  # warehouse key -> quantity
+
+
+@dataclass
+class ItemPage:
+    """A page of items and the figures of each (item, variant) pair: variant None is the item itself."""
+
+    items: list[Item]
+    figures: dict[tuple[str, str | None], ItemFigures] = field(default_factory=dict)
+
+    def of(self, item: str, variant: str | None = None) -> ItemFigures:
+        return self.figures.setdefault((item, variant), ItemFigures())
+
+
+class CatalogSource(Protocol):
+    """Where the catalog load (`sync/to_bitrix/catalog_load.py`) reads a base's catalog: 1C's OData
+    (`onec/catalog_reads.OneCCatalog`) or the files of a CommerceML exchange (`commerceml/catalog_source.py`).
+
+    `complete` says whether the source holds the whole catalog: only then are linked items it lacks deactivated
+    (a CommerceML exchange of changes only names some items; the rest are merely absent, not gone)."""
+
+    complete: bool
+
+    def units(self) -> dict[str, Unit]: ...
+
+    def groups(self) -> list[Group]: ...
+
+    def price_types(self) -> list[PriceType]: ...
+
+    def warehouses(self) -> list[Warehouse]: ...
+
+    def item_count(self) -> int: ...
+
+    def item_keys(self) -> Iterator[str]: ...
+
+    def item_pages(self, *, page_size: int = ..., price_types: Sequence[str] = (),
+                   warehouses: Sequence[str] = ()) -> Iterator[ItemPage]: ...

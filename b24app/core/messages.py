@@ -133,6 +133,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Сделка перешла в воронку другой базы 1С",
         "en": "The deal moved to a pipeline of another 1C base",
     },
+    # 1C → Bitrix24: counterparties (sync/to_bitrix/party_load.py, issue 14)
+    "party_invalid_inn": {
+        "ru": "1С: ИНН «{inn}» не прошёл проверку контрольной суммы и не записан в реквизиты. Исправьте его в 1С.",
+        "en": "1C: the INN {inn} fails its checksum and was not written to the requisites. Correct it in 1C.",
+    },
 }
 
 

@@ -41,7 +41,7 @@ class PartySettings:
     def from_json(cls, data: Any) -> PartySettings:
         """Tolerant: unknown keys dropped, bad entries skipped (check_parties refuses them on import)."""
         data = data if isinstance(data, dict) else {}
-        bases = data.get("enabled_bases") if isinstance(data.get("enabled_bases"), list) else []
+        bases = data.get("enabled_bases") if isinstance(data.get("enabled_bases"), (list, tuple)) else []
         winners = data.get("winners") if isinstance(data.get("winners"), dict) else {}
         return cls(enabled_bases=tuple(str(b) for b in bases if str(b).isdigit()),
                    individuals_as=AS_COMPANY if data.get("individuals_as") == AS_COMPANY else AS_CONTACT,

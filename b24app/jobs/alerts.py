@@ -107,7 +107,8 @@ def gather(ctx: Runtime, facts: AlertFacts, portal: AlertPortal, settings: Porta
         dead_letters=_dead_letters(ctx, member),
         streams=([StreamFacts(stream, b.id, b.name, int(getattr(settings.schedules, f"{stream}_seconds")),
                               facts.last_ok(member, stream, b.id), b.created_at)
-                  for b in bases for stream in STREAMS] + _catalog_streams(facts, member, bases, settings))
+                  for b in bases for stream in STREAMS] + _catalog_streams(facts, member, bases, settings)
+                 + _party_streams(facts, member, bases, settings))
         if settings.schedules.pull_from_1c else [],
     )
 
@@ -123,6 +124,20 @@ def _catalog_streams(facts: AlertFacts, member: str, bases: list, settings: Port
         if first is not None:
             out.append(StreamFacts("catalog", base.id, base.name, settings.schedules.catalog_seconds,
                                    facts.last_ok(member, "catalog", base.id), first))
+    return out
+
+
+def _party_streams(facts: AlertFacts, member: str, bases: list, settings: PortalSettings) -> list[StreamFacts]:
+    """The counterparties stream (issue 14) of each base whose load the administrator confirmed, watched like the
+    catalog's once it has run at least once (the first load of a big base may take longer than two intervals)."""
+    out = []
+    for base in bases:
+        if not settings.counterparties.enabled_for(base.id):
+            continue
+        first = facts.first_run(member, "counterparties", base.id)
+        if first is not None:
+            out.append(StreamFacts("counterparties", base.id, base.name, settings.schedules.counterparties_seconds,
+                                   facts.last_ok(member, "counterparties", base.id), first))
     return out
 
 

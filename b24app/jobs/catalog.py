@@ -56,7 +56,8 @@ def catalog_portal(ctx: Runtime, member_id: str, base_id: int | None = None,
                    progress: Progress | None = None, *, skip_busy: bool = False) -> dict:
     """The catalog of every enabled base (or one), when the portal's catalog load is on."""
     settings = ctx.portal_settings.get(member_id).catalog
-    bases = [b for b in ctx.bases.list(member_id) if b.enabled and (base_id is None or b.id == base_id)]
+    bases = [b for b in ctx.bases.list(member_id)
+             if b.enabled and b.is_odata and (base_id is None or b.id == base_id)]
     if not settings.enabled:
         return {"stream": "catalog", "bases": 0, "enabled": False}
     totals = CatalogFigures()
@@ -97,5 +98,6 @@ def preview(member_id: str, base_id: int | None = None, *, progress: Progress | 
     """"Sync now" registry job "catalog_preview": the preview of one base (the first enabled one when not named),
     items read of items in the base as progress. {"bases": {id: preview}}."""
     ctx = process_runtime()
-    bases = [b for b in ctx.bases.list(member_id) if b.enabled and (base_id is None or b.id == base_id)]
+    bases = [b for b in ctx.bases.list(member_id)
+             if b.enabled and b.is_odata and (base_id is None or b.id == base_id)]
     return {"bases": {str(b.id): preview_base(ctx, member_id, b.id, progress) for b in bases[:1]}}

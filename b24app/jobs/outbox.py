@@ -19,17 +19,23 @@ from redis import Redis
 from redis.lock import Lock
 
 from b24app.core.errors import Busy
+from b24app.jobs.commerceml_orders import commerceml_offers
 from b24app.jobs.pull import fields_checked, portal_lang
+from b24app.onec.counterparty_reads import OneCParties
+from b24app.onec.counterparty_writes import update_counterparty
 from b24app.onec.egress import EgressPolicy
 from b24app.onec.odata import ODataClient
 from b24app.onec.profiles import Profile, ProfileLoader
 from b24app.runtime import JOB_RETRY, Runtime
 from b24app.store.bases import OneCBaseStore
 from b24app.store.keys import RedisKeys
+from b24app.store.party_links import PartyLinks
+from b24app.sync.to_bitrix.crm_parties import read_crm_party
 from b24app.sync.to_bitrix.user_fields import ensure_fields_once
 from b24app.sync.to_onec.deps import OneCConnection, OrderDeps
 from b24app.sync.to_onec.invoices import InvoiceDocuments
 from b24app.sync.to_onec.orders import DealOrders
+from b24app.sync.to_onec.party_update import PartyUpdateDeps, PartyUpdates
 from b24app.sync.to_onec.write_back import WriteBacks
 
 log = logging.getLogger(__name__)
@@ -52,7 +58,7 @@ class StoreBases:
     egress: EgressPolicy
 
     def enabled(self) -> list[int]:
-        return [b.id for b in self.store.list(self.member_id) if b.enabled]
+        return [b.id for b in self.store.list(self.member_id) if b.enabled and b.is_odata]
 
     def legal_entity_inn(self, base_id: int) -> str | None:
         return self.store.get(self.member_id, base_id).legal_entity_inn
@@ -118,6 +124,7 @@ def order_deps(ctx: Runtime, member_id: str) -> OrderDeps:
         locks=RedisLocks(ctx.redis, ctx.keys, member_id, ctx.tuning.lease_seconds),
         ensure_fields=partial(ensure_fields_once, fields_checked(ctx), member_id, client, settings),
         own_writes=ctx.own_writes,
+        commerceml=commerceml_offers(ctx, member_id, settings),
     )
 
 
@@ -129,3 +136,14 @@ def deal_orders(ctx: Runtime, member_id: str, write_backs: WriteBacks | None = N
 def invoice_documents(ctx: Runtime, member_id: str) -> InvoiceDocuments:
     """The portal's smart invoice → 1C invoice pusher."""
     return InvoiceDocuments(order_deps(ctx, member_id))
+
+
+def party_updates(ctx: Runtime, member_id: str) -> PartyUpdates:
+    """The portal's CRM company / contact / requisite → 1C counterparty updater (issue 14)."""
+    return PartyUpdates(PartyUpdateDeps(
+        member_id=member_id, bitrix=ctx.bitrix(member_id),
+        settings=ctx.portal_settings.get(member_id).counterparties,
+        bases=StoreBases(ctx.bases, ctx.profiles, member_id, ctx.egress), circuit_for=partial(ctx.circuit, member_id),
+        links=PartyLinks(ctx.db), journal=ctx.journal,
+        locks=RedisLocks(ctx.redis, ctx.keys, member_id, ctx.tuning.lease_seconds),
+        read_card=read_crm_party, parties=OneCParties, write=update_counterparty))

@@ -57,7 +57,7 @@ def pull_portal(ctx: Runtime, member_id: str, stream: str) -> int:
     """Run `stream` for every enabled base of the portal, one after another; returns items sent."""
     total = 0
     for base in ctx.bases.list(member_id):
-        if base.enabled:
+        if base.enabled and base.is_odata:
             run = stream_pull(stream)
             total += run(pull_deps(ctx, member_id, base.id))
     return total
@@ -66,7 +66,8 @@ def pull_portal(ctx: Runtime, member_id: str, stream: str) -> int:
 def pull_now(ctx: Runtime, stream: str, member_id: str, base_id: int | None,
              progress: Callable[[int, int], None] | None) -> dict:
     """"Sync now": run `stream` for the portal's enabled bases (or the one asked for), reporting progress."""
-    bases = [b.id for b in ctx.bases.list(member_id) if b.enabled and (base_id is None or b.id == base_id)]
+    bases = [b.id for b in ctx.bases.list(member_id)
+             if b.enabled and b.is_odata and (base_id is None or b.id == base_id)]
     updated = 0
     for n, one in enumerate(bases, start=1):
         run = stream_pull(stream)

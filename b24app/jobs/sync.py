@@ -18,7 +18,7 @@ from b24app.core.errors import PermanentSyncError
 from b24app.core.messages import message
 from b24app.jobs.catalog import catalog_pull
 from b24app.jobs.deal_batch import run_deal_items
-from b24app.jobs.outbox import deal_orders, invoice_documents
+from b24app.jobs.outbox import deal_orders, invoice_documents, party_updates
 from b24app.jobs.pull import portal_lang, pull_now, pull_portal, refresh_deal_now
 from b24app.jobs.retry import decide
 from b24app.ops.logcontext import bind_portal
@@ -26,12 +26,14 @@ from b24app.runtime import Runtime, process_runtime
 from b24app.store.journal import JournalEntry
 from b24app.store.models import utcnow
 from b24app.store.outbox import DEAD, OutboxItem
+from b24app.sync.to_onec.events_map import PARTY_KINDS
 from b24app.sync.to_onec.offline_events import collect
 from b24app.sync.to_onec.order_model import PushResult
+from b24app.sync.to_onec.party_update import JOURNAL_KIND as PARTY_JOURNAL_KIND
 
 log = logging.getLogger(__name__)
 
-STREAMS = ("payments", "shipments", "debt", "catalog")
+STREAMS = ("payments", "shipments", "debt", "catalog", "counterparties")
 
 
 def enqueue_outbox_item(ctx: Runtime, item_id: int, *, delay: float = 0.0, swept: bool = False) -> None:
@@ -88,7 +90,7 @@ def _settle_failure(ctx: Runtime, item: OutboxItem, exc: Exception) -> str:
     if not getattr(exc, "journaled", False):
         # A failure before the exchange began (reading the deal, the base's circuit) is an attempt too.
         ctx.journal.record(item.member_id, JournalEntry(
-            kind=f"{item.kind}_order" if item.kind == "deal" else item.kind, direction="b24_to_1c",
+            kind=_journal_kind(item.kind), direction="b24_to_1c",
             status="error" if status == DEAD else "retry", entity=f"{item.kind}:{item.entity_id}",
             error=decision.reason, base_id=getattr(exc, "base_id", None)))
     if status == DEAD:
@@ -105,12 +107,20 @@ def _settle_failure(ctx: Runtime, item: OutboxItem, exc: Exception) -> str:
     return f"retry in {decision.delay:.0f} s ({decision.kind.value})"
 
 
+def _journal_kind(kind: str) -> str:
+    if kind == "deal":
+        return "deal_order"
+    return PARTY_JOURNAL_KIND if kind in PARTY_KINDS else kind
+
+
 def _handle(ctx: Runtime, member_id: str, kind: str, entity_id: str, *, force: bool) -> PushResult:
     """Run the item's domain work with the collaborators `jobs/outbox.py` builds for the portal."""
     if kind == "deal":
         return deal_orders(ctx, member_id).push(entity_id, force=force)
     if kind == "invoice":
         return invoice_documents(ctx, member_id).push(entity_id)
+    if kind in PARTY_KINDS:
+        return party_updates(ctx, member_id).push(kind, entity_id)
     raise PermanentSyncError(f"outbox kind {kind!r} has no handler")
 
 
@@ -212,11 +222,13 @@ def sync_tick() -> list[str]:
     started: list[str] = []
     for member_id in ctx.portals.active_member_ids():
         settings = ctx.portal_settings.get(member_id)
-        if not settings.schedules.pull_from_1c or not ctx.bases.list(member_id):
+        if not settings.schedules.pull_from_1c or not any(b.is_odata for b in ctx.bases.list(member_id)):
             continue
         for stream in STREAMS:
             if stream == "catalog" and not settings.catalog.enabled:
                 continue  # off until the administrator starts the load from the catalog page
+            if stream == "counterparties" and not settings.counterparties.enabled_bases:
+                continue  # off until the administrator confirms a base's first load (issue 14)
             interval = int(getattr(settings.schedules, f"{stream}_seconds"))
             key = ctx.keys.stream_due(member_id, stream)
             if ctx.redis.set(key, "1", nx=True, ex=max(1, interval)):
@@ -237,6 +249,10 @@ def pull_stream(member_id: str, stream: str) -> int:
     """Bring one 1C → Bitrix24 stream of one portal up to date (every enabled base); returns items sent."""
     if stream == "catalog":  # its own deps, lock and on/off switch (jobs/catalog.py)
         return catalog_pull(process_runtime(), member_id)
+    if stream == "counterparties":  # the same, per base (jobs/counterparties.py)
+        from b24app.jobs.counterparties import counterparties_pull
+
+        return counterparties_pull(process_runtime(), member_id)
     return pull_portal(process_runtime(), member_id, stream)
 
 

@@ -43,6 +43,8 @@ REGISTRY: dict[str, NamedJob] = {
     "shipments": NamedJob("shipments", "b24app.jobs.sync.shipments"),
     "catalog": NamedJob("catalog", "b24app.jobs.catalog.catalog"),
     "catalog_preview": NamedJob("catalog_preview", "b24app.jobs.catalog.preview"),
+    "counterparty_preview": NamedJob("counterparty_preview", "b24app.jobs.counterparty_preview.preview"),
+    "counterparties": NamedJob("counterparties", "b24app.jobs.counterparties.load"),
 }
 
 
@@ -194,7 +196,8 @@ def check_all_bases(member_id: str, base_id: int | None = None, *, progress: Pro
     """Registry job "check every 1C base": the schema check of each enabled base (or of `base_id`), one
     progress step per base. Returns {"checked": n, "ok": n, "bases": {id: ok}}."""
     ctx = process_runtime()
-    bases = [b for b in ctx.bases.list(member_id) if b.enabled and (base_id is None or b.id == base_id)]
+    bases = [b for b in ctx.bases.list(member_id)
+             if b.enabled and b.is_odata and (base_id is None or b.id == base_id)]
     report = progress or (lambda done, total: None)
     report(0, len(bases))
     outcome: dict[str, bool] = {}

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from b24app.core.catalog_model import Group, Item, ItemFigures, PriceType, Unit, Variant, Warehouse
+from b24app.core.catalog_model import Group, Item, ItemPage, PriceType, Unit, Variant, Warehouse
 from b24app.core.currencies import letters_of
 from b24app.onec import query as q
 from b24app.onec import refs
@@ -45,17 +44,6 @@ def general_rate(on: date) -> Decimal:
     return Decimal(22) if on >= GENERAL_RATE_2026 else Decimal(20)
 
 
-@dataclass
-class ItemPage:
-    """A page of items and the figures of each (item, variant) pair: variant None is the item itself."""
-
-    items: list[Item]
-    figures: dict[tuple[str, str | None], ItemFigures] = field(default_factory=dict)
-
-    def of(self, item: str, variant: str | None = None) -> ItemFigures:
-        return self.figures.setdefault((item, variant), ItemFigures())
-
-
 def _chunks(keys: Sequence[str], size: int = MAX_OR_TERMS) -> Iterator[Sequence[str]]:
     for start in range(0, len(keys), size):
         yield keys[start:start + size]
@@ -72,6 +60,8 @@ def _decimal(value: object) -> Decimal:
 
 class OneCCatalog:
     """Reads one base's catalog; `today` dates the VAT kinds whose percent changed (the general rate)."""
+
+    complete = True  # every item of the base is read (core/catalog_model.CatalogSource)
 
     def __init__(self, client: ODataClient, profile: Profile, *, today: date) -> None:
         self.client = client

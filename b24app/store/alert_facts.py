@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from b24app.store.bases import COMMERCEML_PROFILE
 from b24app.store.db import Database
 from b24app.store.models import JournalRow, OneCBaseRow
 from b24app.store.tenancy import portal_id
@@ -52,7 +53,10 @@ class AlertFacts:
     def bases(self, member_id: str) -> list[BaseFacts]:
         with self._db.transaction() as s:
             pid = portal_id(s, member_id)
-            bases = s.scalars(select(OneCBaseRow).where(OneCBaseRow.portal_id == pid, OneCBaseRow.enabled.is_(True))
+            # A CommerceML base is never called by the app (1C calls it): its journal rows say nothing of it being
+            # down, so it is not watched here.
+            bases = s.scalars(select(OneCBaseRow).where(OneCBaseRow.portal_id == pid, OneCBaseRow.enabled.is_(True),
+                                                        OneCBaseRow.profile != COMMERCEML_PROFILE)
                               .order_by(OneCBaseRow.id)).all()
             out = []
             for base in bases:

@@ -13,6 +13,10 @@ from b24app.store.db import Database
 from b24app.store.models import OneCBaseRow
 from b24app.store.tenancy import portal_id
 
+# The profile of a base that 1C reaches through its built-in "exchange with a website" (CommerceML, issue 16):
+# 1C calls us, so such a base has no URL and is never asked over OData.
+COMMERCEML_PROFILE = "commerceml"
+
 
 class BaseNotFound(LookupError):
     """No such 1C base for this portal."""
@@ -31,6 +35,17 @@ class BaseRecord:
     legal_entity_inn: str | None
     enabled: bool
     has_password: bool
+
+    @property
+    def route(self) -> str:
+        """How the app and the base talk: "odata" (we call its standard interface) or "commerceml" (1C calls our
+        exchange endpoint)."""
+        return "commerceml" if self.profile == COMMERCEML_PROFILE else "odata"
+
+    @property
+    def is_odata(self) -> bool:
+        """True for a base the app may ask over OData: every sync, probe, check and card read uses this."""
+        return self.route == "odata"
 
 
 class OneCBaseStore:

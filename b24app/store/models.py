@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Enum,
@@ -339,6 +340,195 @@ class CatalogLinkRow(Base):
     fields_hash: Mapped[str] = mapped_column(String(40), nullable=False, default="")
     prices_hash: Mapped[str] = mapped_column(String(40), nullable=False, default="")
     stock_hash: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
+    )
+
+
+# --- CommerceML orders (issue 16) ---
+
+
+class CommerceMLOrderRow(Base):
+    """A deal offered as an order to a 1C base that exchanges over CommerceML (the base's profile "commerceml"):
+    1C fetches orders itself (`type=sale&mode=query`), so the app keeps each one here until 1C confirms it.
+
+    `state`: "pending" (to offer in the next query) → "offered" (sent in the query `exchange_id`, waiting for that
+    exchange's `mode=success`) → "confirmed". `number` is the app's own order number, the document's Ид and Номер,
+    the same for every version; `version` is the document's НомерВерсии, raised when a document 1C already received
+    changes. `document` is the <Документ> element as offered; `source_hash` a fingerprint of what it was made from,
+    so a replayed event changes nothing. The `onec_*` columns and `applied_hash` hold what 1C last sent back."""
+
+    __tablename__ = "commerceml_orders"
+    __table_args__ = (
+        UniqueConstraint("portal_id", "base_id", "deal_id", name="uq_commerceml_orders_deal"),
+        Index("ix_commerceml_orders_portal_base_state", "portal_id", "base_id", "state"),
+        Index("ix_commerceml_orders_portal_base_number", "portal_id", "base_id", "number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id", ondelete="CASCADE"), nullable=False)
+    base_id: Mapped[int] = mapped_column(ForeignKey("onec_bases.id", ondelete="CASCADE"), nullable=False)
+    deal_id: Mapped[str] = mapped_column(String(20), nullable=False)
+    number: Mapped[str] = mapped_column(String(40), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    document: Mapped[str] = mapped_column(Text, nullable=False)
+    source_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    state: Mapped[str] = mapped_column(String(12), nullable=False, default="pending")
+    exchange_id: Mapped[str | None] = mapped_column(String(64))
+    offered_version: Mapped[int | None] = mapped_column(Integer)
+    confirmed_version: Mapped[int | None] = mapped_column(Integer)
+    onec_number: Mapped[str | None] = mapped_column(String(64))
+    onec_status: Mapped[str | None] = mapped_column(String(128))
+    applied_hash: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
+    )
+    offered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# --- CommerceML exchange (issue 16) ---
+
+
+class ExchangeNodeRow(Base):
+    """The exchange endpoint of one 1C base on the CommerceML route: 1C's "exchange with a website" calls
+    /exchange/<token>. The token names the portal and base in the URL and is random, so it cannot be guessed; the
+    login and the encrypted password live on the base's row (onec_bases). `generation` grows with every new pair of
+    credentials, so the sessions of the old pair end at once."""
+
+    __tablename__ = "commerceml_nodes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id", ondelete="CASCADE"), nullable=False)
+    base_id: Mapped[int] = mapped_column(ForeignKey("onec_bases.id", ondelete="CASCADE"), nullable=False,
+                                         unique=True)
+    token: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    generation: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    credentials_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class ExchangeRunRow(Base):
+    """One exchange of a node, from 1C's `init` to its last call: the upload directory's files with their sizes
+    and the digest of each file's last chunk (a chunk sent again after a lost answer is not appended twice), and
+    the jobs that process what arrived. `id` is the exchange id the import and order jobs get."""
+
+    __tablename__ = "commerceml_exchanges"
+    __table_args__ = (Index("ix_commerceml_exchanges_node_started", "node_id", "started_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id", ondelete="CASCADE"), nullable=False)
+    base_id: Mapped[int] = mapped_column(ForeignKey("onec_bases.id", ondelete="CASCADE"), nullable=False)
+    node_id: Mapped[int] = mapped_column(ForeignKey("commerceml_nodes.id", ondelete="CASCADE"), nullable=False)
+    type: Mapped[str] = mapped_column(String(8), nullable=False)  # catalog, sale
+    version: Mapped[str | None] = mapped_column(String(16))  # the CommerceML version agreed at init, if any
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="uploading")  # importing, done, failed
+    files: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)  # name -> {"size", "last"}
+    bytes: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    jobs: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # [{"job_id", "paths"}]
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
+    )
+
+
+# --- counterparty links (issue 14, C4) ---
+
+
+class PartyLinkRow(Base):
+    """One 1C counterparty (or one contact person of it) and the CRM company or contact it became. `crm_id` NULL
+    means a create was sent and its answer not yet recorded: the next run looks the card up by ORIGIN_ID before
+    creating it again, so an interrupted load never makes a second card. `person_of` is the counterparty's key for a
+    contact person ("" for a counterparty). The hashes are fingerprints of the 1C counterparty and of the CRM fields
+    last written or seen, so an unchanged counterparty costs no request and our own write never echoes back."""
+
+    __tablename__ = "party_links"
+    __table_args__ = (
+        UniqueConstraint("portal_id", "base_id", "onec_key", name="uq_party_links_key"),
+        Index("ix_party_links_portal_entity_crm", "portal_id", "entity", "crm_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id", ondelete="CASCADE"), nullable=False)
+    base_id: Mapped[int] = mapped_column(ForeignKey("onec_bases.id", ondelete="CASCADE"), nullable=False)
+    onec_key: Mapped[str] = mapped_column(String(80), nullable=False)  # Ref_Key of the counterparty / person
+    entity: Mapped[str] = mapped_column(String(8), nullable=False)  # company, contact
+    crm_id: Mapped[int | None] = mapped_column(Integer)
+    requisite_id: Mapped[int | None] = mapped_column(Integer)
+    person_of: Mapped[str] = mapped_column(String(80), nullable=False, default="")
+    onec_hash: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    crm_hash: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    data_version: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
+    )
+
+
+# --- CommerceML staging (issue 16) ---
+
+
+class CommerceMLStagingRow(Base):
+    """One record of one CommerceML exchange's files as parsed (`commerceml/staging.py`): an item (kind "item",
+    part ""), an offer of it (kind "offer", part = the characteristic's Ид or ""), or a classifier object (group,
+    unit, property, price_type, warehouse; item_key = its Ид), or a file's summary ("file"). Files of one exchange
+    arrive separately (import.xml, offers.xml; 3.1 also prices, rests), so their records meet here and are read
+    back a page of items at a time; an exchange's rows are removed once it is loaded. Later rows of the same key
+    win (`id` order): a 3.1 prices file adds to what the offers file said."""
+
+    __tablename__ = "commerceml_staging"
+    __table_args__ = (Index("ix_commerceml_staging_exchange_item", "portal_id", "base_id", "exchange_id", "kind",
+                            "item_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id", ondelete="CASCADE"), nullable=False)
+    base_id: Mapped[int] = mapped_column(ForeignKey("onec_bases.id", ondelete="CASCADE"), nullable=False)
+    exchange_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    item_key: Mapped[str] = mapped_column(String(160), nullable=False)
+    part_key: Mapped[str] = mapped_column(String(80), nullable=False, default="")
+    data: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+
+
+class CommerceMLCatalogRow(Base):
+    """What a base's CommerceML exchanges have said so far, one row per item (with its offers, prices and stock)
+    or classifier object: a partial exchange (only changes) names some items' prices without the items, or an
+    item without its stock, and the catalog load needs the whole of each item it writes. A full exchange replaces
+    the base's rows; a partial one merges into them."""
+
+    __tablename__ = "commerceml_catalog"
+    __table_args__ = (UniqueConstraint("portal_id", "base_id", "kind", "key", name="uq_commerceml_catalog_object"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id", ondelete="CASCADE"), nullable=False)
+    base_id: Mapped[int] = mapped_column(ForeignKey("onec_bases.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # item, group, unit, property, price_type, ...
+    key: Mapped[str] = mapped_column(String(160), nullable=False)
+    data: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
+    )
+
+
+# --- counterparty decisions (issue 14) ---
+
+
+class PartyDecisionRow(Base):
+    """What the administrator decided on the counterparty preview for one 1C counterparty of a base: link it to a
+    CRM card ("link:company:12", "link:contact:7"), create a new card ("create"), or leave it out ("skip"). The
+    first load reads these before it links or creates anything; a later preview shows them as decided."""
+
+    __tablename__ = "counterparty_decisions"
+    __table_args__ = (
+        UniqueConstraint("portal_id", "base_id", "onec_key", name="uq_counterparty_decisions_party"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id", ondelete="CASCADE"), nullable=False)
+    base_id: Mapped[int] = mapped_column(ForeignKey("onec_bases.id", ondelete="CASCADE"), nullable=False)
+    onec_key: Mapped[str] = mapped_column(String(80), nullable=False)  # the counterparty's Ref_Key
+    decision: Mapped[str] = mapped_column(String(40), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
     )

@@ -124,7 +124,7 @@ def _text(value: object) -> str:
 
 def deal_bases(bases: list[BaseRecord], settings: PortalSettings, facts: DealFacts) -> list[BaseRecord]:
     """The bases a deal may live in: the one its legal-entity field names, else every enabled base."""
-    enabled = [b for b in bases if b.enabled]
+    enabled = [b for b in bases if b.enabled and b.is_odata]
     if facts.legal_entity and settings.legal_entity_bases:
         base_id = settings.legal_entity_bases.get(facts.legal_entity)
         chosen = [b for b in enabled if b.id == base_id]
@@ -161,7 +161,7 @@ def company_targets(bases: list[BaseRecord], facts: CompanyFacts, stored: list[L
                     counterparty_sets: dict[int, set[str]]) -> list[CompanyTarget]:
     """Per enabled base: the stored counterparty links, else the company's first requisite's ИНН/КПП."""
     targets = []
-    for base in (b for b in bases if b.enabled):
+    for base in (b for b in bases if b.enabled and b.is_odata):
         refs = tuple(x.onec_ref for x in stored
                      if x.base_id == base.id and x.onec_set in counterparty_sets.get(base.id, set()))
         if refs:

@@ -30,9 +30,11 @@ def create_app(settings: Settings | None = None, *, context: Runtime | None = No
     from b24app.web import (
         alerts_page,
         catalog_page,
+        counterparties_page,
         dashboard,
         dead_letters,
         events,
+        exchange,
         health,
         install,
         journal_page,
@@ -45,7 +47,8 @@ def create_app(settings: Settings | None = None, *, context: Runtime | None = No
     install_guards(app, ctx.settings.max_body_bytes)
 
     for blueprint in (install.bp, events.bp, settings.bp, dead_letters.bp, journal_page.bp, dashboard.bp, tabs.bp,
-                      health.bp, metrics.bp, alerts_page.bp, catalog_page.bp):
+                      health.bp, metrics.bp, alerts_page.bp, catalog_page.bp, exchange.bp,
+                      counterparties_page.bp):
         app.register_blueprint(blueprint)
     logging.getLogger("b24app").setLevel(logging.INFO)
     return app

@@ -27,7 +27,7 @@ answer_refusals(bp, "dead_letters_refused.html", "dead letters")
 PAGE_LIMIT = 200  # newest shown; the page says how many more there are
 MAX_REFS = 500  # references one form may carry
 STREAM_WORDS = {"payments", "shipments", "debt"}
-OUTBOX_KINDS = {"deal", "invoice"}
+OUTBOX_KINDS = {"deal", "invoice", "company", "contact", "requisite"}
 
 
 def _ctx() -> Runtime:

@@ -14,7 +14,8 @@ from b24app.bitrix.installation import (
     check_event_token,
     uninstall,
 )
-from b24app.sync.to_onec.events_map import entity_of, is_sync_event
+from b24app.sync.to_onec.events_map import PARTY_KINDS, entity_of, is_own_write_event, is_sync_event
+from b24app.sync.to_onec.party_update import may_change_onec
 from b24app.web.limits import ascii_id, for_log
 from b24app.web.params import nested
 
@@ -101,9 +102,11 @@ def _accept_sync_event(ctx, member_id: str, event: str) -> None:  # noqa: ANN001
     ts = (request.form.get("ts") or "").strip()
     if ts and not _TS.fullmatch(ts):
         raise InstallRefused(f"{event} carries a malformed ts", status=400)
-    if event == "ONCRMDEALUPDATE" and _own_write(ctx, member_id, kind, entity_id):
-        log.debug("%s of deal %s (%s) is our own write-back: nothing to send", event, entity_id, member_id)
+    if is_own_write_event(event) and _own_write(ctx, member_id, kind, entity_id):
+        log.debug("%s of %s %s (%s) is our own write-back: nothing to send", event, kind, entity_id, member_id)
         return
+    if kind in PARTY_KINDS and not _parties_to_onec(ctx, member_id, kind):
+        return  # under the counterparty settings this event cannot change 1C: nothing to keep
     accepted = ctx.outbox.accept(member_id, kind, entity_id, f"online:{event}:{entity_id}:{ts}",
                                      {"event": event, "source": "online", "ts": ts})
     if accepted.new:
@@ -121,3 +124,16 @@ def _own_write(ctx, member_id: str, kind: str, entity_id: str) -> bool:  # noqa:
     except Exception:  # noqa: BLE001 - a missed echo is only a read more
         log.warning("could not check own writes of %s %s", kind, entity_id, exc_info=True)
         return False
+
+
+def _parties_to_onec(ctx, member_id: str, kind: str) -> bool:  # noqa: ANN001 - Runtime
+    """Whether a company / contact / requisite event can change a 1C counterparty under the portal's counterparty
+    settings (sync/to_onec/party_update.py `may_change_onec`: the switch, off by default, and a field of the kind
+    the CRM wins). When not, the event is acknowledged and stored nothing, so a portal that keeps 1C the master
+    pays no outbox row for every card edit, and the first load's requisite adds cost nothing. A settings read that
+    fails stores the event (the job checks again)."""
+    try:
+        return may_change_onec(kind, ctx.portal_settings.get(member_id).counterparties)
+    except Exception:  # noqa: BLE001 - storing one event too many loses nothing
+        log.warning("could not read the counterparty settings of %s", member_id, exc_info=True)
+        return True

@@ -47,7 +47,8 @@ def install_guards(app: Flask, max_body_bytes: int) -> None:
 
 
 def _check_shape() -> None:
-    if request.method == "POST":
+    # 1C's exchange posts file bytes (web/exchange.py reads them as a stream), not a form to be parsed.
+    if request.method == "POST" and not request.path.startswith("/exchange/"):
         check_form_keys(request.form.keys())
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from stdnum.ru import inn as ru_inn
 
 from b24app.bitrix.errors import BitrixError
 from b24app.bitrix.installation import InstallRefused
@@ -31,6 +32,7 @@ from b24app.store.bases import BaseNotFound, BaseRecord
 from b24app.store.config_transfer import BASE_MAPS, SettingsFileError, rekey_warehouses
 from b24app.store.journal import JournalEntry
 from b24app.store.portal_settings import StaleSettings
+from b24app.web.exchange import exchange_url, nodes_of
 from b24app.web.frame import FrameUser, load_frame, sign_frame, verify_frame
 from b24app.web.limits import ascii_id, bounded_json
 from b24app.web.params import lang_of, portal_param
@@ -63,13 +65,15 @@ SECTIONS = ("bases", "legal", "fields", "stages", "warehouses", "schedules", "sy
 AREA_LINKS = (("journal-link", "/settings/journal", "link_journal"),
               ("dashboard-link", "/settings/dashboard", "link_dashboard"),
               ("alerts-link", "/settings/alerts", "link_alerts"),
-              ("catalog-link", "/settings/catalog", "link_catalog"))
+              ("catalog-link", "/settings/catalog", "link_catalog"),
+              ("counterparties-link", "/settings/counterparties", "link_counterparties"))
 # Where each form's answer opens when the form does not name its section itself.
 ENDPOINT_SECTIONS = {"settings.save_base": "bases", "settings.edit_base": "bases", "settings.test_base": "bases",
                      "settings.delete_base": "bases", "settings.save_settings": "fields",
                      "settings.create_fields": "fields", "settings.create_legal_field": "legal",
                      "settings.sync": "sync", "settings.import_preview": "transfer",
-                     "settings.import_confirm": "transfer"}
+                     "settings.import_confirm": "transfer", "settings.add_exchange_node": "bases",
+                     "settings.regenerate_exchange_node": "bases"}
 
 
 def _ctx() -> Runtime:
@@ -121,6 +125,9 @@ class PageState:
     import_plan: Any = None
     import_text: str = ""
     section: str = ""  # the section the page opens at (the one a form was posted from)
+    exchange_credentials: Any = None  # a CommerceML node's new credentials, shown this once
+    exchange_form: dict = field(default_factory=dict)
+    exchange_errors: Errors = field(default_factory=dict)
 
 
 def _section(default: str = "") -> str:
@@ -198,6 +205,8 @@ def _render(user: FrameUser, state: PageState | None = None, status: int = 200):
         jobs=[(name, sync_now.available(name)) for name in SYNC_JOBS], sections=SECTIONS,
         open_section=state.section or _section(ENDPOINT_SECTIONS.get(request.endpoint or "", "")),
         area_links=_area_links(),
+        exchange_urls={base_id: exchange_url(ctx.settings.public_url, token)
+                       for base_id, token in nodes_of(ctx).tokens(user.member_id).items()},
     ), status
 
 
@@ -316,6 +325,52 @@ def delete_base():
         return _render(user, PageState(error=msg("err_stale")), 409)
     log.info("portal %s: 1C base %s deleted by user %s", user.member_id, record.id, user.user_id)
     return _render(user, PageState(notice=msg("notice_base_deleted", name=record.name)))
+
+
+# -- CommerceML exchange nodes (issue 16) ---------------------------------------------------------------------
+
+def _exchange_form_errors(form: dict[str, str], bases: list[BaseRecord]) -> Errors:
+    errors: Errors = {}
+    if not form["name"]:
+        errors["exchange_name"] = msg("err_required")
+    elif len(form["name"]) > 128:
+        errors["exchange_name"] = msg("err_too_long", limit=128)
+    elif any(b.name == form["name"] for b in bases):
+        errors["exchange_name"] = msg("err_name_taken")
+    if form["legal_entity_inn"] and not ru_inn.is_valid(form["legal_entity_inn"]):
+        errors["exchange_inn"] = msg("err_bad_inn")
+    return errors
+
+
+@bp.post("/settings/exchange-node")
+def add_exchange_node():
+    """A new 1C base on the CommerceML route: the page shows its address, login and password once."""
+    ctx, user = _ctx(), _user(admin=True)
+    form = {key: (request.form.get(key) or "").strip() for key in ("name", "legal_entity", "legal_entity_inn")}
+    errors = _exchange_form_errors(form, ctx.bases.list(user.member_id))
+    if errors:
+        return _render(user, PageState(exchange_form=form, exchange_errors=errors, error=msg("err_form")), 422)
+    credentials = nodes_of(ctx).create(user.member_id, name=form["name"], legal_entity=form["legal_entity"] or None,
+                                       legal_entity_inn=form["legal_entity_inn"] or None)
+    log.info("portal %s: CommerceML exchange node for base %s created by user %s", user.member_id,
+             credentials.base_id, user.user_id)
+    return _render(user, PageState(notice=msg("exchange_created", name=form["name"]),
+                                   exchange_credentials=credentials))
+
+
+@bp.post("/settings/exchange-node/regenerate")
+def regenerate_exchange_node():
+    """A new login and password for a node; the URL stays, the old pair and its sessions stop working."""
+    ctx, user = _ctx(), _user(admin=True)
+    try:
+        record = ctx.bases.get(user.member_id, _base_id())
+        credentials = nodes_of(ctx).regenerate(user.member_id, record.id)
+    except BaseNotFound:
+        return _render(user, PageState(error=msg("err_base_gone")), 404)
+    log.info("portal %s: CommerceML exchange node of base %s given new credentials by user %s", user.member_id,
+             record.id, user.user_id)
+    return _render(user, PageState(notice=msg("exchange_regenerated", name=record.name),
+                                   exchange_credentials=credentials))
 
 
 # -- mapping, stages, legal entities, schedules --------------------------------------------------------------------

@@ -115,7 +115,7 @@ def base_choices(ctx: Runtime, member_id: str, bases: list[BaseRecord]) -> dict[
     """Every enabled base's choices, from the cache or fresh from 1C."""
     out: dict[int, BaseChoices] = {}
     for record in bases:
-        if not record.enabled:
+        if not record.enabled or not record.is_odata:
             continue
         key = ctx.keys.base_choices(member_id, record.id)
         cached = ctx.redis.get(key)

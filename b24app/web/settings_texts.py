@@ -273,6 +273,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "link_catalog": {"ru": "Каталог и остатки из 1С", "en": "Catalog and stock from 1C"},
     "link_catalog_hint": {"ru": "товары, цены и остатки: выбор, предпросмотр, загрузка",
                           "en": "products, prices and stock: choices, preview, load"},
+    "link_counterparties": {"ru": "Контрагенты из 1С", "en": "Counterparties from 1C"},
+    "link_counterparties_hint": {"ru": "компании и контакты: предпросмотр совпадений и дублей, решения, загрузка",
+                                 "en": "companies and contacts: matches and duplicates preview, decisions, load"},
     "field_code": {"ru": "код поля", "en": "field code"},
     # export / import
     "transfer_title": {"ru": "Перенос настроек", "en": "Move the settings"},
@@ -354,6 +357,34 @@ TEXTS: dict[str, dict[str, str]] = {
     "err_job_unavailable": {"ru": "Задание «{job}» недоступно.", "en": "Job “{job}” is not available."},
     "err_job_unknown": {"ru": "Задание не найдено.", "en": "The job was not found."},
     "err_import": {"ru": "Файл не загружен: {why}", "en": "The file was not imported: {why}"},
+    # CommerceML exchange node (issue 16)
+    "exchange_title": {"ru": "Обмен с 1С через CommerceML (обмен с сайтом)",
+                       "en": "Exchange with 1C over CommerceML (exchange with a website)"},
+    "exchange_hint": {
+        "ru": "Для базы, которую нельзя опубликовать по OData: 1С сама выгружает каталог и забирает заказы "
+              "штатным «Обменом с сайтом». Приложение создаст адрес, имя пользователя и пароль — вставьте их в "
+              "настройки узла обмена в 1С: «Адрес сайта», «Пользователь», «Пароль».",
+        "en": "For a base that cannot publish OData: 1C itself uploads the catalog and takes the orders with its "
+              "built-in “Exchange with a website”. The app makes an address, a user name and a password: paste "
+              "them into the 1C exchange node's settings «Адрес сайта», «Пользователь», «Пароль».",
+    },
+    "exchange_profile": {"ru": "Обмен с сайтом (CommerceML)", "en": "Exchange with a website (CommerceML)"},
+    "exchange_url": {"ru": "Адрес сайта", "en": "Site address"},
+    "exchange_login": {"ru": "Пользователь", "en": "User"},
+    "exchange_password": {"ru": "Пароль", "en": "Password"},
+    "exchange_shown_once": {
+        "ru": "Пароль показан один раз: скопируйте его в 1С сейчас. Потерянный пароль можно только заменить новым.",
+        "en": "The password is shown once: copy it into 1C now. A lost password can only be replaced by a new one.",
+    },
+    "exchange_created": {"ru": "Узел обмена «{name}» создан.", "en": "Exchange node “{name}” created."},
+    "exchange_regenerated": {
+        "ru": "Для «{name}» созданы новые имя пользователя и пароль; прежние больше не действуют.",
+        "en": "A new user name and password were made for “{name}”; the old ones no longer work.",
+    },
+    "exchange_add": {"ru": "Добавить узел обмена", "en": "Add an exchange node"},
+    "btn_add_exchange": {"ru": "Создать узел обмена", "en": "Create the exchange node"},
+    "btn_regenerate": {"ru": "Новый пароль", "en": "New password"},
+    "err_name_taken": {"ru": "База с таким названием уже есть.", "en": "A base with this name already exists."},
 }
 
 

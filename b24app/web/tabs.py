@@ -216,7 +216,7 @@ def card_tab(kind: str):
     common = dict(lang=lang, kind=kind, bx24_js_url=ctx.settings.bx24_js_url_for(domain), bases=bases,
                   settings=settings, facts=facts,
                   frame_token=sign_frame(ctx, user) if kind == "deal" else None)
-    if not any(b.enabled for b in bases):
+    if not any(b.enabled and b.is_odata for b in bases):
         return render_template(f"tab_{kind}.html", state="no_base", sections=[], **common)
     by_id = {b.id: b for b in bases}
     cache = TabCache(ctx.redis, ctx.keys)
@@ -281,7 +281,7 @@ def _stock_jobs(ctx: Runtime, member_id: str, deal_id: str, facts: linking.DealF
     wanted: dict[int, list[tuple[str, str | None, str]]] = {}
     for pid, (base_id, key) in sorted(found.items()):
         item, _, variant = key.partition("#")
-        if base_id in bases and bases[base_id].enabled:
+        if base_id in bases and bases[base_id].enabled and bases[base_id].is_odata:
             wanted.setdefault(base_id, []).append((item, variant or None, names.get(str(pid), str(pid))))
     return {cache.key(member_id, "deal", deal_id, base_id) + ":stock": (bases[base_id], functools.partial(
         _stock_job, ctx, member_id, bases[base_id], products, settings.catalog.warehouses_of(base_id), timeout))

@@ -102,7 +102,7 @@ def app_server():
 
 
 @pytest.fixture
-def settings(database_url, queue_prefix, sandbox_url, app_server) -> Settings:
+def settings(database_url, queue_prefix, sandbox_url, app_server, tmp_path) -> Settings:
     return Settings(
         database_url=database_url,
         redis_url=REDIS_URL,
@@ -115,6 +115,7 @@ def settings(database_url, queue_prefix, sandbox_url, app_server) -> Settings:
         queue_prefix=queue_prefix,
         bx24_js_url=sandbox_url + "/bx24.js",
         onec_allowed_networks=ONEC_ALLOWED_NETWORKS,
+        exchange_dir=str(tmp_path / "exchange"),  # CommerceML uploads stay out of the working tree
     )
 
 
@@ -133,6 +134,7 @@ def settings_env(settings, monkeypatch) -> dict[str, str]:
         "B24APP_QUEUE_PREFIX": settings.queue_prefix,
         "B24APP_BX24_JS_URL": settings.bx24_js_url,
         "B24APP_ONEC_ALLOWED_NETWORKS": ",".join(settings.onec_allowed_networks),
+        "B24APP_EXCHANGE_DIR": settings.exchange_dir,
     }
     for k, v in env.items():
         monkeypatch.setenv(k, v)

@@ -48,4 +48,4 @@ def test_deal_event_is_stored_then_enqueued_and_forgeries_are_refused(ctx, insta
 def test_unbound_events_are_still_refused(ctx, installed, running_app, sandbox_url):
     member = sd.member_id(sandbox_url)
     token = ctx.portals.get(member).application_token
-    assert _post(running_app.url, member, token, event="ONCRMCOMPANYUPDATE").status_code == 422
+    assert _post(running_app.url, member, token, event="ONCRMLEADUPDATE").status_code == 422

@@ -147,4 +147,4 @@ def test_manifest_binds_deal_events_online_and_offline():
     for event in ("ONCRMDYNAMICITEMADD", "ONCRMDYNAMICITEMUPDATE"):
         assert commands[f"bind_{event}_offline"][1]["event_type"] == "offline"
         assert entity_of(event, "31") == "invoice" and entity_of(event, "1220") is None
-    assert entity_of("ONCRMCOMPANYUPDATE") is None
+    assert entity_of("ONCRMLEADUPDATE") is None and entity_of("ONCRMCOMPANYUPDATE") == "company"

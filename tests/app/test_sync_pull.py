@@ -47,8 +47,9 @@ def _tick(ctx) -> list[str]:
 
     def all_due() -> bool:
         started.extend(sync_tick())
-        # The catalog stream stays off until an administrator starts it (tests/app/test_catalog_load.py).
-        return {name.rsplit(":", 1)[1] for name in started} >= set(STREAMS) - {"catalog"}
+        # The catalog and counterparties streams stay off until an administrator starts them
+        # (tests/app/test_catalog_load.py, tests/app/test_counterparty_load.py).
+        return {name.rsplit(":", 1)[1] for name in started} >= set(STREAMS) - {"catalog", "counterparties"}
 
     wait_until(all_due, timeout=10, what="the streams to fall due")
     sd.run_burst(ctx)

@@ -18,12 +18,14 @@ ALLOWED = {
     "onec": {"core", "config"},
     "store": {"core", "config"},
     "bitrix": {"core", "config", "store", "manifest"},
-    "sync": {"core", "config", "bitrix", "onec", "store"},
-    "jobs": {"core", "config", "bitrix", "onec", "store", "sync", "runtime", "ops"},
+    "sync": {"core", "config", "bitrix", "onec", "store", "commerceml"},
+    # CommerceML files (issue 16): 1C's "exchange with a website" formats, read and written like a client's.
+    "commerceml": {"core", "config", "store"},
+    "jobs": {"core", "config", "bitrix", "onec", "store", "sync", "runtime", "ops", "commerceml"},
     # Operations (metrics, retention, log context): reads of the store and Redis, below jobs, web and cli.
     "ops": {"core", "config", "store"},
     "runtime": {"core", "config", "bitrix", "onec", "store", "jobs", "manifest"},
-    "web": {"core", "config", "bitrix", "onec", "store", "sync", "jobs", "runtime", "manifest", "ops"},
+    "web": {"core", "config", "bitrix", "onec", "store", "sync", "jobs", "runtime", "manifest", "ops", "commerceml"},
     "cli": {"core", "config", "bitrix", "onec", "store", "sync", "jobs", "runtime", "manifest", "demo", "web",
             "ops"},
     "demo": {"core", "config", "bitrix", "onec", "store", "sync", "jobs", "runtime", "manifest", "demo_links", "web"},

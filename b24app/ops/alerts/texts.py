@@ -17,6 +17,7 @@ STREAM_NAMES = {
     "shipments": {"ru": "отгрузки", "en": "shipments"},
     "debt": {"ru": "долги", "en": "debt"},
     "catalog": {"ru": "каталог и остатки", "en": "catalog and stock"},
+    "counterparties": {"ru": "контрагенты", "en": "counterparties"},
     "offline_events": {"ru": "события портала", "en": "portal events"},
 }
 

@@ -27,12 +27,21 @@ from decimal import Decimal
 from typing import Any
 
 from b24app.bitrix.client import BitrixClient
-from b24app.core.catalog_model import Group, Item, ItemFigures, PriceType, Variant, Warehouse, fingerprint
+from b24app.core.catalog_model import (
+    CatalogSource,
+    Group,
+    Item,
+    ItemFigures,
+    ItemPage,
+    PriceType,
+    Variant,
+    Warehouse,
+    fingerprint,
+)
 from b24app.core.catalog_model import variant_xml_id as offer_xml_id
 from b24app.core.catalog_settings import CatalogSettings
 from b24app.core.clock import Clock
 from b24app.core.errors import SyncError
-from b24app.onec.catalog_reads import ItemPage, OneCCatalog
 from b24app.store.catalog_links import OFFER, PRICE_TYPE, PRODUCT, SECTION, STORE, CatalogLinks, Written
 from b24app.store.journal import Journal
 from b24app.sync.to_bitrix.catalog_portal import (
@@ -55,7 +64,7 @@ Progress = Callable[[int, int], None]
 @dataclass(frozen=True)
 class CatalogDeps:
     bitrix: BitrixClient
-    catalog: OneCCatalog
+    catalog: CatalogSource  # 1C's OData (onec/catalog_reads.py) or a CommerceML exchange (commerceml/)
     links: CatalogLinks
     journal: Journal
     settings: CatalogSettings
@@ -654,6 +663,8 @@ def _deactivate_vanished(run: _Run, count_in_base: int) -> None:
     """Items gone from the base (deleted there for good) are deactivated in the portal. Checked only when the
     base holds fewer items than are linked, so an ordinary run costs no extra walk."""
     deps = run.deps
+    if not deps.catalog.complete:
+        return  # a CommerceML exchange of changes only: an item it does not name is unchanged, not gone
     linked = deps.links.count(deps.member_id, deps.base_id, PRODUCT)
     if linked <= count_in_base:
         return

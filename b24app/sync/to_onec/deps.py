@@ -20,6 +20,7 @@ from b24app.onec.odata import ODataClient
 from b24app.onec.profiles import Profile
 from b24app.store.journal import JournalEntry
 from b24app.store.links import Link
+from b24app.sync.to_onec.order_model import DealBundle, PushResult
 from b24app.sync.to_onec.write_back import OwnWriteLog
 
 
@@ -87,6 +88,17 @@ class DoneMarks(Protocol):
     def put(self, scope: str, key: str, value: str = "1") -> None: ...
 
 
+class CommerceMLRoute(Protocol):
+    """Deals of bases that 1C reaches over CommerceML are offered, not written (`sync/commerceml_orders.py`)."""
+
+    def bases(self) -> list[int]:
+        """Ids of the enabled bases on this route."""
+
+    def serves(self, base_id: int) -> bool: ...
+
+    def offer(self, bundle: DealBundle, base_id: int, *, force: bool = False) -> PushResult: ...
+
+
 class ExchangeJournal(Protocol):
     """The exchange journal (`store/journal.py`): `exchange` times a block and records it, `error` when it
     raises."""
@@ -114,3 +126,5 @@ class OrderDeps:
     ensure_fields: Callable[[], None]
     # Counts the update events our write-backs cause (store/own_writes.py); None: not counted.
     own_writes: OwnWriteLog | None = None
+    # The portal's CommerceML bases (issue 16): their deals become orders 1C fetches; None: every base is OData.
+    commerceml: CommerceMLRoute | None = None

@@ -59,9 +59,10 @@ from b24app.sync.to_onec.order_model import (
 from b24app.sync.to_onec.write_back import WriteBacks
 
 
-def choose_base(bases: OneCBases, settings: PortalSettings, deal: dict) -> int:
-    """The 1C base of the deal's seller among the portal's enabled bases (`deal_base`)."""
-    enabled = bases.enabled()
+def choose_base(bases: OneCBases, settings: PortalSettings, deal: dict, also: list[int] | tuple = ()) -> int:
+    """The 1C base of the deal's seller among the portal's enabled bases (`deal_base`); `also`: the enabled bases
+    1C reaches over CommerceML, which `bases` (OData only) does not list."""
+    enabled = sorted(set(bases.enabled()) | set(also))
     if not enabled:
         raise PermanentSyncError("no 1C base is configured (or all are disabled) for this portal")
     return deal_base(settings, deal, enabled)
@@ -139,7 +140,10 @@ class DealOrders:
             bundle = bundle or read_deal(self.client, deal_id)
         except NotFound:
             return PushResult(SKIPPED, reason=f"deal {deal_id} no longer exists")
-        base_id = choose_base(deps.bases, self.settings, bundle.deal)
+        cml = deps.commerceml
+        base_id = choose_base(deps.bases, self.settings, bundle.deal, cml.bases() if cml else ())
+        if cml is not None and cml.serves(base_id):
+            return cml.offer(bundle, base_id, force=force)  # 1C fetches the order itself (sync/commerceml_orders.py)
         seller = seller_of(self.settings.seller_inn_for(bundle.deal), base_id, deps.bases.legal_entity_inn(base_id))
         # The deal's order was made for another seller: another base, or another organization of this base — its
         # seller legal entity or pipeline changed (legal_entity.py).
