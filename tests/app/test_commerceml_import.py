@@ -19,9 +19,10 @@ from b24app.core.catalog_settings import CatalogSettings
 from b24app.jobs.commerceml_import import import_files
 from b24sandbox.exchange_node import files as xf
 from tests.support.processes import get_json
+from tests.support.samples import needs, samples_dir
 
 pytestmark = pytest.mark.db
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "commerceml"
+SAMPLES = samples_dir("commerceml")
 ITEMS = 12
 VARIANTS_EVERY = 4  # items 0, 4 and 8 come in two sizes
 
@@ -175,6 +176,7 @@ SAMPLE_SETS = {
 }
 
 
+@needs(SAMPLES)
 @pytest.mark.parametrize("name", list(SAMPLE_SETS))
 def test_every_real_sample_set_loads_into_the_portal(ctx, installed, sandbox_url, name):
     member_id, base_id = configure(ctx, sandbox_url, base_price=None)
@@ -188,6 +190,7 @@ def test_every_real_sample_set_loads_into_the_portal(ctx, installed, sandbox_url
     assert sum(again[k] for k in ("sections", "created", "updated", "deactivated", "prices", "stock")) == 0, again
 
 
+@needs(SAMPLES)
 def test_the_3_1_split_set_prices_and_stock_reach_the_variations(ctx, installed, sandbox_url):
     # The price type prices.xml uses (its classifier lists eight).
     member_id, base_id = configure(ctx, sandbox_url, base_price="aef2c177-1862-11de-9d9d-001a4d4b12d9")

@@ -25,10 +25,10 @@ from b24app.web.exchange import exchange_url
 from b24sandbox.exchange_node.protocol import ExchangeFailure, NodeSession, zip_files
 from b24sandbox.exchange_node.runs import run_catalog, run_sale
 from tests.support.processes import get_json
+from tests.support.samples import needs, samples_dir
 
-pytestmark = [pytest.mark.db]
-
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples" / "commerceml"
+SAMPLES = samples_dir("commerceml")
+pytestmark = [pytest.mark.db, needs(SAMPLES)]
 FILE_LIMIT = 64 * 1024
 
 

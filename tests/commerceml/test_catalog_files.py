@@ -12,8 +12,10 @@ import pytest
 
 from b24app.commerceml.catalog_files import TOTAL_WAREHOUSE, FileSummary, Offer, read_catalog_file
 from b24app.core.catalog_model import Group, Item, PriceType, Unit, Warehouse
+from tests.support.samples import needs, samples_dir
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "commerceml"
+SAMPLES = samples_dir("commerceml")
+pytestmark = needs(SAMPLES)
 CATALOG_FILES = sorted(p for p in SAMPLES.glob("*.xml") if "orders" not in p.name)
 
 

@@ -8,15 +8,15 @@ import io
 import xml.etree.ElementTree as ET
 import zipfile
 from datetime import date
-from pathlib import Path
 
 import requests
 
 from b24sandbox.exchange_node.cli import main
 from b24sandbox.exchange_node.protocol import decode_answer, zip_files
 from b24sandbox.exchange_node.runs import answer_documents, count_documents, import_order, read_exchange_files
+from tests.support.samples import needs, samples_dir
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples" / "commerceml"
+SAMPLES = samples_dir("commerceml")
 
 
 def test_files_are_imported_catalog_first_then_offers_prices_stock_and_never_pictures():
@@ -42,6 +42,7 @@ def test_a_windows_1251_answer_is_read_as_such():
     assert decode_answer(response)[:2] == ["failure", "Неверный пароль"]
 
 
+@needs(SAMPLES)
 def test_orders_taken_go_back_numbered_posted_paid_and_shipped():
     sample = (SAMPLES / "commerceml_orders__irpsv_commerceml__off-doc-1c.xml").read_bytes()
     taken = count_documents(sample)

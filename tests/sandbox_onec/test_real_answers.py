@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import defusedxml.ElementTree as ET
 import pytest
@@ -24,10 +23,11 @@ import requests
 
 from b24sandbox.onec import enums, facts_config
 from b24sandbox.onec.seed import SeedSizes, new_configuration_base
+from tests.support.samples import samples_dir
 
 from .conftest import LOGIN, PASSWORD, UTF8BasicAuth
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "odata"
+SAMPLES = samples_dir("odata")
 if not SAMPLES.is_dir():
     pytest.skip(f"the real 1C answers are not at {SAMPLES} (ARCHITECTURE.md: ../shared/samples/)",
                 allow_module_level=True)
