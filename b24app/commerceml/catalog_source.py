@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from b24app.commerceml.staging import ITEM, Staging, decode_item, decode_reference
-from b24app.core.catalog_model import Group, ItemFigures, ItemPage, PriceType, Unit, Variant, Warehouse
+from b24app.core.catalog_model import Group, ItemFigures, ItemPage, PriceType, Unit, Variant, Warehouse, parents_first
 
 PAGE = 500
 
@@ -69,22 +69,7 @@ class CommerceMLCatalog:
 
     def groups(self) -> list[Group]:
         """Groups, parents before children."""
-        groups = {g.key: g for g in self._known("group")}
-        ordered: list[Group] = []
-        placed: set[str] = set()
-
-        def place(group: Group, trail: frozenset[str]) -> None:
-            if group.key in placed or group.key in trail:
-                return
-            parent = groups.get(group.parent or "")
-            if parent is not None:
-                place(parent, trail | {group.key})
-            placed.add(group.key)
-            ordered.append(group)
-
-        for group in groups.values():
-            place(group, frozenset())
-        return ordered
+        return parents_first({g.key: g for g in self._known("group")})
 
     def price_types(self) -> list[PriceType]:
         return self._known("price_type")

@@ -156,3 +156,23 @@ class CatalogSource(Protocol):
 
     def item_pages(self, *, page_size: int = ..., price_types: Sequence[str] = (),
                    warehouses: Sequence[str] = ()) -> Iterator[ItemPage]: ...
+
+
+def parents_first(groups: dict[str, Group]) -> list[Group]:
+    """The groups ordered so that a parent always comes before its children (sections are created in that order);
+    a cycle in the data is cut where it closes instead of recursing forever."""
+    ordered: list[Group] = []
+    placed: set[str] = set()
+
+    def place(group: Group, trail: frozenset[str]) -> None:
+        if group.key in placed or group.key in trail:
+            return
+        parent = groups.get(group.parent or "")
+        if parent is not None:
+            place(parent, trail | {group.key})
+        placed.add(group.key)
+        ordered.append(group)
+
+    for group in groups.values():
+        place(group, frozenset())
+    return ordered

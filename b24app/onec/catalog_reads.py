@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
 
-from b24app.core.catalog_model import Group, Item, ItemPage, PriceType, Unit, Variant, Warehouse
+from b24app.core.catalog_model import Group, Item, ItemPage, PriceType, Unit, Variant, Warehouse, parents_first
 from b24app.core.currencies import letters_of
 from b24app.onec import query as q
 from b24app.onec import refs
@@ -110,7 +110,7 @@ class OneCCatalog:
             key=r[spec.field("key")], name=str(r.get(spec.field("name")) or "").strip(),
             parent=refs.read(spec.spec_of("parent"), r), deleted=bool(r.get(spec.field("deleted"))))
             for r in rows}
-        return _parents_first(groups)
+        return parents_first(groups)
 
     def price_types(self) -> list[PriceType]:
         spec = self.profile.object("price_type")
@@ -394,20 +394,3 @@ class OneCCatalog:
         """`$select` for the logical fields the profile maps (both properties of a composite one)."""
         return refs.select(*(spec.spec_of(name) for name in logical if spec.has(name)))
 
-
-def _parents_first(groups: dict[str, Group]) -> list[Group]:
-    ordered: list[Group] = []
-    placed: set[str] = set()
-
-    def place(group: Group, trail: frozenset[str]) -> None:
-        if group.key in placed or group.key in trail:
-            return
-        parent = groups.get(group.parent or "")
-        if parent is not None:
-            place(parent, trail | {group.key})
-        placed.add(group.key)
-        ordered.append(group)
-
-    for group in groups.values():
-        place(group, frozenset())
-    return ordered
